@@ -1,0 +1,181 @@
+/**
+ * The reviewed clinical knowledge in one place: thresholds (every one a configuration default),
+ * rule titles and citations. Values come from cop-rules.md; ⚠ there marks defaults that need
+ * clinical sign-off, repeated here as `signOff` comments so reviewers can grep for them.
+ */
+import { z } from 'zod';
+
+/** The project's own CodeSystem for `card.source.topic` (one code per rule). */
+export const RULE_CODE_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/cop-rules';
+
+export const RULE_IDS = [
+  'COP-R01', 'COP-R02', 'COP-R03', 'COP-R04', 'COP-R05', 'COP-R06', 'COP-R07', 'COP-R08', 'COP-R09', 'COP-R10',
+  'COP-R11', 'COP-R12', 'COP-R13', 'COP-R14', 'COP-R15', 'COP-R16', 'COP-R17', 'COP-R18', 'COP-R19', 'COP-R20',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+export const RULE_TITLES: Record<RuleId, string> = {
+  'COP-R01': 'Initial glucocorticoid dose suggestion',
+  'COP-R02': 'Weight missing, stale, implausible or unit not recognised',
+  'COP-R03': 'Paediatric or unknown age',
+  'COP-R04': 'Existing systemic glucocorticoid / duplicate order',
+  'COP-R05': 'Dose and duration check on a drafted glucocorticoid',
+  'COP-R06': 'Clarithromycin as an alternative (low certainty)',
+  'COP-R07': 'Clarithromycin drafted for COP outside the studied population',
+  'COP-R08': 'Possible secondary organizing pneumonia',
+  'COP-R09': 'Relapse-risk markers',
+  'COP-R10': 'Bone protection (glucocorticoid-induced osteoporosis)',
+  'COP-R11': 'Adrenal suppression / steroid emergency card',
+  'COP-R12': 'Glucose baseline and diabetes',
+  'COP-R13': 'Blood pressure',
+  'COP-R14': 'Follow-up review, PFTs and imaging',
+  'COP-R15': 'Baseline PFTs missing',
+  'COP-R16': 'Poor response: look for a secondary cause',
+  'COP-R17': 'Prolonged therapy / relapse management',
+  'COP-R18': 'Steroid-sparing and rescue agents',
+  'COP-R19': 'Pregnancy safety for non-steroid agents',
+  'COP-R20': 'Surveillance for evolving CTD or malignancy',
+};
+
+export interface Citation {
+  key: string;
+  label: string;
+  url: string;
+}
+
+/** Citations from cop-evidence.md. Never ATS; BTS is not cited for the 6-week review. */
+export const CITATIONS = {
+  'LAZOR-2000': { key: 'LAZOR-2000', label: 'Lazor 2000 (AJRCCM)', url: 'https://doi.org/10.1164/ajrccm.162.2.9909015' },
+  'LOHR-1997': { key: 'LOHR-1997', label: 'Lohr 1997 (Arch Intern Med)', url: 'https://pubmed.ncbi.nlm.nih.gov/9201006/' },
+  'CORDIER-2006': { key: 'CORDIER-2006', label: 'Cordier 2006 (Eur Respir J)', url: 'https://doi.org/10.1183/09031936.06.00013505' },
+  'KING-2022': { key: 'KING-2022', label: 'King & Lee 2022 (NEJM)', url: 'https://doi.org/10.1056/NEJMra2116777' },
+  'RADZ-2017': { key: 'RADZ-2017', label: 'Radzikowska 2017 (PLoS ONE)', url: 'https://doi.org/10.1371/journal.pone.0184739' },
+  'RADZ-ERS-2016': { key: 'RADZ-ERS-2016', label: 'Radzikowska 2016 (ERS abstract)', url: 'https://doi.org/10.1183/13993003.congress-2016.PA3907' },
+  'GERMOP-2018': { key: 'GERMOP-2018', label: 'GERM"O"P 2018 (Sarcoidosis Vasc Diffuse Lung Dis)', url: 'https://www.ncbi.nlm.nih.gov/pmc/articles/PMC7170161/' },
+  'ZHOU-2019': { key: 'ZHOU-2019', label: 'Zhou 2019 (Chron Respir Dis)', url: 'https://www.ncbi.nlm.nih.gov/pmc/articles/PMC6547176/' },
+  'CTD-OP-2011': { key: 'CTD-OP-2011', label: 'COP vs CTD-OP 2011 (Rheumatology)', url: 'https://doi.org/10.1093/rheumatology/keq410' },
+  'BARROSO-2007': { key: 'BARROSO-2007', label: 'Barroso 2007 (Respiration)', url: 'https://doi.org/10.1159/000103240' },
+  'ACR-GIOP-2022': { key: 'ACR-GIOP-2022', label: 'ACR GIOP guideline 2022', url: 'https://pubmed.ncbi.nlm.nih.gov/37884467/' },
+  'NatPSA-2020': { key: 'NatPSA-2020', label: 'NatPSA Steroid Emergency Card 2020', url: 'https://www.england.nhs.uk/publication/national-patient-safety-alert-steroid-emergency-card-to-support-early-recognition-and-treatment-of-adrenal-crisis-in-adults/' },
+  'PMID-39703446': { key: 'PMID-39703446', label: 'COP cohort 2024 (PMID 39703446)', url: 'https://pubmed.ncbi.nlm.nih.gov/39703446/' },
+  'ZHANG-ATM': { key: 'ZHANG-ATM', label: 'Zhang (Ann Transl Med)', url: 'https://atm.amegroups.org/article/view/45799' },
+  'RTX-2015': { key: 'RTX-2015', label: 'Rituximab in steroid-resistant COP 2015 (Respiration)', url: 'https://www.karger.com/Article/FullText/90/2/155' },
+  'RADZ-2023': { key: 'RADZ-2023', label: 'Update on COP 2023 (Front Med)', url: 'https://doi.org/10.3389/fmed.2023.1146782' },
+  'STEROID-TOXICITY': { key: 'STEROID-TOXICITY', label: 'COP CDS evidence: steroid side-effect monitoring', url: 'https://cop-cds.example.org/evidence/cop#steroid-side-effects' },
+  'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval (configurable default)', url: 'https://cop-cds.example.org/evidence/cop#follow-up' },
+} as const satisfies Record<string, Citation>;
+export type CitationKey = keyof typeof CITATIONS;
+
+/**
+ * Every threshold the rules use, with its default and allowed range. Each key can be overridden
+ * by an environment variable named COP_<KEY_IN_SCREAMING_SNAKE_CASE> (see config.ts), e.g.
+ * `mgPerKg` → `COP_MG_PER_KG`.
+ */
+export const thresholdsSchema = z.object({
+  // COP-R01 / R05 dosing
+  mgPerKg: z.number().min(0.5).max(1.0).default(0.75),
+  minMgPerKg: z.number().positive().default(0.5),
+  maxMgPerKg: z.number().positive().default(1.0),
+  /** signOff: ⚠ cap on the daily prednisone-equivalent dose. */
+  maxDailyDoseMg: z.number().positive().max(60).default(60),
+  doseRoundingMg: z.number().positive().default(5),
+  /** Below this weight the R01 card adds a "low body weight, check dose" line. */
+  lowBodyWeightKg: z.number().positive().default(40),
+  initialPhaseDays: z.number().int().min(28).max(56).default(28),
+  /** COP-R05: initial phase at ≥ minMgPerKg longer than this many weeks → info. */
+  maxInitialPhaseWeeks: z.number().positive().default(8),
+  // P-WEIGHT
+  weightFreshDays: z.number().int().positive().default(30),
+  /** signOff: ⚠ inpatient encounter freshness. */
+  weightFreshDaysInpatient: z.number().int().positive().default(7),
+  weightStaleMaxDays: z.number().int().positive().default(90),
+  /** signOff: ⚠ plausible adult weight range. */
+  weightMinKg: z.number().positive().default(30),
+  weightMaxKg: z.number().positive().default(250),
+  weightConflictHours: z.number().positive().default(24),
+  weightConflictFraction: z.number().positive().default(0.1),
+  // P-RESP-INSUFF
+  oxygenationWindowDays: z.number().int().positive().default(7),
+  /** signOff: ⚠ SpO2 cut-off (%). */
+  spo2MinPercent: z.number().positive().default(92),
+  pao2MinMmHg: z.number().positive().default(60),
+  pao2MinKPa: z.number().positive().default(8.0),
+  // P-PFT-PRESERVED / COP-R15
+  pftWindowDays: z.number().int().positive().default(90),
+  /** signOff: ⚠ stricter than the ROC cut-off of 78%. */
+  fvcPercentPredictedMin: z.number().positive().default(80),
+  /** signOff: ⚠ stricter than the ROC cut-off of 63%. */
+  fev1PercentPredictedMin: z.number().positive().default(70),
+  // P-CHOLESTASIS
+  labWindowDays: z.number().int().positive().default(90),
+  /** signOff: ⚠ fallback ULN when the lab sends no reference range. */
+  ggtFallbackUlnUPerL: z.number().positive().default(60),
+  alpFallbackUlnUPerL: z.number().positive().default(130),
+  // P-PREGNANT
+  pregnancyObservationWindowDays: z.number().int().positive().default(30),
+  childbearingAgeMin: z.number().int().nonnegative().default(12),
+  childbearingAgeMax: z.number().int().positive().default(55),
+  // P-ON-GC-WEEKS
+  glucocorticoidGapDays: z.number().int().nonnegative().default(7),
+  // COP-R10 bone protection
+  boneCourseMinMonths: z.number().positive().default(3),
+  boneCourseMinMgPerDay: z.number().positive().default(2.5),
+  fraxMinAge: z.number().int().positive().default(40),
+  /** signOff: ⚠ label value, not verified. */
+  bisphosphonateMinEgfr: z.number().positive().default(35),
+  // COP-R11 adrenal suppression (NatPSA-2020)
+  adrenalLowDoseMgPerDay: z.number().positive().default(5),
+  adrenalLowDoseWeeks: z.number().positive().default(4),
+  adrenalHighDoseMgPerDay: z.number().positive().default(40),
+  adrenalHighDoseWeeks: z.number().positive().default(1),
+  // COP-R12 glucose
+  hba1cWindowDays: z.number().int().positive().default(90),
+  glucoseWindowDays: z.number().int().positive().default(30),
+  /** signOff: ⚠ conventional diagnostic cut-offs. */
+  hba1cHighPercent: z.number().positive().default(6.5),
+  hba1cHighMmolPerMol: z.number().positive().default(48),
+  glucoseHighMgPerDl: z.number().positive().default(200),
+  glucoseHighMmolPerL: z.number().positive().default(11.1),
+  // COP-R13 blood pressure
+  bpWindowDays: z.number().int().positive().default(30),
+  /** signOff: ⚠ */
+  systolicHighMmHg: z.number().positive().default(140),
+  diastolicHighMmHg: z.number().positive().default(90),
+  // COP-R14 follow-up
+  /** signOff: ⚠ review interval (config 4–8 weeks); BTS attribution unverified. */
+  reviewWeeks: z.number().int().min(4).max(8).default(6),
+  // COP-R17
+  prolongedCourseWeeks: z.number().positive().default(52),
+  prolongedCourseMonths: z.number().positive().default(12),
+  // Clarithromycin regimen (§2.3)
+  clarithromycinDoseMg: z.number().positive().default(500),
+  clarithromycinDays: z.number().int().positive().default(90),
+});
+
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+
+export const DEFAULT_THRESHOLDS: Thresholds = thresholdsSchema.parse({});
+
+/** The fixed taper of cop-rules.md §2.2 (⚠ steps unconfirmed; need clinical sign-off). */
+export interface TaperStep {
+  /** Dose as mg/kg of body weight, or a fixed mg dose. */
+  dose: { mgPerKg: number } | { mg: number };
+  days: number;
+}
+
+export const TAPER_STEPS: readonly TaperStep[] = [
+  { dose: { mgPerKg: 0.75 }, days: 28 },
+  { dose: { mgPerKg: 0.5 }, days: 28 },
+  { dose: { mg: 20 }, days: 28 },
+  { dose: { mg: 10 }, days: 42 },
+  { dose: { mg: 5 }, days: 42 },
+];
+
+/** Prednisone equivalence factors (PredEq); ⚠ verify with pharmacy. */
+export const PREDNISONE_EQUIVALENCE = {
+  prednisone: 1,
+  prednisolone: 1,
+  methylprednisolone: 1.25,
+  hydrocortisone: 0.25,
+  dexamethasone: 6.67,
+} as const;

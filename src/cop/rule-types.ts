@@ -1,0 +1,67 @@
+/**
+ * The contract between facts, rules and cards.
+ *
+ * A rule is a pure function: (facts, context) → a Finding or nothing. It never reads raw FHIR
+ * (only PatientFacts), never renders a card (cards.ts does), and never reads a threshold except
+ * from `context.thresholds`. Suggestions carry complete FHIR resources built by orders.ts.
+ */
+import type { Resource } from 'fhir/r4.js';
+import type { PatientFacts } from './facts-types.js';
+import type { CitationKey, RuleId, Thresholds } from './knowledge.js';
+
+export type HookName = 'order-select' | 'order-sign' | 'patient-view';
+export type FormularyProfile = 'us' | 'uk';
+export type Indicator = 'info' | 'warning' | 'critical';
+
+export interface RuleContext {
+  hook: HookName;
+  /** "Today": the time of the request, injected so tests use a fixed clock. */
+  now: Date;
+  thresholds: Thresholds;
+  formulary: FormularyProfile;
+  /** `intent` of suggested MedicationRequests (`order`, or `proposal` for EHRs that need it). */
+  medicationRequestIntent: 'order' | 'proposal';
+}
+
+/** One piece of data a finding relied on, shown on the card as "label: value (date, n d ago)". */
+export interface Evidence {
+  label: string;
+  value: string;
+  date?: string;
+  ageDays?: number;
+  reference?: string;
+}
+
+export type FindingAction =
+  | { type: 'create'; description: string; resource: Resource }
+  | { type: 'update'; description: string; resource: Resource }
+  | { type: 'delete'; description: string; resourceId: string };
+
+export interface FindingSuggestion {
+  label: string;
+  isRecommended?: boolean;
+  actions: FindingAction[];
+}
+
+export interface OverrideReason {
+  code: string;
+  display: string;
+}
+
+export interface Finding {
+  ruleId: RuleId;
+  indicator: Indicator;
+  /** One sentence, fewer than 140 characters (cards.ts enforces ≤ 139). */
+  summary: string;
+  /** Markdown paragraphs or bullet lines; joined with blank lines by the card renderer. */
+  detail: string[];
+  evidence: Evidence[];
+  suggestions?: FindingSuggestion[];
+  overrideReasons?: OverrideReason[];
+  citations: CitationKey[];
+}
+
+export type Rule = {
+  id: RuleId;
+  evaluate: (facts: PatientFacts, context: RuleContext) => Finding | undefined;
+};
