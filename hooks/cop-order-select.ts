@@ -1,0 +1,30 @@
+import type { CdsServiceDefinition } from '../src/cds/service-definition.js';
+import { templates as t } from './prefetch-templates.js';
+
+const copOrderSelect: CdsServiceDefinition = {
+  id: 'cop-order-select',
+  hook: 'order-select',
+  title: 'COP initial treatment: order selection',
+  description:
+    'When a systemic glucocorticoid or clarithromycin is selected for a patient with cryptogenic organizing pneumonia, ' +
+    'suggests the weight-based starting dose and its taper, the clarithromycin alternative where eligible, and flags ' +
+    'missing weight, age limits, duplicate steroids, secondary causes, relapse-risk markers and missing PFTs.',
+  usageRequirements:
+    'Needs Patient, Condition, body-weight Observation and active MedicationRequest data (prefetch or FHIR access); ' +
+    'other observations improve the advice.',
+  prefetch: {
+    patient: t.patient,
+    conditions: t.conditions,
+    weight: t.weight,
+    oxygenation: t.oxygenation,
+    pft: t.pft,
+    labs: t.labs,
+    meds: t.meds,
+    pregnancy: t.pregnancy,
+    allergies: t.allergies,
+    encounter: t.encounter,
+  },
+  rules: ['COP-R03', 'COP-R01', 'COP-R02', 'COP-R04', 'COP-R05', 'COP-R06', 'COP-R07', 'COP-R08', 'COP-R09', 'COP-R15', 'COP-R19'],
+};
+
+export default copOrderSelect;

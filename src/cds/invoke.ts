@@ -1,0 +1,100 @@
+/**
+ * One hook call, end to end, without HTTP: validate the context for the hook → resolve prefetch
+ * (fetching gaps through the FHIR fallback) → facts → rules → cards.
+ */
+import type { Bundle } from 'fhir/r4.js';
+import type { FastifyBaseLogger } from 'fastify';
+import { renderCard } from '../cop/cards.js';
+import { evaluateRules } from '../cop/evaluate.js';
+import { extractFacts } from '../cop/facts.js';
+import type { Thresholds } from '../cop/knowledge.js';
+import type { FormularyProfile, RuleContext } from '../cop/rule-types.js';
+import { BadRequestError } from '../errors.js';
+import type { FhirFallback } from './fhir-fallback.js';
+import { resolvePrefetch } from './prefetch.js';
+import type { RegisteredService } from './service-registry.js';
+import { contextSchemas, type CdsResponse, type HookContext, type HookRequest } from './wire.js';
+
+export interface InvokeDeps {
+  thresholds: Thresholds;
+  formulary: FormularyProfile;
+  medicationRequestIntent: 'order' | 'proposal';
+  fallback: FhirFallback;
+  clock: () => Date;
+  newId: () => string;
+}
+
+export interface InvokeOptions {
+  evidenceUrl?: string;
+  log: FastifyBaseLogger;
+}
+
+const zodProblems = (issues: { path: PropertyKey[]; message: string }[], prefix: string): string[] =>
+  issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`);
+
+function parseContext(service: RegisteredService, request: HookRequest): HookContext {
+  const schema = contextSchemas[service.definition.hook];
+  const parsed = schema.safeParse(request.context);
+  if (!parsed.success) {
+    throw new BadRequestError(`Invalid context for hook ${service.definition.hook}`, zodProblems(parsed.error.issues, 'context'));
+  }
+  const context = parsed.data as HookContext;
+  if (context.selections && context.draftOrders) {
+    const drafted = new Set(
+      (context.draftOrders.entry ?? []).flatMap((e) => (e.resource?.id ? [`${e.resource.resourceType}/${e.resource.id}`] : [])),
+    );
+    const dangling = context.selections.filter((s) => !drafted.has(s));
+    if (dangling.length > 0) {
+      throw new BadRequestError('Every context.selections item must name an entry in context.draftOrders (ResourceType/id)', dangling.map((s) => `not in draftOrders: ${s}`));
+    }
+  }
+  return context;
+}
+
+export async function invokeService(
+  service: RegisteredService,
+  request: HookRequest,
+  deps: InvokeDeps,
+  options: InvokeOptions,
+): Promise<CdsResponse> {
+  const context = parseContext(service, request);
+  const now = deps.clock();
+
+  const resolution = await resolvePrefetch({
+    service: service.definition,
+    context,
+    prefetch: request.prefetch,
+    hookInstance: request.hookInstance,
+    fallback: deps.fallback,
+    ...(request.fhirServer ? { fhirServer: request.fhirServer } : {}),
+    ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
+  });
+  // A Patient that is not the context's patient must never drive a dose (safety, not leniency).
+  const patient = resolution.pool.patient;
+  if (patient?.id && patient.id !== context.patientId) {
+    throw new BadRequestError('prefetch.patient is a different patient from context.patientId');
+  }
+  options.log.debug({ sources: resolution.sources, partialKeys: resolution.partialKeys }, 'prefetch resolved');
+
+  const facts = extractFacts(
+    resolution.pool,
+    {
+      patientId: context.patientId,
+      selections: context.selections ?? [],
+      ...(context.draftOrders ? { draftOrders: context.draftOrders as Bundle } : {}),
+    },
+    now,
+    deps.thresholds,
+  );
+  const ruleContext: RuleContext = {
+    hook: service.definition.hook,
+    now,
+    thresholds: deps.thresholds,
+    formulary: deps.formulary,
+    medicationRequestIntent: deps.medicationRequestIntent,
+  };
+  const findings = evaluateRules(service.rules, facts, ruleContext);
+  options.log.info({ rules: findings.map((f) => `${f.ruleId}:${f.indicator}`) }, 'rules evaluated');
+  const renderOptions = { newId: deps.newId, ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}) };
+  return { cards: findings.map((f) => renderCard(f, renderOptions)) };
+}

@@ -1,0 +1,172 @@
+/**
+ * Prefetch resolution: read each prefetch key by its state (CDS Hooks 2.0 §Prefetch; R-PF-11),
+ * fetch what is missing through the FHIR fallback in parallel, and pool the resources by type.
+ *
+ *   key absent / not a resource   → fetch it; if that fails: unavailable (412 if required)
+ *   value null                    → the EHR ran the query and found nothing: available, empty
+ *   OperationOutcome (or a Bundle
+ *   holding only error outcomes)  → the EHR's own fetch failed: unavailable, not re-queried
+ *   searchset Bundle              → its entries (a `next` link means partial; noted, not followed yet)
+ */
+import type {
+  AllergyIntolerance, Bundle, Condition, Encounter, MedicationRequest, MedicationStatement, Observation,
+  OperationOutcome, Patient, Resource, ServiceRequest,
+} from 'fhir/r4.js';
+import type { DataDomain, ResourcePool } from '../cop/facts-types.js';
+import { PreconditionFailedError } from '../errors.js';
+import type { FhirFallback } from './fhir-fallback.js';
+import type { CdsServiceDefinition } from './service-definition.js';
+import type { HookContext } from './wire.js';
+
+export type PrefetchValueState =
+  | { kind: 'resources'; resources: Resource[]; partial: boolean }
+  | { kind: 'empty' }
+  | { kind: 'error'; reason: string }
+  | { kind: 'missing' }
+  | { kind: 'invalid'; reason: string };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isErrorOutcome = (r: Resource): r is OperationOutcome =>
+  r.resourceType === 'OperationOutcome' &&
+  ((r as OperationOutcome).issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
+
+/** Classifies one prefetch value. Pure. */
+export function classifyPrefetchValue(value: unknown): PrefetchValueState {
+  if (value === undefined) return { kind: 'missing' };
+  if (value === null) return { kind: 'empty' };
+  if (!isObject(value) || typeof value.resourceType !== 'string') {
+    return { kind: 'invalid', reason: 'value is not a FHIR resource' };
+  }
+  const resource = value as unknown as Resource;
+  if (resource.resourceType === 'OperationOutcome') {
+    return isErrorOutcome(resource) ? { kind: 'error', reason: 'the EHR reported an OperationOutcome' } : { kind: 'empty' };
+  }
+  if (resource.resourceType !== 'Bundle') return { kind: 'resources', resources: [resource], partial: false };
+
+  const bundle = resource as Bundle;
+  const entries = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is Resource => isObject(r) && typeof r.resourceType === 'string');
+  const data = entries.filter((r) => r.resourceType !== 'OperationOutcome');
+  if (data.length === 0 && entries.some(isErrorOutcome)) {
+    return { kind: 'error', reason: 'the EHR reported an OperationOutcome' };
+  }
+  const partial = (bundle.link ?? []).some((l) => l.relation === 'next');
+  return { kind: 'resources', resources: data, partial };
+}
+
+/**
+ * Fills `{{context.x}}` and user tokens. Returns undefined when a token has no value (e.g. no
+ * encounterId), in which case the key cannot be fetched.
+ */
+export function fillTemplate(template: string, context: HookContext): string | undefined {
+  const userRef = context.userId;
+  const [userType, userId] = userRef.split('/');
+  const userTokens: Record<string, string | undefined> = {
+    userPractitionerId: userType === 'Practitioner' ? userId : undefined,
+    userPractitionerRoleId: userType === 'PractitionerRole' ? userId : undefined,
+    userPatientId: userType === 'Patient' ? userId : undefined,
+    userRelatedPersonId: userType === 'RelatedPerson' ? userId : undefined,
+  };
+  let unresolved = false;
+  const filled = template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_m, token: string) => {
+    const value = token.startsWith('context.') ? context[token.slice('context.'.length)] : userTokens[token];
+    if (typeof value !== 'string' || value.length === 0) {
+      unresolved = true;
+      return '';
+    }
+    return encodeURIComponent(value);
+  });
+  return unresolved ? undefined : filled;
+}
+
+export interface PrefetchResolution {
+  pool: ResourcePool;
+  /** Per key: where the data came from, for logs (no PHI: states and counts only). */
+  sources: Record<string, 'prefetch' | 'fetched' | 'unavailable'>;
+  partialKeys: string[];
+}
+
+export interface ResolveInput {
+  service: CdsServiceDefinition;
+  context: HookContext;
+  prefetch: Record<string, unknown> | undefined;
+  fhirServer?: string;
+  accessToken?: string;
+  hookInstance: string;
+  fallback: FhirFallback;
+}
+
+export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchResolution> {
+  const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
+  const states = await Promise.all(
+    entries.map(async ([key, spec]) => {
+      const state = classifyPrefetchValue(input.prefetch?.[key]);
+      if (state.kind !== 'missing' && state.kind !== 'invalid') return { key, spec, state, source: 'prefetch' as const };
+      const relativeUrl = fillTemplate(spec.template, input.context);
+      if (relativeUrl === undefined) {
+        return { key, spec, state: { kind: 'error', reason: 'a template token has no value in the context' } as PrefetchValueState, source: 'unavailable' as const };
+      }
+      const fetched = await input.fallback({
+        key,
+        relativeUrl,
+        hookInstance: input.hookInstance,
+        ...(input.fhirServer ? { fhirServer: input.fhirServer } : {}),
+        ...(input.accessToken ? { accessToken: input.accessToken } : {}),
+      });
+      if (fetched.status === 'unavailable') {
+        return { key, spec, state: { kind: 'error', reason: fetched.reason } as PrefetchValueState, source: 'unavailable' as const };
+      }
+      return { key, spec, state: classifyPrefetchValue(fetched.resource), source: 'fetched' as const };
+    }),
+  );
+
+  const missingRequired = states.filter((s) => s.spec.required && (s.state.kind === 'error' || s.state.kind === 'invalid' || s.state.kind === 'missing'));
+  if (missingRequired.length > 0) {
+    throw new PreconditionFailedError(
+      `Required FHIR data is missing and could not be fetched: ${missingRequired.map((s) => s.key).join(', ')}`,
+      missingRequired.map((s) => `${s.key}: ${'reason' in s.state ? s.state.reason : 'not supplied'} (template ${s.spec.template})`),
+    );
+  }
+
+  const pool = emptyPool();
+  const sources: PrefetchResolution['sources'] = {};
+  const partialKeys: string[] = [];
+  const seen = new Set<string>();
+  for (const { key, state, source } of states) {
+    const available = state.kind === 'resources' || state.kind === 'empty';
+    pool.domains[key] = available ? 'available' : 'unavailable';
+    sources[key] = available ? source : 'unavailable';
+    if (state.kind !== 'resources') continue;
+    if (state.partial) partialKeys.push(key);
+    for (const resource of state.resources) addToPool(pool, resource, seen);
+  }
+  return { pool, sources, partialKeys };
+}
+
+export function emptyPool(): ResourcePool {
+  return {
+    observations: [], conditions: [], medicationRequests: [], medicationStatements: [], allergies: [], serviceRequests: [],
+    domains: {},
+  };
+}
+
+/** Adds a resource under its type, once per type/id (the same resource may come under two keys). */
+function addToPool(pool: ResourcePool, resource: Resource, seen: Set<string>): void {
+  if (resource.id) {
+    const identity = `${resource.resourceType}/${resource.id}`;
+    if (seen.has(identity)) return;
+    seen.add(identity);
+  }
+  switch (resource.resourceType) {
+    case 'Patient': pool.patient ??= resource as Patient; break;
+    case 'Encounter': pool.encounter ??= resource as Encounter; break;
+    case 'Observation': pool.observations.push(resource as Observation); break;
+    case 'Condition': pool.conditions.push(resource as Condition); break;
+    case 'MedicationRequest': pool.medicationRequests.push(resource as MedicationRequest); break;
+    case 'MedicationStatement': pool.medicationStatements.push(resource as MedicationStatement); break;
+    case 'AllergyIntolerance': pool.allergies.push(resource as AllergyIntolerance); break;
+    case 'ServiceRequest': pool.serviceRequests.push(resource as ServiceRequest); break;
+    default: break; // Other types are not read by the COP rules.
+  }
+}
+

@@ -1,0 +1,85 @@
+/**
+ * The CDS Hooks HTTP surface as a Fastify plugin: discovery, service invocation and feedback.
+ * Handlers translate between HTTP and `invokeService`; they know no threshold and no rule.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { BadRequestError, NotFoundError } from '../errors.js';
+import { invokeService, type InvokeDeps } from './invoke.js';
+import type { RegisteredService } from './service-registry.js';
+import { feedbackSchema, hookRequestSchema, type DiscoveryService } from './wire.js';
+
+export interface CdsRoutesOptions {
+  services: Map<string, RegisteredService>;
+  deps: InvokeDeps;
+  /** Absolute base URL for links; when unset, taken from the request. */
+  publicBaseUrl?: string;
+}
+
+function discoveryEntry({ definition }: RegisteredService): DiscoveryService {
+  const entry: DiscoveryService = {
+    hook: definition.hook,
+    id: definition.id,
+    title: definition.title,
+    description: definition.description,
+  };
+  const prefetch = Object.fromEntries(Object.entries(definition.prefetch).map(([key, spec]) => [key, spec!.template]));
+  if (Object.keys(prefetch).length > 0) entry.prefetch = prefetch;
+  if (definition.usageRequirements) entry.usageRequirements = definition.usageRequirements;
+  return entry;
+}
+
+const zodProblems = (issues: { path: PropertyKey[]; message: string }[]): string[] =>
+  issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(body)'}: ${i.message}`);
+
+export function baseUrlOf(request: FastifyRequest, configured?: string): string {
+  return configured ?? `${request.protocol}://${request.host}`;
+}
+
+export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions): Promise<void> {
+  const { services, deps } = options;
+  // Built once: discovery is static for the life of the process.
+  const discovery = { services: [...services.values()].map(discoveryEntry) };
+
+  const serviceById = (id: string): RegisteredService => {
+    const service = services.get(id);
+    if (!service) throw new NotFoundError(`No CDS service with id "${id}"; GET /cds-services lists them`);
+    return service;
+  };
+
+  app.get('/cds-services', async () => discovery);
+
+  app.post<{ Params: { id: string } }>('/cds-services/:id', async (request) => {
+    const service = serviceById(request.params.id);
+    const parsed = hookRequestSchema.safeParse(request.body);
+    if (!parsed.success) throw new BadRequestError('Invalid CDS Hooks request', zodProblems(parsed.error.issues));
+    const body = parsed.data;
+    if (body.hook !== service.definition.hook) {
+      throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`);
+    }
+    const log = request.log.child({ hookInstance: body.hookInstance, serviceId: service.definition.id });
+    return invokeService(service, body, deps, {
+      log,
+      evidenceUrl: `${baseUrlOf(request, options.publicBaseUrl)}/evidence/cop`,
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/cds-services/:id/feedback', async (request, reply) => {
+    const service = serviceById(request.params.id);
+    const parsed = feedbackSchema.safeParse(request.body);
+    if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues));
+    // Feedback may repeat (R-FB-04): logging is idempotent in effect; no state changes here yet.
+    for (const item of parsed.data.feedback) {
+      request.log.info(
+        {
+          serviceId: service.definition.id,
+          card: item.card,
+          outcome: item.outcome,
+          acceptedSuggestions: item.acceptedSuggestions?.map((s) => s.id),
+          overrideReason: item.overrideReason?.reason?.code,
+        },
+        'card feedback',
+      );
+    }
+    return reply.code(200).send();
+  });
+}

@@ -1,0 +1,156 @@
+/**
+ * The CDS Hooks 2.0 wire format: zod schemas for what arrives (types flow from them), and
+ * TypeScript types for what the service sends. Inbound objects are loose (`extension` and
+ * future fields may appear anywhere); outbound objects never carry null or empty values.
+ */
+import { z } from 'zod';
+import type { Bundle, Resource } from 'fhir/r4.js';
+
+/** A FHIR id: 1–64 of [A-Za-z0-9-.] (FHIR R4 `id`). */
+const fhirId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id (1-64 of A-Z a-z 0-9 - .)');
+/** `ResourceType/id`, e.g. `Practitioner/abc` or `MedicationRequest/103`. */
+const relativeReference = z
+  .string()
+  .regex(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference ResourceType/id');
+
+export const fhirResourceSchema = z.looseObject({ resourceType: z.string().min(1) });
+
+export const bundleSchema = z.looseObject({
+  resourceType: z.literal('Bundle'),
+  // The published hook examples leave out Bundle.type (cds-hooks/docs#659): do not require it.
+  type: z.string().optional(),
+  entry: z
+    .array(z.looseObject({ fullUrl: z.string().optional(), resource: fhirResourceSchema.optional() }))
+    .optional(),
+});
+
+export const fhirAuthorizationSchema = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string().min(1),
+  expires_in: z.number().int().nonnegative(),
+  scope: z.string().min(1),
+  subject: z.string().min(1),
+  // SHOULD, not MUST (cds-hooks/docs PR #601): never required.
+  patient: z.string().optional(),
+});
+
+const baseContext = {
+  userId: relativeReference,
+  patientId: fhirId,
+  encounterId: fhirId.optional(),
+};
+
+export const contextSchemas = {
+  'patient-view': z.looseObject(baseContext),
+  'order-select': z.looseObject({
+    ...baseContext,
+    selections: z.array(relativeReference).min(1),
+    draftOrders: bundleSchema,
+  }),
+  'order-sign': z.looseObject({ ...baseContext, draftOrders: bundleSchema }),
+} as const;
+
+export type SupportedHook = keyof typeof contextSchemas;
+export const SUPPORTED_HOOKS = Object.keys(contextSchemas) as SupportedHook[];
+
+export const hookRequestSchema = z
+  .looseObject({
+    hook: z.string().min(1),
+    hookInstance: z.string().min(1).max(256),
+    fhirServer: z.url().optional(),
+    fhirAuthorization: fhirAuthorizationSchema.optional(),
+    context: z.looseObject({}),
+    // Values are classified key by key in prefetch.ts (resource, Bundle, OperationOutcome, null).
+    prefetch: z.record(z.string(), z.unknown()).optional(),
+    extension: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((r) => r.fhirAuthorization === undefined || r.fhirServer !== undefined, {
+    message: 'fhirServer is required when fhirAuthorization is present',
+    path: ['fhirServer'],
+  });
+
+export type HookRequest = z.infer<typeof hookRequestSchema>;
+export type HookContext = {
+  userId: string;
+  patientId: string;
+  encounterId?: string;
+  selections?: string[];
+  draftOrders?: Bundle;
+  [key: string]: unknown;
+};
+
+// ---- Outbound -----------------------------------------------------------------------------
+
+export interface Coding {
+  system: string;
+  code: string;
+  display?: string;
+}
+
+export type Action =
+  | { type: 'create' | 'update'; description: string; resource: Resource }
+  | { type: 'delete'; description: string; resourceId: string };
+
+export interface Suggestion {
+  label: string;
+  uuid: string;
+  isRecommended?: boolean;
+  actions: Action[];
+}
+
+export interface Link {
+  label: string;
+  url: string;
+  type: 'absolute' | 'smart';
+  appContext?: string;
+}
+
+export interface Card {
+  uuid: string;
+  summary: string;
+  detail?: string;
+  indicator: 'info' | 'warning' | 'critical';
+  source: { label: string; url?: string; topic?: Coding };
+  suggestions?: Suggestion[];
+  selectionBehavior?: 'at-most-one' | 'any';
+  overrideReasons?: Coding[];
+  links?: Link[];
+}
+
+export interface CdsResponse {
+  cards: Card[];
+}
+
+export interface DiscoveryService {
+  hook: string;
+  id: string;
+  title?: string;
+  description: string;
+  prefetch?: Record<string, string>;
+  usageRequirements?: string;
+}
+
+export const feedbackSchema = z.looseObject({
+  feedback: z
+    .array(
+      z
+        .looseObject({
+          card: z.string().min(1),
+          outcome: z.enum(['accepted', 'overridden']),
+          acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
+          overrideReason: z
+            .looseObject({
+              reason: z.looseObject({ system: z.string().optional(), code: z.string().min(1), display: z.string().optional() }).optional(),
+              userComment: z.string().optional(),
+            })
+            .optional(),
+          outcomeTimestamp: z.iso.datetime({ offset: true }),
+        })
+        .refine((f) => f.outcome !== 'accepted' || (f.acceptedSuggestions?.length ?? 0) > 0, {
+          message: 'acceptedSuggestions is required when outcome is accepted',
+          path: ['acceptedSuggestions'],
+        }),
+    )
+    .min(1),
+});
+export type FeedbackRequest = z.infer<typeof feedbackSchema>;

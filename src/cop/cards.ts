@@ -1,0 +1,72 @@
+/**
+ * Findings → CDS Hooks cards. Rendering only: no rule is re-evaluated here. Adds what every card
+ * needs (uuid, source with the rule id as topic, citations as links, the evidence the rule used)
+ * and keeps the wire rules: no null or empty values, summary under 140 characters,
+ * selectionBehavior on every card with suggestions, at most one recommended suggestion.
+ */
+import type { Card, Coding, Suggestion } from '../cds/wire.js';
+import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES } from './knowledge.js';
+import type { Evidence, Finding } from './rule-types.js';
+
+/** CodeSystem of the override reasons this service offers. */
+export const OVERRIDE_REASON_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/override-reasons';
+export const SOURCE_LABEL = 'COP CDS';
+/** CDS Hooks: summary is "<140-character"; enforce ≤ 139. */
+export const MAX_SUMMARY_LENGTH = 139;
+
+export interface RenderOptions {
+  newId: () => string;
+  /** Absolute URL of the evidence page, used as `source.url`. */
+  evidenceUrl?: string;
+}
+
+export function evidenceLine(e: Evidence): string {
+  const when = e.date ? ` (${e.date.slice(0, 10)}${e.ageDays !== undefined ? `, ${e.ageDays} d ago` : ''})` : '';
+  return `- ${e.label}: ${e.value}${when}`;
+}
+
+function fitSummary(summary: string): string {
+  const oneLine = summary.replace(/\s+/g, ' ').trim();
+  return oneLine.length <= MAX_SUMMARY_LENGTH ? oneLine : `${oneLine.slice(0, MAX_SUMMARY_LENGTH - 1).trimEnd()}…`;
+}
+
+function renderDetail(finding: Finding): string | undefined {
+  const parts = finding.detail.filter((d) => d.trim().length > 0);
+  if (finding.evidence.length > 0) parts.push(['**Data used:**', ...finding.evidence.map(evidenceLine)].join('\n'));
+  parts.push(`_Rule ${finding.ruleId}: ${RULE_TITLES[finding.ruleId]}._`);
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+function renderSuggestions(finding: Finding, newId: () => string): Suggestion[] | undefined {
+  if (!finding.suggestions || finding.suggestions.length === 0) return undefined;
+  let recommendedSeen = false;
+  return finding.suggestions.map((s) => {
+    // With at-most-one, at most one suggestion may be recommended (CDS Hooks 3.0 invariant cds-resp-1).
+    const isRecommended = s.isRecommended === true && !recommendedSeen;
+    if (isRecommended) recommendedSeen = true;
+    return { label: s.label, uuid: newId(), isRecommended, actions: s.actions };
+  });
+}
+
+export function renderCard(finding: Finding, options: RenderOptions): Card {
+  const topic: Coding = { system: RULE_CODE_SYSTEM, code: finding.ruleId, display: RULE_TITLES[finding.ruleId] };
+  const card: Card = {
+    uuid: options.newId(),
+    summary: fitSummary(finding.summary),
+    indicator: finding.indicator,
+    source: { label: SOURCE_LABEL, topic, ...(options.evidenceUrl ? { url: options.evidenceUrl } : {}) },
+  };
+  const detail = renderDetail(finding);
+  if (detail) card.detail = detail;
+  const suggestions = renderSuggestions(finding, options.newId);
+  if (suggestions) {
+    card.suggestions = suggestions;
+    card.selectionBehavior = 'at-most-one';
+  }
+  if (finding.overrideReasons && finding.overrideReasons.length > 0) {
+    card.overrideReasons = finding.overrideReasons.map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
+  }
+  const citations = [...new Set(finding.citations)].map((key) => CITATIONS[key]);
+  if (citations.length > 0) card.links = citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const }));
+  return card;
+}

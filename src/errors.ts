@@ -1,0 +1,57 @@
+/**
+ * One error type per kind of failure, mapped to HTTP in one place (app.ts error handler).
+ * Bodies are FHIR OperationOutcomes (the CDS Hooks 3.0 direction, harmless under 2.0); messages
+ * are written for the integration engineer reading them and never contain patient data.
+ */
+import type { OperationOutcome } from 'fhir/r4.js';
+
+export type IssueCode = 'invalid' | 'not-found' | 'not-supported' | 'too-costly' | 'exception' | 'incomplete' | 'security' | 'processing';
+
+export class CdsHttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly issueCode: IssueCode,
+    message: string,
+    /** Extra human-readable lines (e.g. one per invalid field). */
+    readonly details: string[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends CdsHttpError {
+  constructor(message: string, details: string[] = []) {
+    super(400, 'invalid', message, details);
+  }
+}
+
+export class NotFoundError extends CdsHttpError {
+  constructor(message: string) {
+    super(404, 'not-found', message);
+  }
+}
+
+/** Required FHIR data could not be obtained (CDS Hooks: SHALL answer 412). */
+export class PreconditionFailedError extends CdsHttpError {
+  constructor(message: string, details: string[] = []) {
+    super(412, 'incomplete', message, details);
+  }
+}
+
+export class PayloadTooLargeError extends CdsHttpError {
+  constructor(message: string) {
+    super(413, 'too-costly', message);
+  }
+}
+
+export function operationOutcome(issueCode: IssueCode, message: string, details: string[] = []): OperationOutcome {
+  const severity = issueCode === 'exception' ? 'fatal' : 'error';
+  return {
+    resourceType: 'OperationOutcome',
+    issue: [
+      { severity, code: issueCode, diagnostics: message },
+      ...details.map((d) => ({ severity, code: issueCode, diagnostics: d }) as const),
+    ],
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Process entry point: read configuration, build the app, listen, and shut down gracefully on
+ * SIGTERM/SIGINT (stop accepting, finish in-flight calls, then exit).
+ */
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type AppConfig } from './config.js';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      pino({ base: { service: 'cop-cds-hooks' } }).fatal({ problems: error.problems }, 'invalid configuration; not starting');
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  const app = await buildApp(config);
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error('graceful shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((error: unknown) => {
+  pino({ base: { service: 'cop-cds-hooks' } }).fatal({ err: error }, 'failed to start');
+  process.exit(1);
+});
