@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, thresholdEnvName } from './config.js';
+
+describe('loadConfig', () => {
+  it('has working defaults: port 8080, formulary us, body limit of at least 5 MB', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.formulary).toBe('us');
+    expect(config.bodyLimitBytes).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+    expect(config.thresholds.mgPerKg).toBe(0.75);
+    expect(config.thresholds.maxDailyDoseMg).toBe(60);
+  });
+
+  it('reads thresholds from COP_* variables', () => {
+    expect(thresholdEnvName('mgPerKg')).toBe('COP_MG_PER_KG');
+    expect(thresholdEnvName('spo2MinPercent')).toBe('COP_SPO2_MIN_PERCENT');
+    const config = loadConfig({ COP_MG_PER_KG: '0.5', COP_REVIEW_WEEKS: '8', PORT: '9000', FORMULARY_PROFILE: 'uk' });
+    expect(config.thresholds.mgPerKg).toBe(0.5);
+    expect(config.thresholds.reviewWeeks).toBe(8);
+    expect(config.port).toBe(9000);
+    expect(config.formulary).toBe('uk');
+  });
+
+  it('rejects out-of-range and malformed values, naming the variable', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ COP_MG_PER_KG: '1.01' })[0]).toMatch(/^COP_MG_PER_KG:/);
+    expect(problems({ COP_MAX_DAILY_DOSE_MG: '80' })[0]).toMatch(/^COP_MAX_DAILY_DOSE_MG:/);
+    expect(problems({ COP_MG_PER_KG: 'lots' })[0]).toMatch(/^COP_MG_PER_KG:/);
+    expect(problems({ PORT: 'eighty' })[0]).toMatch(/^PORT:/);
+    expect(problems({ FORMULARY_PROFILE: 'fr' })[0]).toMatch(/^FORMULARY_PROFILE:/);
+    expect(problems({ BODY_LIMIT_BYTES: '1000' })[0]).toMatch(/^BODY_LIMIT_BYTES:/);
+  });
+
+  it('splits CORS_ORIGINS and trims PUBLIC_BASE_URL', () => {
+    const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', PUBLIC_BASE_URL: 'https://cds.example/' });
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.publicBaseUrl).toBe('https://cds.example');
+  });
+});

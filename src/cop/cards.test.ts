@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_SUMMARY_LENGTH, renderCard } from './cards.js';
+import { RULE_CODE_SYSTEM } from './knowledge.js';
+import type { Finding } from './rule-types.js';
+
+const ids = () => {
+  let n = 0;
+  return () => `id-${++n}`;
+};
+
+const finding = (overrides: Partial<Finding> = {}): Finding => ({
+  ruleId: 'COP-R01',
+  indicator: 'info',
+  summary: 'COP: suggested prednisone 45 mg once daily',
+  detail: ['Usual start 0.5-1.0 mg/kg/day.'],
+  evidence: [{ label: 'Weight', value: '60.0 kg', date: '2026-11-20', ageDays: 5, reference: 'Observation/w1' }],
+  citations: ['LAZOR-2000'],
+  ...overrides,
+});
+
+const task = { resourceType: 'Task' as const, status: 'requested' as const, intent: 'order' as const };
+
+describe('renderCard', () => {
+  it('names the rule in source.topic and cites its sources as absolute links', () => {
+    const card = renderCard(finding(), { newId: ids(), evidenceUrl: 'https://cds.example/evidence/cop' });
+    expect(card.source).toEqual({
+      label: 'COP CDS',
+      url: 'https://cds.example/evidence/cop',
+      topic: { system: RULE_CODE_SYSTEM, code: 'COP-R01', display: 'Initial glucocorticoid dose suggestion' },
+    });
+    expect(card.links).toEqual([{ label: 'Lazor 2000 (AJRCCM)', url: 'https://doi.org/10.1164/ajrccm.162.2.9909015', type: 'absolute' }]);
+    expect(card.uuid).toBe('id-1');
+  });
+
+  it('states the data used, with dates, in the detail', () => {
+    const card = renderCard(finding(), { newId: ids() });
+    expect(card.detail).toContain('- Weight: 60.0 kg (2026-11-20, 5 d ago)');
+    expect(card.detail).toContain('Rule COP-R01');
+  });
+
+  it('omits optional fields it has no value for (no null, no empty arrays)', () => {
+    const card = renderCard(finding({ citations: [] }), { newId: ids() });
+    expect(card).not.toHaveProperty('suggestions');
+    expect(card).not.toHaveProperty('selectionBehavior');
+    expect(card).not.toHaveProperty('overrideReasons');
+    expect(card).not.toHaveProperty('links');
+    expect(card.source).not.toHaveProperty('url');
+  });
+
+  it('keeps the summary under 140 characters', () => {
+    expect(renderCard(finding({ summary: 'x'.repeat(MAX_SUMMARY_LENGTH) }), { newId: ids() }).summary).toHaveLength(139);
+    const long = renderCard(finding({ summary: 'x'.repeat(200) }), { newId: ids() }).summary;
+    expect(long.length).toBeLessThanOrEqual(139);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('sets selectionBehavior and uuids on suggestions and recommends at most one', () => {
+    const card = renderCard(
+      finding({
+        suggestions: [
+          { label: 'A', isRecommended: true, actions: [{ type: 'create', description: 'a', resource: task }] },
+          { label: 'B', isRecommended: true, actions: [{ type: 'create', description: 'b', resource: task }] },
+          { label: 'C', actions: [{ type: 'delete', description: 'c', resourceId: 'MedicationRequest/1' }] },
+        ],
+      }),
+      { newId: ids() },
+    );
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions?.map((s) => [s.label, s.uuid, s.isRecommended])).toEqual([
+      ['A', 'id-2', true],
+      ['B', 'id-3', false],
+      ['C', 'id-4', false],
+    ]);
+  });
+
+  it('gives every override reason a system, code and display', () => {
+    const card = renderCard(finding({ overrideReasons: [{ code: 'specialist-plan', display: 'Specialist regimen in place' }] }), { newId: ids() });
+    expect(card.overrideReasons).toEqual([
+      { system: expect.stringMatching(/^https:\/\//), code: 'specialist-plan', display: 'Specialist regimen in place' },
+    ]);
+  });
+});
