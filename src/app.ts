@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { RULES } from './cop/rules/index.js';
 import { checkJsonLimits } from './cds/json-limits.js';
 import { noFhirFallback, type FhirFallback } from './cds/fhir-fallback.js';
@@ -23,11 +24,13 @@ export interface AppOverrides {
   /** How missing prefetch data is fetched (default: not at all). */
   fhirFallback?: FhirFallback;
   hooksDir?: string;
+  /** Where log lines go (default stdout); tests capture them to prove no PHI is written. */
+  logStream?: DestinationStream;
 }
 
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: { ...loggerOptions(config.logLevel), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
@@ -68,7 +71,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 function registerJsonParser(app: FastifyInstance, config: AppConfig): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   const limits = { maxDepth: config.maxJsonDepth, maxArrayLength: config.maxJsonArrayLength };
-  app.removeContentTypeParser('application/json');
+  // CDS Hooks bodies are JSON only: without a text parser, other media types get 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error: Error | null, value?: unknown) => {
       if (error) return done(new BadRequestError('Request body is not valid JSON'), undefined);

@@ -48,6 +48,15 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
 
   app.get('/cds-services', async () => discovery);
 
+  // Every log line of a call carries its hookInstance, including Fastify's "request completed".
+  app.addHook('preHandler', async (request, reply) => {
+    const hookInstance = (request.body as { hookInstance?: unknown } | undefined)?.hookInstance;
+    if (typeof hookInstance === 'string' && hookInstance.length > 0 && hookInstance.length <= 256) {
+      request.log = request.log.child({ hookInstance });
+      reply.log = request.log;
+    }
+  });
+
   app.post<{ Params: { id: string } }>('/cds-services/:id', async (request) => {
     const service = serviceById(request.params.id);
     const parsed = hookRequestSchema.safeParse(request.body);
@@ -56,7 +65,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     if (body.hook !== service.definition.hook) {
       throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`);
     }
-    const log = request.log.child({ hookInstance: body.hookInstance, serviceId: service.definition.id });
+    const log = request.log.child({ serviceId: service.definition.id });
     return invokeService(service, body, deps, {
       log,
       evidenceUrl: `${baseUrlOf(request, options.publicBaseUrl)}/evidence/cop`,

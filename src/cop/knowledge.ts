@@ -63,6 +63,8 @@ export const CITATIONS = {
   'RADZ-2023': { key: 'RADZ-2023', label: 'Update on COP 2023 (Front Med)', url: 'https://doi.org/10.3389/fmed.2023.1146782' },
   'STEROID-TOXICITY': { key: 'STEROID-TOXICITY', label: 'COP CDS evidence: steroid side-effect monitoring', url: 'https://cop-cds.example.org/evidence/cop#steroid-side-effects' },
   'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval (configurable default)', url: 'https://cop-cds.example.org/evidence/cop#follow-up' },
+  /** COP-R19: severities follow product labelling, not re-verified (⚠ pharmacy sign-off). */
+  'PREGNANCY-LABELLING': { key: 'PREGNANCY-LABELLING', label: 'COP CDS evidence: pregnancy safety (product labelling, pharmacy sign-off pending)', url: 'https://cop-cds.example.org/evidence/cop#pregnancy-safety' },
 } as const satisfies Record<string, Citation>;
 export type CitationKey = keyof typeof CITATIONS;
 

@@ -2,7 +2,7 @@
  * Small selectors and formatters shared by several rules. Pure; facts in, values out.
  */
 import type { Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
-import type { Evidence } from '../rule-types.js';
+import type { Evidence, Indicator, RuleContext } from '../rule-types.js';
 
 export const isAdult = (facts: PatientFacts): boolean =>
   facts.age.status === 'known' && facts.age.years >= 18;
@@ -50,4 +50,116 @@ export function evidenceOf(label: string, m: Measurement, digits = 1): Evidence 
   if (m.ageDays !== undefined) e.ageDays = m.ageDays;
   if (m.reference) e.reference = m.reference;
   return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for COP-R01/R02/R05/R06 (generally useful: weight, summaries, number and time text)
+
+/** Card summaries must stay below 140 characters (cop-rules §0.3; cards.ts enforces ≤ 139). */
+export const MAX_SUMMARY_LENGTH = 139;
+
+/** The preferred summary when it fits, else the shorter fallback (which must fit). */
+export const fitSummary = (preferred: string, fallback: string): string =>
+  preferred.length <= MAX_SUMMARY_LENGTH ? preferred : fallback;
+
+/** The weight a dose may be computed from: P-WEIGHT fresh or stale, else undefined. */
+export function usableWeight(facts: PatientFacts): Measurement | undefined {
+  const { state, kg } = facts.weight;
+  return (state === 'fresh' || state === 'stale') && kg ? kg : undefined;
+}
+
+/** Up to `digits` decimals without trailing zeros, for summaries: 60 → "60", 59.9 → "59.9". */
+export const compactNumber = (n: number, digits = 1): string => String(Number(n.toFixed(digits)));
+
+/** "4 weeks" for whole weeks, else "10 days": how a clinician reads a duration in an order. */
+export function durationText(days: number): string {
+  if (days > 0 && days % 7 === 0) return days === 7 ? '1 week' : `${days / 7} weeks`;
+  return days === 1 ? '1 day' : `${days} days`;
+}
+
+/** Evidence entry for a Condition: "COP diagnosis: Cryptogenic organizing pneumonia (J84.116)". */
+export function conditionEvidence(label: string, c: { code: string; display?: string } & Provenance): Evidence {
+  const e: Evidence = { label, value: c.display ? `${c.display} (${c.code})` : c.code };
+  if (c.date) e.date = c.date;
+  if (c.ageDays !== undefined) e.ageDays = c.ageDays;
+  if (c.reference) e.reference = c.reference;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for COP-R10–R14/R17 (steroid safety and follow-up; generally useful)
+
+/** PredEq mg/day of an order; `undefined` when the dose could not be derived (never read as 0). */
+export const predEqMgPerDay = (med: MedicationFact): number | undefined =>
+  med.dailyDose?.prednisoneEquivalentMgPerDay;
+
+/**
+ * cop-rules.md decision 6 on order-sign: a COP patient with a systemic glucocorticoid course
+ * drafted. The scope of the steroid-safety rules (R10–R13) in this hook.
+ */
+export const isCopGlucocorticoidDraftAtSign = (facts: PatientFacts, context: RuleContext): boolean =>
+  context.hook === 'order-sign' && facts.cop.present && draftGlucocorticoids(facts).length > 0;
+
+/** Inside a recency window of whole calendar days (decision 9); an undated fact is never recent. */
+export const isWithinDays = (p: Provenance, days: number): boolean =>
+  p.ageDays !== undefined && p.ageDays <= days;
+
+/** Evidence entry for an order: its name and daily dose (or why the dose is unknown). */
+export function medicationEvidence(label: string, med: MedicationFact): Evidence {
+  const e: Evidence = { label, value: `${med.name}, ${doseText(med)}`, reference: med.reference };
+  if (med.plannedDurationDays !== undefined) e.value += `; planned ${durationText(med.plannedDurationDays)}`;
+  if (med.start) e.date = med.start;
+  return e;
+}
+
+/** "10 mg once daily = 10 mg/day", plus the PredEq when it differs from the drug's own mg. */
+function doseText(med: MedicationFact): string {
+  if (!med.dailyDose) return `dose could not be derived${med.doseUnknownReason ? ` (${med.doseUnknownReason})` : ''}`;
+  const predEq = predEqMgPerDay(med);
+  const showPredEq = predEq !== undefined && predEq !== med.dailyDose.mgPerDay;
+  return showPredEq ? `${med.dailyDose.derivation} (PredEq ${compactNumber(predEq)} mg/day)` : med.dailyDose.derivation;
+}
+
+/** "age 54" or "age unknown", for lines that explain why adult-only advice was withheld. */
+export const ageText = (facts: PatientFacts): string =>
+  facts.age.status === 'known' ? `age ${facts.age.years}` : 'age unknown';
+
+/** COP-R03 suppresses R10–R12 suggestions for non-adults; the card says so instead. */
+export const adultOnlySuggestionLine = (facts: PatientFacts): string =>
+  `No order suggested: ${ageText(facts)}, and this advice is validated for adults only (see COP-R03).`;
+
+/** mg/kg as clinicians write it: at least one decimal, two when needed (0.5, 0.75, 1.0). */
+export const mgPerKgText = (n: number): string => {
+  const two = n.toFixed(2);
+  return two.endsWith('0') ? n.toFixed(1) : two;
+};
+
+/** Evidence entry for P-ON-GC-WEEKS with the run's start date; undefined when not on GC. */
+export function glucocorticoidRunEvidence(facts: PatientFacts): Evidence | undefined {
+  const { onGlucocorticoidWeeks: weeks, glucocorticoidRunStart: start } = facts.medications;
+  if (weeks === undefined) return undefined;
+  const e: Evidence = { label: 'On systemic glucocorticoid', value: `${weeks} weeks (current run)` };
+  if (start) e.date = start;
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for COP-R04/R07/R08/R09/R15/R19 (generally useful: indicator ranking, pregnancy evidence)
+
+/** Severity order of card indicators, for sorting and for "the most severe wins". */
+export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
+
+/** The most severe indicator of several reasons (one card per rule, decision 7); info when none. */
+export const highestIndicator = (indicators: Indicator[]): Indicator =>
+  indicators.reduce<Indicator>((max, i) => (INDICATOR_RANK[i] > INDICATOR_RANK[max] ? i : max), 'info');
+
+/** Evidence entry for P-PREGNANT when an observation or condition decided it. */
+export function pregnancyEvidence(facts: PatientFacts): Evidence[] {
+  const source = facts.pregnancy.evidence;
+  if (!source) return [];
+  const e: Evidence = { label: 'Pregnancy status', value: `${facts.pregnancy.status} (${source.text})` };
+  if (source.date) e.date = source.date;
+  if (source.ageDays !== undefined) e.ageDays = source.ageDays;
+  if (source.reference) e.reference = source.reference;
+  return [e];
 }

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# COP CDS Hooks service. Build: docker build -t cop-cds-hooks .   Run: docker run -p 8080:8080 cop-cds-hooks
+ARG NODE_IMAGE=node:22-slim
+
+# ---- build: install everything, compile TypeScript, then drop the dev dependencies ----------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: compiled JS and production dependencies only, as the unprivileged node user ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production PORT=8080
+WORKDIR /app
+# Files stay owned by root: the service only reads them.
+COPY --from=build /app/package.json /app/package-lock.json ./
+COPY --from=build /app/node_modules ./node_modules
+# dist/src (the server) and dist/hooks (the service definitions, discovered at start-up).
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8080
+# Slim images have no curl: probe with Node's built-in fetch.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main.js"]

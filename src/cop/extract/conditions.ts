@@ -1,0 +1,139 @@
+/**
+ * One pass over the Conditions: each is matched against every condition value set once, and the
+ * result sorted into the facts the rules need (P-COP, P-SECONDARY, respiratory failure, steroid
+ * adverse-effect conditions, pregnancy).
+ */
+import type { Coding, Condition } from 'fhir/r4.js';
+import { codeIn } from '../../fhir/fhirpath.js';
+import type { ConditionFact, CopFact, DomainStatus, SecondaryCauseKind } from '../facts-types.js';
+import {
+  ADRENAL_INSUFFICIENCY, BOOP, COP, CTD, DIABETES, findCodingInValueSet, FRAGILITY_FRACTURE, HYPERTENSION,
+  malignancyValueSet, OSTEOPOROSIS, PREGNANCY, respiratoryFailureValueSet, SYSTEMS, WHO_ICD10_J84,
+  type ConditionValueSet,
+} from '../valuesets.js';
+import { provenance } from './observation-index.js';
+
+const ACTIVE_CLINICAL: ReadonlySet<string> = new Set(['active', 'recurrence', 'relapse']);
+const RELAPSE_CLINICAL: ReadonlySet<string> = new Set(['recurrence', 'relapse']);
+const DISQUALIFYING_VERIFICATION: ReadonlySet<string> = new Set(['refuted', 'entered-in-error']);
+
+export const clinicalStatusOf = (c: Condition): string | undefined =>
+  codeIn(c.clinicalStatus, SYSTEMS.conditionClinical) ?? codeIn(c.clinicalStatus);
+export const verificationStatusOf = (c: Condition): string | undefined =>
+  codeIn(c.verificationStatus, SYSTEMS.conditionVerification) ?? codeIn(c.verificationStatus);
+
+/** Not refuted or entered in error: the condition was really recorded for this patient. */
+export const isRecorded = (c: Condition): boolean => !DISQUALIFYING_VERIFICATION.has(verificationStatusOf(c) ?? '');
+/** Recorded and clinically active (active, recurrence or relapse). A missing clinicalStatus is not active. */
+export const isActive = (c: Condition): boolean => isRecorded(c) && ACTIVE_CLINICAL.has(clinicalStatusOf(c) ?? '');
+
+function conditionDate(c: Condition): string | undefined {
+  return c.recordedDate ?? c.onsetDateTime ?? c.onsetPeriod?.start;
+}
+
+export function conditionFact(c: Condition, coding: Coding, now: Date): ConditionFact {
+  const fact: ConditionFact = {
+    ...provenance(c, conditionDate(c), now),
+    system: coding.system ?? '',
+    code: coding.code ?? '',
+  };
+  const display = coding.display ?? c.code?.text;
+  if (display) fact.display = display;
+  const clinical = clinicalStatusOf(c);
+  if (clinical) fact.clinicalStatus = clinical;
+  const verification = verificationStatusOf(c);
+  if (verification) fact.verificationStatus = verification;
+  const onset = c.onsetDateTime ?? c.onsetPeriod?.start;
+  if (onset) fact.onset = onset;
+  if (c.recordedDate) fact.recordedDate = c.recordedDate;
+  return fact;
+}
+
+export interface ConditionFacts {
+  cop: CopFact;
+  secondaryCauses: (ConditionFact & { kind: SecondaryCauseKind })[];
+  respiratoryFailure: ConditionFact[];
+  diabetes: ConditionFact[];
+  hypertension: ConditionFact[];
+  osteoporosis: ConditionFact[];
+  fragilityFractures: ConditionFact[];
+  adrenalInsufficiency: ConditionFact[];
+  /** Active pregnancy conditions (P-PREGNANT = yes). */
+  pregnancy: ConditionFact[];
+}
+
+/** Newest first by recorded/onset date, so `[0]` is the most recent record. */
+const newestFirst = (a: ConditionFact, b: ConditionFact): number => (b.date ?? '').localeCompare(a.date ?? '');
+
+export function extractConditionFacts(conditions: readonly Condition[], domain: DomainStatus, now: Date): ConditionFacts {
+  const copConditions: { fact: ConditionFact; relapse: boolean }[] = [];
+  const boopConditions: { fact: ConditionFact; relapse: boolean }[] = [];
+  let whoJ84 = false;
+  const out: ConditionFacts = {
+    cop: { present: false, whoIcdOnly: false, relapseRecords: 0, domain },
+    secondaryCauses: [],
+    respiratoryFailure: [],
+    diabetes: [],
+    hypertension: [],
+    osteoporosis: [],
+    fragilityFractures: [],
+    adrenalInsufficiency: [],
+    pregnancy: [],
+  };
+  const malignancy = malignancyValueSet();
+  const respiratoryFailure = respiratoryFailureValueSet();
+
+  const match = (c: Condition, vs: ConditionValueSet): ConditionFact | undefined => {
+    const coding = findCodingInValueSet(c.code?.coding, vs);
+    return coding ? conditionFact(c, coding, now) : undefined;
+  };
+
+  for (const c of conditions) {
+    if (!isRecorded(c)) continue;
+    const active = isActive(c);
+    const relapse = RELAPSE_CLINICAL.has(clinicalStatusOf(c) ?? '');
+
+    // P-SECONDARY counts historical conditions too (a past cancer can still cause OP).
+    const ctd = match(c, CTD);
+    if (ctd) out.secondaryCauses.push({ ...ctd, kind: 'ctd' });
+    const cancer = match(c, malignancy);
+    if (cancer) out.secondaryCauses.push({ ...cancer, kind: 'malignancy' });
+    // Osteoporosis and fractures stay risk factors once recorded, whatever their status.
+    const osteoporosis = match(c, OSTEOPOROSIS);
+    if (osteoporosis) out.osteoporosis.push(osteoporosis);
+    const fracture = match(c, FRAGILITY_FRACTURE);
+    if (fracture) out.fragilityFractures.push(fracture);
+
+    if (!active) continue;
+    const cop = match(c, COP);
+    if (cop) copConditions.push({ fact: cop, relapse });
+    const boop = match(c, BOOP);
+    if (boop) boopConditions.push({ fact: boop, relapse });
+    if (!cop && !boop && match(c, WHO_ICD10_J84)) whoJ84 = true;
+    const rf = match(c, respiratoryFailure);
+    if (rf) out.respiratoryFailure.push(rf);
+    const dm = match(c, DIABETES);
+    if (dm) out.diabetes.push(dm);
+    const htn = match(c, HYPERTENSION);
+    if (htn) out.hypertension.push(htn);
+    const ai = match(c, ADRENAL_INSUFFICIENCY);
+    if (ai) out.adrenalInsufficiency.push(ai);
+    const pregnant = match(c, PREGNANCY);
+    if (pregnant) out.pregnancy.push(pregnant);
+  }
+
+  // BOOP counts as COP only when no secondary cause is coded (P-COP).
+  const qualifying = out.secondaryCauses.length === 0 ? [...copConditions, ...boopConditions] : copConditions;
+  const byDate = (list: { fact: ConditionFact }[]) => list.map((x) => x.fact).sort(newestFirst);
+  const present = byDate(qualifying);
+  const coded = [...byDate(copConditions), ...byDate(boopConditions)];
+  out.cop = {
+    present: present.length > 0,
+    whoIcdOnly: coded.length === 0 && whoJ84,
+    relapseRecords: qualifying.filter((x) => x.relapse).length,
+    domain,
+  };
+  if (present[0]) out.cop.condition = present[0];
+  if (coded[0]) out.cop.opCoded = coded[0];
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * One pass over the Observations: keep the usable ones (status final/amended/corrected, a dated
+ * clinical time), index them by LOINC code and sort each list newest first. Observations may come
+ * from any prefetch key, so everything downstream filters by code, never by key.
+ */
+import type { Observation } from 'fhir/r4.js';
+import { calendarDaysAgo, instantMs, observationDate } from '../../fhir/dates.js';
+import type { Measurement, Provenance } from '../facts-types.js';
+import { SYSTEMS } from '../valuesets.js';
+
+/** Only results that are complete count (P-WEIGHT; applied to every observation for consistency). */
+const USABLE_STATUSES: ReadonlySet<string> = new Set(['final', 'amended', 'corrected']);
+
+export interface DatedObservation {
+  resource: Observation;
+  date: string;
+  ageDays: number;
+  /** Instant of `date`, for ordering and the 24-hour weight-conflict test. */
+  ms: number;
+}
+
+export interface ObservationIndex {
+  /** Usable observations carrying any of the LOINC codes, newest first, each resource once. */
+  byLoinc(codes: string | readonly string[]): DatedObservation[];
+}
+
+export function indexObservations(observations: readonly Observation[], now: Date): ObservationIndex {
+  const byCode = new Map<string, DatedObservation[]>();
+  for (const resource of observations) {
+    if (!USABLE_STATUSES.has(resource.status)) continue;
+    const date = observationDate(resource);
+    const ageDays = calendarDaysAgo(date, now);
+    const ms = instantMs(date);
+    if (date === undefined || ageDays === undefined || ms === undefined) continue;
+    const entry: DatedObservation = { resource, date, ageDays, ms };
+    const codes = new Set((resource.code.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
+    for (const code of codes) byCode.set(code, [...(byCode.get(code) ?? []), entry]);
+  }
+  for (const list of byCode.values()) list.sort((a, b) => b.ms - a.ms);
+
+  return {
+    byLoinc(codes) {
+      const wanted = typeof codes === 'string' ? [codes] : codes;
+      if (wanted.length === 1) return byCode.get(wanted[0] as string) ?? [];
+      const seen = new Set<Observation>();
+      const merged: DatedObservation[] = [];
+      for (const code of wanted) {
+        for (const entry of byCode.get(code) ?? []) {
+          if (seen.has(entry.resource)) continue;
+          seen.add(entry.resource);
+          merged.push(entry);
+        }
+      }
+      return merged.sort((a, b) => b.ms - a.ms);
+    },
+  };
+}
+
+/** Observations no older than `windowDays` (decision 9: whole calendar days, inclusive). */
+export function withinDays(list: readonly DatedObservation[], windowDays: number): DatedObservation[] {
+  return list.filter((o) => o.ageDays <= windowDays);
+}
+
+export function referenceOf(resource: { resourceType: string; id?: string }): string | undefined {
+  return resource.id ? `${resource.resourceType}/${resource.id}` : undefined;
+}
+
+/** Provenance of a resource with a clinical date. */
+export function provenance(resource: { resourceType: string; id?: string }, date: string | undefined, now: Date): Provenance {
+  const p: Provenance = {};
+  const reference = referenceOf(resource);
+  if (reference) p.reference = reference;
+  if (date) {
+    p.date = date;
+    const ageDays = calendarDaysAgo(date, now);
+    if (ageDays !== undefined) p.ageDays = ageDays;
+  }
+  return p;
+}
+
+/** Provenance of a dated observation. */
+export function observationProvenance(obs: DatedObservation): Provenance {
+  const p: Provenance = { date: obs.date, ageDays: obs.ageDays };
+  const reference = referenceOf(obs.resource);
+  if (reference) p.reference = reference;
+  return p;
+}
+
+/** A Measurement for a dated observation. */
+export function measurementOf(
+  obs: DatedObservation,
+  value: number,
+  unit: string,
+  original?: { value: number; unit: string },
+): Measurement {
+  const m: Measurement = { ...observationProvenance(obs), value, unit };
+  if (original) m.original = original;
+  return m;
+}

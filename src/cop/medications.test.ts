@@ -1,0 +1,198 @@
+import type { Medication } from 'fhir/r4.js';
+import { describe, expect, it } from 'vitest';
+import { daysAgo } from '../../test/fixtures/facts.js';
+import {
+  ATC, dailyMg, dosage, medicationRequest, medicationStatement, RXNORM, sandboxPrednisoneDraft, SNOMED, ucum,
+} from '../../test/fixtures/fhir.js';
+import { deriveDailyDose, dosageSteps, medicationFactFromRequest, medicationFactFromStatement, plannedDuration } from './medications.js';
+
+describe('classification', () => {
+  it('recognises prednisone SCDs as systemic glucocorticoids', () => {
+    const fact = medicationFactFromRequest(medicationRequest({ rxnorm: '198145', dosages: [dailyMg(10)] }));
+    expect(fact.classes).toEqual(['systemic-glucocorticoid']);
+    expect(fact.glucocorticoid).toBe('prednisone');
+    expect(fact.rxnormCodes).toEqual(['198145']);
+    expect(fact.name).toBe('198145');
+  });
+
+  it('recognises ingredient codes and ATC H02AB', () => {
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '6902' })).glucocorticoid).toBe('methylprednisolone');
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '8638' })).glucocorticoid).toBe('prednisolone');
+    const atcOnly = medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'H02AB99' }] }));
+    expect(atcOnly.classes).toContain('systemic-glucocorticoid');
+    expect(atcOnly.glucocorticoid).toBeUndefined();
+  });
+
+  it('recognises dexamethasone and hydrocortisone by name (no confirmed code)', () => {
+    const dex = medicationFactFromRequest(medicationRequest({ text: 'Dexamethasone 4 mg tablet', dosages: [dailyMg(4)] }));
+    expect(dex.glucocorticoid).toBe('dexamethasone');
+    expect(dex.dailyDose?.prednisoneEquivalentMgPerDay).toBeCloseTo(26.68, 2);
+  });
+
+  it('does not confuse prednisone, prednisolone and methylprednisolone names', () => {
+    expect(medicationFactFromRequest(medicationRequest({ text: 'methylprednisolone 4 mg' })).glucocorticoid).toBe('methylprednisolone');
+    expect(medicationFactFromRequest(medicationRequest({ text: 'prednisolone 5 mg' })).glucocorticoid).toBe('prednisolone');
+  });
+
+  it.each([
+    ['inhaled route text', { text: 'prednisolone', route: { text: 'Inhalation' } }],
+    ['nasal spray name', { text: 'hydrocortisone nasal spray' }],
+    ['topical cream name', { text: 'Hydrocortisone 1% Topical Cream' }],
+    ['eye drops', { text: 'Prednisolone acetate 1% eye-drops' }],
+    ['rectal foam', { text: 'hydrocortisone rectal foam' }],
+    ['ophthalmic route display', { text: 'prednisolone', route: { coding: [{ system: SNOMED, code: '1', display: 'Ophthalmic route' }] } }],
+  ])('excludes local forms from P-GC-SYSTEMIC: %s', (_label, opts) => {
+    const fact = medicationFactFromRequest(
+      medicationRequest({ text: opts.text, dosages: [dosage({ ...('route' in opts ? { route: opts.route } : {}) })] }),
+    );
+    expect(fact.classes).not.toContain('systemic-glucocorticoid');
+    expect(fact.glucocorticoid).toBeUndefined();
+  });
+
+  it('keeps oral and IV routes systemic', () => {
+    const iv = medicationFactFromRequest(medicationRequest({ rxnorm: '6902', dosages: [dosage({ route: { text: 'Intravenous' } })] }));
+    expect(iv.classes).toContain('systemic-glucocorticoid');
+  });
+
+  it('classifies clarithromycin, MMF, azathioprine, rituximab, bone drugs', () => {
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '197517' })).classes.sort()).toEqual(['clarithromycin', 'macrolide']);
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '359385' })).classes).toContain('clarithromycin');
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'J01FA09' }] })).classes).toContain('clarithromycin');
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'J01FA10' }] })).classes).toEqual(['macrolide']);
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '200060' })).classes).toEqual(['mycophenolate']);
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'L04AA06' }] })).classes).toEqual(['mycophenolate']);
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '197388' })).classes).toEqual(['azathioprine']);
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'L01XC02' }] })).classes).toEqual(['rituximab']);
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '904431' })).classes).toEqual(['bisphosphonate']);
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'M05BX04' }] })).classes).toEqual(['bisphosphonate']);
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: ATC, code: 'A12AX' }] })).classes).toEqual(['calcium-vitamin-d']);
+    expect(medicationFactFromRequest(medicationRequest({ codings: [{ system: RXNORM, code: '2418' }] })).classes).toEqual(['calcium-vitamin-d']);
+  });
+
+  it('flags clarithromycin-interacting drugs by confirmed ingredient code or by name', () => {
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '36567' })).classes).toEqual(['clarithromycin-interacting']);
+    expect(medicationFactFromRequest(medicationRequest({ text: 'Simvastatin 40 MG Oral Tablet' })).classes).toEqual(['clarithromycin-interacting']);
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '999', display: 'colchicine 0.6 MG Oral Tablet' })).classes).toEqual(['clarithromycin-interacting']);
+    expect(medicationFactFromRequest(medicationRequest({ text: 'Dihydroergotamine nasal spray' })).classes).toEqual(['clarithromycin-interacting']);
+    expect(medicationFactFromRequest(medicationRequest({ text: 'atorvastatin 20 mg' })).classes).toEqual([]);
+  });
+
+  it('takes the name from text, else the first display, else the code', () => {
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '312615', display: 'prednisone 20 MG Oral Tablet' })).name).toBe('prednisone 20 MG Oral Tablet');
+    expect(medicationFactFromRequest(medicationRequest({ rxnorm: '312615', text: 'Prednisone 20mg' })).name).toBe('Prednisone 20mg');
+    expect(medicationFactFromRequest(medicationRequest({})).name).toBe('unnamed medication');
+  });
+
+  it('reads a contained Medication', () => {
+    const mr = medicationRequest({ id: 'c1' });
+    delete mr.medicationCodeableConcept;
+    const med: Medication = { resourceType: 'Medication', id: 'med', code: { coding: [{ system: RXNORM, code: '312617' }] } };
+    mr.contained = [med];
+    mr.medicationReference = { reference: '#med' };
+    mr.dosageInstruction = [dosage({ dose: { value: 2, unit: '{tbl}', system: 'http://unitsofmeasure.org', code: '{tbl}' }, frequency: 1, period: 1, periodUnit: 'd' })];
+    const fact = medicationFactFromRequest(mr);
+    expect(fact.glucocorticoid).toBe('prednisone');
+    expect(fact.dailyDose?.mgPerDay).toBe(10);
+  });
+});
+
+describe('daily dose', () => {
+  it('derives the Sandbox draft: 1 {pill} of 312615 once daily = 20 mg/day', () => {
+    const fact = medicationFactFromRequest(sandboxPrednisoneDraft(), { draft: true, selected: true });
+    expect(fact.dailyDose).toEqual({ mgPerDay: 20, prednisoneEquivalentMgPerDay: 20, derivation: '1 x 20 mg tablet once daily = 20 mg/day' });
+    expect(fact.selected).toBe(true);
+    expect(fact.draftResource).toEqual(sandboxPrednisoneDraft());
+    expect(fact.reference).toBe('MedicationRequest/draft-1');
+  });
+
+  it('keeps the original resource only for drafts', () => {
+    expect(medicationFactFromRequest(sandboxPrednisoneDraft()).draftResource).toBeUndefined();
+  });
+
+  it.each([
+    ['{tbl}', { value: 2, unit: '{tbl}', system: 'http://unitsofmeasure.org', code: '{tbl}' }],
+    ['{tablet}', { value: 2, unit: '{tablet}' }],
+    ['TAB', { value: 2, unit: 'tablet', system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm', code: 'TAB' }],
+  ])('turns a tablet count (%s) into mg with the product strength', (_label, dose) => {
+    const d = deriveDailyDose([dosage({ dose, frequency: 1, period: 1, periodUnit: 'd' })], { ingredient: 'prednisone', strengthMg: 5, doseForm: 'oral-tablet', name: 'x', rxnorm: '312617' }, 'prednisone');
+    expect(d.dailyDose?.mgPerDay).toBe(10);
+  });
+
+  it('multiplies by frequency and divides by the period in days', () => {
+    const mr = (d: Parameters<typeof dosage>[0]) => medicationFactFromRequest(medicationRequest({ rxnorm: '197517', dosages: [dosage(d)] }));
+    expect(mr({ dose: ucum(500, 'mg'), frequency: 2, period: 1, periodUnit: 'd' }).dailyDose).toEqual({ mgPerDay: 1000, derivation: '500 mg twice daily = 1000 mg/day' });
+    expect(mr({ dose: ucum(500, 'mg'), frequency: 1, period: 12, periodUnit: 'h' }).dailyDose?.mgPerDay).toBe(1000);
+    expect(mr({ dose: ucum(70, 'mg'), frequency: 1, period: 1, periodUnit: 'wk' }).dailyDose?.mgPerDay).toBe(10);
+    expect(mr({ dose: ucum(500, 'mg'), period: 1, periodUnit: 'd' }).dailyDose?.mgPerDay).toBe(500);
+  });
+
+  it('converts PredEq for methylprednisolone (× 1.25)', () => {
+    const fact = medicationFactFromRequest(medicationRequest({ rxnorm: '259966', dosages: [dosage({ dose: { value: 8, unit: '{tbl}' }, frequency: 1, period: 1, periodUnit: 'd' })] }));
+    expect(fact.dailyDose).toMatchObject({ mgPerDay: 32, prednisoneEquivalentMgPerDay: 40 });
+  });
+
+  it.each([
+    ['no dosage', [], /no dosage instruction/],
+    ['no dose', [dosage({ frequency: 1, period: 1, periodUnit: 'd' })], /no dose/],
+    ['no timing', [dosage({ dose: ucum(20, 'mg') })], /frequency\/period/],
+    ['tablets of an unknown product', [dosage({ dose: { value: 1, unit: '{pill}' }, frequency: 1, period: 1, periodUnit: 'd' })], /strength is unknown/],
+    ['unsupported unit', [dosage({ dose: ucum(1, 'mL'), frequency: 1, period: 1, periodUnit: 'd' })], /neither mg nor a tablet count/],
+    ['zero dose', [dosage({ dose: ucum(0, 'mg'), frequency: 1, period: 1, periodUnit: 'd' })], /positive/],
+  ])('leaves the dose unknown (never 0) with a reason: %s', (_label, dosages, reason) => {
+    const fact = medicationFactFromRequest(medicationRequest({ text: 'prednisone', dosages }));
+    expect(fact.dailyDose).toBeUndefined();
+    expect(fact.doseUnknownReason).toMatch(reason);
+  });
+
+  it('sums concurrent parts of the first step and ignores later steps', () => {
+    const d = deriveDailyDose(
+      [dailyMg(20, { sequence: 1 }), dailyMg(10, { sequence: 1 }), dailyMg(5, { sequence: 2 })],
+      undefined,
+      'prednisolone',
+    );
+    expect(d.dailyDose).toEqual({ mgPerDay: 30, prednisoneEquivalentMgPerDay: 30, derivation: '20 mg once daily + 10 mg once daily = 30 mg/day' });
+  });
+});
+
+describe('duration and start', () => {
+  const taper = [
+    dailyMg(45, { sequence: 1, boundsDays: 28 }),
+    dailyMg(30, { sequence: 2, boundsDays: 28 }),
+    dailyMg(20, { sequence: 3, boundsDuration: { value: 4, unit: 'wk', system: 'http://unitsofmeasure.org', code: 'wk' } }),
+    dailyMg(10, { sequence: 4, boundsDays: 42 }),
+    dailyMg(5, { sequence: 5, boundsDays: 42 }),
+  ];
+
+  it('sums the sequenced steps and reports the initial phase', () => {
+    expect(plannedDuration(taper)).toEqual({ plannedDurationDays: 168, initialPhaseDays: 28 });
+    const fact = medicationFactFromRequest(medicationRequest({ rxnorm: '312617', dosages: taper }));
+    expect(fact.plannedDurationDays).toBe(168);
+    expect(fact.initialPhaseDays).toBe(28);
+    expect(fact.dailyDose?.mgPerDay).toBe(45);
+  });
+
+  it('orders steps by sequence', () => {
+    expect(dosageSteps([dailyMg(5, { sequence: 2 }), dailyMg(45, { sequence: 1 })])[0]?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(45);
+  });
+
+  it('uses a boundsPeriod length (a date-only end counts inclusively) and months', () => {
+    expect(plannedDuration([dailyMg(40, { boundsPeriod: { start: '2026-01-01', end: '2026-01-28' } })])).toEqual({ plannedDurationDays: 28, initialPhaseDays: 28 });
+    expect(plannedDuration([dailyMg(40, { boundsDuration: { value: 3, unit: 'months' } })]).plannedDurationDays).toBe(91);
+  });
+
+  it('leaves the total unknown when a step has no bounds', () => {
+    expect(plannedDuration([dailyMg(40, { sequence: 1, boundsDays: 28 }), dailyMg(20, { sequence: 2 })])).toEqual({ initialPhaseDays: 28 });
+    expect(plannedDuration([dailyMg(40)])).toEqual({});
+  });
+
+  it('starts at authoredOn, else the first boundsPeriod.start', () => {
+    expect(medicationFactFromRequest(medicationRequest({ authoredOn: daysAgo(10), dosages: [dailyMg(10, { boundsPeriod: { start: daysAgo(5) } })] })).start).toBe(daysAgo(10));
+    expect(medicationFactFromRequest(medicationRequest({ dosages: [dailyMg(10, { boundsPeriod: { start: daysAgo(5) } })] })).start).toBe(daysAgo(5));
+  });
+
+  it('reads MedicationStatements (effectivePeriod.start, dosage)', () => {
+    const fact = medicationFactFromStatement(medicationStatement({ id: 's1', rxnorm: '198145', start: daysAgo(40), dosages: [dailyMg(10)] }));
+    expect(fact).toMatchObject({ reference: 'MedicationStatement/s1', resourceType: 'MedicationStatement', start: daysAgo(40), glucocorticoid: 'prednisone', selected: false });
+    expect(fact.dailyDose?.mgPerDay).toBe(10);
+  });
+});

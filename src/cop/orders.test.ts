@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { MedicationRequest } from 'fhir/r4.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './knowledge.js';
+import type { Measurement } from './facts-types.js';
+import {
+  ATC, LOCAL_FORMULARY_PLACEHOLDER_SYSTEM, ORDERABLE_DRUG_FORM, RXNORM, SNOMED, UCUM,
+  buildClarithromycinRequest, buildInitialPhaseRequest, buildTaperRequest, cappedDailyDoseMg, doseCeilingMg,
+  glucocorticoidTablet, taperPlan, usualDoseRangeMg, weightBasedDose, type GlucocorticoidOrderSpec,
+} from './orders.js';
+import { roundToStep } from './rules/shared.js';
+
+const T: Thresholds = DEFAULT_THRESHOLDS;
+
+const weight = (kg: number): Measurement => ({ value: kg, unit: 'kg', date: '2026-11-20', ageDays: 5, reference: 'Observation/w1' });
+
+const spec = (kg: number, overrides: Partial<GlucocorticoidOrderSpec> = {}): GlucocorticoidOrderSpec => ({
+  patientId: 'pat-1', weight: weight(kg), thresholds: T, formulary: 'us', intent: 'order', ...overrides,
+});
+
+const rxnormCode = (mr: MedicationRequest): string | undefined =>
+  mr.medicationCodeableConcept?.coding?.find((c) => c.system === RXNORM)?.code;
+
+const dosesMg = (mr: MedicationRequest): number[] =>
+  (mr.dosageInstruction ?? []).map((d) => d.doseAndRate?.[0]?.doseQuantity?.value ?? Number.NaN);
+
+/** Paths of null, undefined, empty-string, empty-array or empty-object values (FHIR forbids them). */
+function emptyPaths(value: unknown, path = '$'): string[] {
+  if (value === null || value === undefined || value === '') return [path];
+  if (Array.isArray(value)) return value.length === 0 ? [path] : value.flatMap((v, i) => emptyPaths(v, `${path}[${i}]`));
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.length === 0 ? [path] : entries.flatMap(([k, v]) => emptyPaths(v, `${path}.${k}`));
+  }
+  return [];
+}
+
+describe('dose arithmetic', () => {
+  it('rounds half-up to 5 mg: 42.4 → 40, 42.5 → 45', () => {
+    expect(roundToStep(42.4, 5)).toBe(40);
+    expect(roundToStep(42.5, 5)).toBe(45);
+    expect(weightBasedDose(42.4, 1.0, T).doseMg).toBe(40);
+    expect(weightBasedDose(42.5, 1.0, T).doseMg).toBe(45);
+  });
+
+  it('computes 0.75 mg/kg: 60 kg → 45 mg, 59.9 kg → 45 mg (matrix #1, #2)', () => {
+    expect(weightBasedDose(60, 0.75, T)).toMatchObject({ rawMg: 45, doseMg: 45, capped: false });
+    expect(weightBasedDose(59.9, 0.75, T).doseMg).toBe(45);
+  });
+
+  it('caps at 60 mg/day: 60 and 60.1 mg both give 60; 62.5 rounds to 65 and is capped', () => {
+    expect(cappedDailyDoseMg(60, T)).toBe(60);
+    expect(cappedDailyDoseMg(60.1, T)).toBe(60);
+    expect(weightBasedDose(100, 0.75, T)).toMatchObject({ roundedMg: 75, doseMg: 60, capped: true });
+    expect(weightBasedDose(83.3, 0.75, T)).toMatchObject({ roundedMg: 60, doseMg: 60, capped: false });
+  });
+
+  it('keeps a cap that is not a multiple of the step prescribable and below the cap', () => {
+    const t = { ...T, maxDailyDoseMg: 58 };
+    expect(doseCeilingMg(t)).toBe(55);
+    expect(cappedDailyDoseMg(80, t)).toBe(55);
+  });
+
+  it('refuses nonsense inputs rather than building a zero or NaN dose', () => {
+    expect(() => weightBasedDose(0, 0.75, T)).toThrow(RangeError);
+    expect(() => weightBasedDose(Number.NaN, 0.75, T)).toThrow(RangeError);
+    expect(cappedDailyDoseMg(1, T)).toBe(5);
+  });
+
+  it('gives the usual range [round(0.5 kg), min(round(1.0 kg), 60)] with both ends capped', () => {
+    expect(usualDoseRangeMg(60, T)).toEqual({ lowMg: 30, highMg: 60 });
+    expect(usualDoseRangeMg(45, T)).toEqual({ lowMg: 25, highMg: 45 });
+    expect(usualDoseRangeMg(130, T)).toEqual({ lowMg: 60, highMg: 60 });
+  });
+});
+
+describe('tablet choice (R01 step 6)', () => {
+  it.each([
+    [60, '312615', 20],
+    [40, '312615', 20],
+    [30, '198145', 10],
+    [50, '198145', 10],
+    [45, '312617', 5],
+    [25, '312617', 5],
+  ])('US %i mg → RxNorm %s (%i mg tablets)', (dose, code, strength) => {
+    const tablet = glucocorticoidTablet(dose, 'us');
+    expect(tablet.medication.coding?.[0]).toMatchObject({ system: RXNORM, code });
+    expect(tablet.strengthMg).toBe(strength);
+  });
+
+  it('UK always prednisolone 5 mg, with ATC and a marked placeholder, never an RxNorm code', () => {
+    const tablet = glucocorticoidTablet(60, 'uk');
+    expect(tablet.strengthMg).toBe(5);
+    expect(tablet.medication.coding?.map((c) => c.system)).toEqual([ATC, LOCAL_FORMULARY_PLACEHOLDER_SYSTEM]);
+    expect(tablet.medication.coding?.[0]?.code).toBe('H02AB06');
+    expect(tablet.medication.coding?.some((c) => c.system === RXNORM)).toBe(false);
+    expect(LOCAL_FORMULARY_PLACEHOLDER_SYSTEM).toContain('PLACEHOLDER');
+  });
+});
+
+describe('buildInitialPhaseRequest (§2.1)', () => {
+  it('builds the §2.1 example for 60 kg: 45 mg as 9 x 5 mg, 252 tablets over 28 days', () => {
+    const mr = buildInitialPhaseRequest(spec(60));
+    expect(mr).toMatchObject({ resourceType: 'MedicationRequest', status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-1' } });
+    expect(mr.id).toBeUndefined();
+    expect(rxnormCode(mr)).toBe('312617');
+    const dosage = mr.dosageInstruction?.[0];
+    expect(dosage?.sequence).toBe(1);
+    expect(dosage?.text).toBe('45 mg (9 x 5 mg tablets) by mouth once daily in the morning for 4 weeks; then taper as directed');
+    expect(dosage?.timing?.repeat).toEqual({
+      frequency: 1, period: 1, periodUnit: 'd', boundsDuration: { value: 28, unit: 'days', system: UCUM, code: 'd' },
+    });
+    expect(dosage?.route?.coding?.[0]).toMatchObject({ system: SNOMED, code: '26643006' });
+    expect(dosage?.doseAndRate?.[0]?.doseQuantity).toEqual({ value: 45, unit: 'mg', system: UCUM, code: 'mg' });
+    expect(mr.dispenseRequest).toEqual({
+      quantity: { value: 252, unit: 'tablet', system: ORDERABLE_DRUG_FORM, code: 'TAB' },
+      expectedSupplyDuration: { value: 28, unit: 'days', system: UCUM, code: 'd' },
+    });
+    expect(mr.reasonCode?.[0]?.coding?.map((c) => `${c.system}|${c.code}`)).toEqual([
+      'http://snomed.info/sct|719218000', 'http://hl7.org/fhir/sid/icd-10-cm|J84.116',
+    ]);
+    expect(mr.note?.[0]?.text).toBe(
+      'CDS: 0.75 mg/kg x 60.0 kg (Observation/w1, 2026-11-20) = 45 mg; range 0.5-1.0 mg/kg = 30-60 mg',
+    );
+    expect(emptyPaths(mr)).toEqual([]);
+  });
+
+  it('explains rounding and capping in the note', () => {
+    expect(buildInitialPhaseRequest(spec(59.9)).note?.[0]?.text).toContain('= 44.925 mg -> 45 mg (rounded to 5 mg)');
+    const heavy = buildInitialPhaseRequest(spec(100));
+    expect(heavy.note?.[0]?.text).toContain('= 75 mg -> 60 mg (capped at 60 mg/day)');
+    expect(dosesMg(heavy)).toEqual([60]);
+    expect(rxnormCode(heavy)).toBe('312615');
+    expect(heavy.dispenseRequest?.quantity?.value).toBe(3 * 28);
+  });
+
+  it('uses 20 mg tablets for 40 mg and 10 mg tablets for 30 mg', () => {
+    const forty = buildInitialPhaseRequest(spec(53.3)); // 39.975 → 40
+    expect(dosesMg(forty)).toEqual([40]);
+    expect(rxnormCode(forty)).toBe('312615');
+    expect(forty.dispenseRequest?.quantity?.value).toBe(56);
+    const thirty = buildInitialPhaseRequest(spec(40));
+    expect(dosesMg(thirty)).toEqual([30]);
+    expect(rxnormCode(thirty)).toBe('198145');
+    expect(thirty.dosageInstruction?.[0]?.text).toContain('30 mg (3 x 10 mg tablets)');
+  });
+
+  it('follows the configured initial phase and intent', () => {
+    const mr = buildInitialPhaseRequest(spec(60, { thresholds: { ...T, initialPhaseDays: 42 }, intent: 'proposal' }));
+    expect(mr.intent).toBe('proposal');
+    expect(mr.dosageInstruction?.[0]?.timing?.repeat?.boundsDuration?.value).toBe(42);
+    expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(42);
+    expect(mr.dispenseRequest?.quantity?.value).toBe(9 * 42);
+  });
+
+  it('builds the UK order in prednisolone 5 mg tablets', () => {
+    const mr = buildInitialPhaseRequest(spec(60, { formulary: 'uk' }));
+    expect(rxnormCode(mr)).toBeUndefined();
+    expect(mr.medicationCodeableConcept?.text).toBe('prednisolone 5 mg tablets');
+    expect(dosesMg(mr)).toEqual([45]);
+    expect(mr.dispenseRequest?.quantity?.value).toBe(252);
+    expect(emptyPaths(mr)).toEqual([]);
+  });
+
+  it('updates a selected draft: same id, subject and status; product per step 6 (decision 4)', () => {
+    const draft: MedicationRequest = {
+      resourceType: 'MedicationRequest', id: 'draft-pred', status: 'draft', intent: 'order',
+      subject: { reference: 'Patient/other-form-of-ref' }, authoredOn: '2026-11-25', requester: { reference: 'Practitioner/p1' },
+      medicationCodeableConcept: { coding: [{ system: RXNORM, code: '312615' }] },
+    };
+    const mr = buildInitialPhaseRequest(spec(60, { draft: { resource: draft } }));
+    expect(mr).toMatchObject({ id: 'draft-pred', status: 'draft', subject: { reference: 'Patient/other-form-of-ref' } });
+    expect(mr).toMatchObject({ authoredOn: '2026-11-25', requester: { reference: 'Practitioner/p1' } });
+    expect(rxnormCode(mr)).toBe('312617'); // 45 mg needs 5 mg tablets, not the draft's 20 mg product
+  });
+});
+
+describe('buildTaperRequest (§2.2)', () => {
+  it('builds five sequenced steps for 60 kg: 45, 30, 20, 10, 5 mg over 168 days', () => {
+    const mr = buildTaperRequest(spec(60));
+    expect(mr.dosageInstruction?.map((d) => d.sequence)).toEqual([1, 2, 3, 4, 5]);
+    expect(dosesMg(mr)).toEqual([45, 30, 20, 10, 5]);
+    expect(mr.dosageInstruction?.map((d) => d.timing?.repeat?.boundsDuration?.value)).toEqual([28, 28, 28, 42, 42]);
+    expect(mr.dosageInstruction?.every((d) => d.timing?.repeat?.frequency === 1 && d.timing.repeat.periodUnit === 'd')).toBe(true);
+    expect(mr.dosageInstruction?.every((d) => d.doseAndRate?.[0]?.doseQuantity?.code === 'mg')).toBe(true);
+    expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(168);
+    // 5 mg tablets cover every step: 9x28 + 6x28 + 4x28 + 2x42 + 1x42
+    expect(rxnormCode(mr)).toBe('312617');
+    expect(mr.dispenseRequest?.quantity).toEqual({ value: 658, unit: 'tablet', system: ORDERABLE_DRUG_FORM, code: 'TAB' });
+    expect(mr.dosageInstruction?.[3]?.text).toBe('Weeks 13-18: 10 mg (2 x 5 mg tablets) by mouth once daily in the morning');
+    expect(emptyPaths(mr)).toEqual([]);
+  });
+
+  it('caps every weight-based step at 60 mg', () => {
+    expect(taperPlan(100, T).map((s) => s.doseMg)).toEqual([60, 50, 20, 10, 5]);
+    expect(taperPlan(130, T).map((s) => s.doseMg)).toEqual([60, 60, 20, 10, 5]);
+  });
+
+  it('rounds weight-based steps half-up (59.9 kg → 45 and 30 mg)', () => {
+    expect(taperPlan(59.9, T).map((s) => s.doseMg)).toEqual([45, 30, 20, 10, 5]);
+  });
+
+  it('keeps the draft identity on update', () => {
+    const mr = buildTaperRequest(spec(60, { draft: { id: 'draft-pred' } }));
+    expect(mr).toMatchObject({ id: 'draft-pred', status: 'draft', subject: { reference: 'Patient/pat-1' } });
+  });
+});
+
+describe('buildClarithromycinRequest (§2.3)', () => {
+  it('builds 500 mg b.d. x 90 days with RxNorm 197517, never 359385', () => {
+    const mr = buildClarithromycinRequest({ patientId: 'pat-1', thresholds: T, intent: 'order' });
+    expect(rxnormCode(mr)).toBe('197517');
+    expect(JSON.stringify(mr)).not.toContain('359385');
+    const dosage = mr.dosageInstruction?.[0];
+    expect(dosage?.timing?.repeat).toEqual({
+      frequency: 2, period: 1, periodUnit: 'd', boundsDuration: { value: 90, unit: 'days', system: UCUM, code: 'd' },
+    });
+    expect(dosage?.doseAndRate?.[0]?.doseQuantity).toEqual({ value: 500, unit: 'mg', system: UCUM, code: 'mg' });
+    expect(dosage?.text).toBe('500 mg (1 x 500 mg tablet) by mouth twice daily for 3 months (90 days)');
+    expect(mr.dispenseRequest).toEqual({
+      quantity: { value: 180, unit: 'tablet', system: ORDERABLE_DRUG_FORM, code: 'TAB' },
+      expectedSupplyDuration: { value: 90, unit: 'days', system: UCUM, code: 'd' },
+    });
+    expect(mr).toMatchObject({ status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-1' } });
+    expect(mr.reasonCode?.[0]?.coding?.[0]?.code).toBe('719218000');
+    expect(emptyPaths(mr)).toEqual([]);
+  });
+});
+
+describe('safety property: no glucocorticoid dose exceeds maxDailyDoseMg', () => {
+  const kgArb = fc.double({ min: 30, max: 250, noNaN: true });
+  const mgPerKgArb = fc.double({ min: 0.5, max: 1.0, noNaN: true });
+
+  it('holds for the initial phase and every taper step over 30–250 kg and 0.5–1.0 mg/kg', () => {
+    fc.assert(
+      fc.property(kgArb, mgPerKgArb, fc.constantFrom<'us' | 'uk'>('us', 'uk'), (kg, mgPerKg, formulary) => {
+        const thresholds = { ...T, mgPerKg };
+        const s = spec(kg, { thresholds, formulary });
+        for (const mr of [buildInitialPhaseRequest(s), buildTaperRequest(s)]) {
+          for (const dose of dosesMg(mr)) {
+            expect(dose).toBeLessThanOrEqual(T.maxDailyDoseMg);
+            expect(dose).toBeGreaterThanOrEqual(5);
+            expect(dose % 5).toBe(0);
+          }
+          expect(Number.isInteger(mr.dispenseRequest?.quantity?.value)).toBe(true);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('holds for any configured cap between 20 and 60 mg', () => {
+    fc.assert(
+      fc.property(kgArb, mgPerKgArb, fc.integer({ min: 20, max: 60 }), (kg, mgPerKg, maxDailyDoseMg) => {
+        const thresholds = { ...T, mgPerKg, maxDailyDoseMg };
+        expect(weightBasedDose(kg, mgPerKg, thresholds).doseMg).toBeLessThanOrEqual(maxDailyDoseMg);
+        expect(Math.max(...dosesMg(buildTaperRequest(spec(kg, { thresholds }))))).toBeLessThanOrEqual(maxDailyDoseMg);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * COP-R02: no usable body weight (cop-rules §R02). A glucocorticoid is being drafted for COP but
+ * the weight is absent (none, or older than the stale window), conflicting or invalid (unit not
+ * recognised, implausible), so no weight-based dose is computed (§0.4.1 "unknown ≠ normal").
+ * The card gives the fixed range in words and offers a Task to measure the weight.
+ */
+import type { Measurement, PatientFacts } from '../facts-types.js';
+import { buildTask } from '../service-orders.js';
+import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
+import { draftGlucocorticoids, evidenceOf, fitSummary, isAdult, mgPerKgText } from './shared.js';
+
+const UNUSABLE_STATES = new Set(['absent', 'conflicting', 'invalid']);
+
+/** The chart's latest weight as it was recorded (before any unit conversion), for "last: …". */
+function recordedValue(m: Measurement): { value: number; unit: string } {
+  return m.original ?? { value: m.value, unit: m.unit };
+}
+
+/** "132 lbs, 2026-10-01" or "none". */
+export function lastWeightText(latest: Measurement | undefined): string {
+  if (!latest) return 'none';
+  const { value, unit } = recordedValue(latest);
+  return `${value} ${unit}, ${latest.date ? latest.date.slice(0, 10) : 'date unknown'}`;
+}
+
+function evidenceFor(facts: PatientFacts): Evidence[] {
+  const latest = facts.weight.latest;
+  if (!latest) return [{ label: 'Latest body weight', value: 'none recorded' }];
+  const { value, unit } = recordedValue(latest);
+  return [{ ...evidenceOf('Latest body weight', latest), value: `${value} ${unit} (${facts.weight.state})` }];
+}
+
+export function evaluateR02(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook !== 'order-select' && context.hook !== 'order-sign') return undefined;
+  // A weight domain that could not be read at all gives no card (§0.4.3: never infer).
+  if (facts.weight.domain !== 'available') return undefined;
+  // Adults only: for a child the card would promise a dose suggestion that R03 withholds.
+  if (!facts.cop.present || !isAdult(facts) || draftGlucocorticoids(facts).length === 0) return undefined;
+  if (!UNUSABLE_STATES.has(facts.weight.state)) return undefined;
+
+  const t = context.thresholds;
+  const last = lastWeightText(facts.weight.latest);
+  // The latest weight itself is in the evidence list, with its date and age.
+  const detail = [
+    `No weight-based dose was computed: ${facts.weight.reason ?? `weight ${facts.weight.state}`}.`,
+    // Fixed text of §R02; the 40–60 mg/day figure is the summary's typical adult dose, not a threshold.
+    `Usual adult range ${mgPerKgText(t.minMgPerKg)}–${mgPerKgText(t.maxMgPerKg)} mg/kg/day; many adults 40–60 mg/day.`,
+  ];
+  return {
+    ruleId: 'COP-R02',
+    indicator: 'warning',
+    summary: fitSummary(
+      `No usable body weight (last: ${last}). Record weight to get a dose suggestion.`,
+      'No usable body weight (see detail). Record weight to get a dose suggestion.',
+    ),
+    detail,
+    evidence: evidenceFor(facts),
+    suggestions: [{
+      label: 'Measure body weight',
+      isRecommended: false,
+      actions: [{
+        type: 'create',
+        description: 'Task: measure body weight',
+        resource: buildTask({ patientId: facts.patientId, description: 'Measure body weight', codeText: 'Body weight (LOINC 29463-7)' }),
+      }],
+    }],
+    // The weight-based range the card quotes comes from the adult cohorts behind COP-R01.
+    citations: ['LAZOR-2000', 'CORDIER-2006'],
+  };
+}
+
+export const r02: Rule = { id: 'COP-R02', evaluate: evaluateR02 };

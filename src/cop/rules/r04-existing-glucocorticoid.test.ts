@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import { r04 } from './r04-existing-glucocorticoid.js';
+
+const withMeds = (active: MedicationFact[], drafts: MedicationFact[], base: PatientFacts = baseFacts()): PatientFacts => ({
+  ...base,
+  medications: { ...base.medications, active, drafts },
+});
+
+const secondDraft = (overrides: Partial<MedicationFact> = {}): MedicationFact =>
+  prednisoneDraft({ reference: 'MedicationRequest/draft-pred-2', id: 'draft-pred-2', selected: false, ...overrides });
+
+describe('COP-R04 duplicate systemic glucocorticoid', () => {
+  it('matrix #8: active prednisone 10 mg + new GC draft at sign → warning and delete of the draft', () => {
+    const f = r04.evaluate(withMeds([activePrednisone()], [prednisoneDraft({ selected: false })]), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('warning');
+    expect(f.summary).toBe('Second systemic glucocorticoid drafted while prednisone 10 mg/day is active.');
+    expect(f.suggestions).toHaveLength(1);
+    const suggestion = f.suggestions?.[0];
+    expect(suggestion?.label).toBe('Remove duplicate draft');
+    expect(suggestion?.actions).toEqual([expect.objectContaining({ type: 'delete', resourceId: 'MedicationRequest/draft-pred' })]);
+    expect(f.overrideReasons?.map((r) => r.display)).toEqual(['intentional switch (existing will be stopped)', 'intentional combination']);
+    expect(f.overrideReasons?.map((r) => r.code)).toEqual(['intentional-switch', 'intentional-combination']);
+    expect(f.detail.join('\n')).toContain('Together ≈ 30 mg/day prednisone-equivalent');
+  });
+
+  it('order-select: the selected draft is the one to delete, even when it comes first in the bundle', () => {
+    const selected = prednisoneDraft({ selected: true });
+    const f = r04.evaluate(withMeds([], [selected, secondDraft()]), context('order-select'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('warning');
+    expect(f.suggestions?.[0]?.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/draft-pred' });
+  });
+
+  it('order-sign with two GC drafts and no active GC: the later draft in the bundle is deleted', () => {
+    const f = r04.evaluate(withMeds([], [prednisoneDraft({ selected: false }), secondDraft()]), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('warning');
+    expect(f.summary).toMatch(/^Two systemic glucocorticoids drafted at once/);
+    expect(f.suggestions?.[0]?.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/draft-pred-2' });
+  });
+
+  it('one GC draft and no active GC is not a duplicate', () => {
+    expect(r04.evaluate(withMeds([], [prednisoneDraft()]), context('order-select'))).toBeUndefined();
+    expect(r04.evaluate(withMeds([], [prednisoneDraft({ selected: false })]), context('order-sign'))).toBeUndefined();
+  });
+
+  it('an active order that is itself in draftOrders (being edited) is not a duplicate of itself', () => {
+    const edited = prednisoneDraft({ reference: 'MedicationRequest/active-pred', id: 'active-pred' });
+    expect(r04.evaluate(withMeds([activePrednisone()], [edited]), context('order-select'))).toBeUndefined();
+  });
+
+  it('order-select with a non-GC selection leaves an unselected GC draft to order-sign', () => {
+    const f = r04.evaluate(withMeds([activePrednisone()], [prednisoneDraft({ selected: false }), clarithromycinDraft()]), context('order-select'));
+    expect(f).toBeUndefined();
+  });
+
+  it('a draft without an id still warns but offers no delete it cannot address', () => {
+    const draft = prednisoneDraft({ selected: false });
+    delete draft.id;
+    const f = r04.evaluate(withMeds([activePrednisone()], [draft]), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('warning');
+    expect(f.suggestions).toBeUndefined();
+  });
+
+  it('an unknown dose on either order makes the combined dose unknown, never a partial sum', () => {
+    const f = r04.evaluate(withMeds([activePrednisone({ dailyDose: undefined, doseUnknownReason: 'no dose' })], [prednisoneDraft({ selected: false })]), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.summary).toContain('prednisone (dose unknown)');
+    expect(f.detail.join('\n')).toContain('Combined dose not computed');
+  });
+});
+
+describe('COP-R04 existing glucocorticoid (info)', () => {
+  it('active GC and no GC draft → info with mg/day and PredEq mg/kg, no suggestions', () => {
+    const f = r04.evaluate(withMeds([activePrednisone()], [clarithromycinDraft()]), context('order-select'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('info');
+    expect(f.summary).toBe('Patient already on prednisone 10 mg/day (≈0.17 mg/kg prednisone-equivalent). Adjust the existing order rather than adding one.');
+    expect(f.suggestions).toBeUndefined();
+    expect(f.evidence.map((e) => e.label)).toEqual(expect.arrayContaining(['Active glucocorticoid', 'Weight']));
+  });
+
+  it('mg/kg uses the prednisone equivalent (methylprednisolone 16 mg = 20 mg PredEq → 0.33 mg/kg at 60 kg)', () => {
+    const methylpred = activePrednisone({
+      name: 'methylprednisolone 16 MG Oral Tablet', glucocorticoid: 'methylprednisolone',
+      dailyDose: { mgPerDay: 16, prednisoneEquivalentMgPerDay: 20, derivation: '16 mg once daily = 16 mg/day' },
+    });
+    const f = r04.evaluate(withMeds([methylpred], []), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.summary).toContain('methylprednisolone 16 mg/day (≈0.33 mg/kg prednisone-equivalent)');
+  });
+
+  it('stale weight is still usable for mg/kg; absent weight drops the mg/kg part', () => {
+    const stale = facts({ weight: { ...baseFacts().weight, state: 'stale' } });
+    const fStale = r04.evaluate(withMeds([activePrednisone()], [], stale), context('order-sign'));
+    expectWellFormed(fStale);
+    expect(fStale.summary).toContain('≈0.17 mg/kg');
+    expect(fStale.detail.join('\n')).toContain('weight not recent');
+
+    const absent = facts({ weight: { state: 'absent', domain: 'available', reason: 'none recorded' } });
+    const fAbsent = r04.evaluate(withMeds([activePrednisone()], [], absent), context('order-sign'));
+    expectWellFormed(fAbsent);
+    expect(fAbsent.summary).toBe('Patient already on prednisone 10 mg/day. Adjust the existing order rather than adding one.');
+    expect(fAbsent.detail.join('\n')).toContain('mg/kg not computed (weight absent)');
+  });
+
+  it('unknown dose is stated as unknown, never 0', () => {
+    const f = r04.evaluate(withMeds([activePrednisone({ dailyDose: undefined, doseUnknownReason: 'free-text dosage' })], []), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.summary).toBe('Patient already on prednisone (dose unknown). Adjust the existing order rather than adding one.');
+    expect(f.summary).not.toMatch(/\b0 mg/);
+    expect(f.detail.join('\n')).toContain('dose unknown (free-text dosage)');
+  });
+
+  it('patient-view shows the same info (no drafts there)', () => {
+    const f = r04.evaluate(withMeds([activePrednisone()], []), context('patient-view'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('info');
+  });
+
+  it('no active GC and no draft → nothing', () => {
+    expect(r04.evaluate(baseFacts(), context('order-sign'))).toBeUndefined();
+  });
+
+  it('matrix #14: P-COP false (WHO J84.1 only) → no card, even with a duplicate', () => {
+    const noCop = facts({ cop: { present: false, whoIcdOnly: true, relapseRecords: 0, domain: 'available' } });
+    expect(r04.evaluate(withMeds([activePrednisone()], [prednisoneDraft({ selected: false })], noCop), context('order-sign'))).toBeUndefined();
+    expect(r04.evaluate(withMeds([activePrednisone({ start: daysAgo(3) })], [], noCop), context('order-select'))).toBeUndefined();
+  });
+});

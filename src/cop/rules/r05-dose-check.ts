@@ -1,0 +1,167 @@
+/**
+ * COP-R05: dose and duration check on a drafted systemic glucocorticoid (cop-rules §R05).
+ *
+ * r = PredEq mg/day ÷ kg. Above the mg/kg range or the daily cap → warning; below the range →
+ * info; an initial phase at ≥ the range's lower bound that runs longer than the configured weeks →
+ * info. Within range → no card. Runs on order-sign for every drafted glucocorticoid, and on
+ * order-select for the selected draft once its dose is known (a dose has been entered).
+ *
+ * Unknown dose: at order-sign the card says the dose could not be derived and was not checked
+ * (§0.4.1: unknown is never read as "within range"); at order-select an unknown dose means the
+ * clinician has not entered one yet, so the rule stays silent.
+ */
+import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
+import type { CitationKey, Thresholds } from '../knowledge.js';
+import type { Evidence, Finding, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
+import {
+  compactNumber, draftGlucocorticoids, durationText, evidenceOf, fitSummary, isAdult, medicationEvidence, mgPerKgText,
+  predEqMgPerDay, usableWeight,
+} from './shared.js';
+
+const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
+
+/** Tolerance for floating-point ratios: exactly 1.0 mg/kg or 60 mg is within range. */
+const EPSILON = 1e-9;
+
+export const R05_OVERRIDE_REASONS: OverrideReason[] = [
+  { code: 'severe-disease-specialist', display: 'Severe disease – specialist' },
+  { code: 'weight-not-representative', display: 'Weight not representative' },
+];
+
+type IssueKind = 'above-range' | 'above-cap' | 'below-range' | 'long-initial-phase' | 'dose-unknown';
+
+interface Issue {
+  kind: IssueKind;
+  indicator: Indicator;
+  text: string;
+}
+
+interface DraftCheck {
+  draft: MedicationFact;
+  predEq?: number;
+  ratio?: number;
+  issues: Issue[];
+}
+
+/**
+ * r with enough decimals that a value just outside the range never prints as the boundary itself
+ * (0.495 mg/kg must not read "0.50 mg/kg" on a "below 0.5" card).
+ */
+export function ratioText(r: number, t: Thresholds): string {
+  const isBoundary = Math.abs(r - t.minMgPerKg) < EPSILON || Math.abs(r - t.maxMgPerKg) < EPSILON;
+  const looksLikeBoundary = (text: string) => Number(text) === t.minMgPerKg || Number(text) === t.maxMgPerKg;
+  for (const digits of [2, 3, 4]) {
+    const text = r.toFixed(digits);
+    if (isBoundary || !looksLikeBoundary(text)) return text;
+  }
+  return r.toFixed(6);
+}
+
+function rangeText(t: Thresholds): string {
+  return `${mgPerKgText(t.minMgPerKg)}–${mgPerKgText(t.maxMgPerKg)} mg/kg/day`;
+}
+
+/** The numeric checks of §R05 for one draft whose PredEq is known. */
+function numericIssues(draft: MedicationFact, predEq: number, kg: number, t: Thresholds): Issue[] {
+  const r = predEq / kg;
+  const issues: Issue[] = [];
+  if (r > t.maxMgPerKg + EPSILON) {
+    issues.push({ kind: 'above-range', indicator: 'warning', text: `above ${mgPerKgText(t.maxMgPerKg)} mg/kg/day` });
+  }
+  if (predEq > t.maxDailyDoseMg + EPSILON) {
+    issues.push({ kind: 'above-cap', indicator: 'warning', text: `above the ${t.maxDailyDoseMg} mg/day cap` });
+  }
+  if (r < t.minMgPerKg - EPSILON) {
+    issues.push({ kind: 'below-range', indicator: 'info', text: `below the ${rangeText(t)} range typically used` });
+  }
+  const maxDays = t.maxInitialPhaseWeeks * 7;
+  if (r >= t.minMgPerKg - EPSILON && draft.initialPhaseDays !== undefined && draft.initialPhaseDays > maxDays) {
+    issues.push({
+      kind: 'long-initial-phase',
+      indicator: 'info',
+      text: `initial phase ${durationText(draft.initialPhaseDays)} at ≥ ${mgPerKgText(t.minMgPerKg)} mg/kg, longer than ${t.maxInitialPhaseWeeks} weeks`,
+    });
+  }
+  return issues;
+}
+
+function checkDraft(draft: MedicationFact, weight: Measurement, context: RuleContext): DraftCheck {
+  const predEq = predEqMgPerDay(draft);
+  if (predEq === undefined) {
+    // Only reached on order-sign (order-select filters unknown doses out first).
+    const why = draft.doseUnknownReason ? ` (${draft.doseUnknownReason})` : '';
+    return {
+      draft,
+      issues: [{ kind: 'dose-unknown', indicator: 'info', text: `daily dose could not be derived${why}; not checked against ${rangeText(context.thresholds)}` }],
+    };
+  }
+  return { draft, predEq, ratio: predEq / weight.value, issues: numericIssues(draft, predEq, weight.value, context.thresholds) };
+}
+
+/** Which drafts this hook checks: all at order-sign; at order-select the selected ones with a dose. */
+function draftsToCheck(facts: PatientFacts, context: RuleContext): MedicationFact[] {
+  const drafts = draftGlucocorticoids(facts);
+  if (context.hook === 'order-sign') return drafts;
+  return drafts.filter((d) => d.selected && d.dailyDose !== undefined);
+}
+
+const doseText = (c: DraftCheck): string => {
+  const mgPerDay = c.draft.dailyDose?.mgPerDay;
+  if (c.predEq === undefined || mgPerDay === undefined) return 'dose unknown';
+  const own = `${compactNumber(mgPerDay, 2)} mg/day`;
+  return Math.abs(mgPerDay - c.predEq) < EPSILON ? own : `${own} (${compactNumber(c.predEq, 2)} mg/day PredEq)`;
+};
+
+function summaryFor(worst: DraftCheck, t: Thresholds): string {
+  const kinds = new Set(worst.issues.map((i) => i.kind));
+  const range = `typical COP starting range ${rangeText(t)}`;
+  if (worst.ratio === undefined) {
+    // The drug name and the reason are in the detail; the summary must stay short.
+    return `Drafted glucocorticoid dose could not be derived; check it against the ${range}`;
+  }
+  const r = ratioText(worst.ratio, t);
+  const cap = kinds.has('above-cap') ? `, above the ${t.maxDailyDoseMg} mg/day cap` : '';
+  if (kinds.has('long-initial-phase') && kinds.size === 1) {
+    const days = worst.draft.initialPhaseDays ?? 0;
+    return `Drafted initial phase ${durationText(days)} at ${r} mg/kg exceeds ${t.maxInitialPhaseWeeks} weeks; taper after the initial phase`;
+  }
+  return fitSummary(
+    `Drafted dose ${doseText(worst)} = ${r} mg/kg${cap}; ${range}`,
+    `Drafted dose = ${r} mg/kg${cap}; ${range}`,
+  );
+}
+
+const severity = (c: DraftCheck): number =>
+  Math.max(...c.issues.map((i) => (i.indicator === 'warning' ? 2 : 1)));
+
+export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook !== 'order-sign' && context.hook !== 'order-select') return undefined;
+  const weight = usableWeight(facts);
+  // No usable weight → no numeric check; COP-R02 covers it. Non-adults → COP-R03 covers it.
+  if (!facts.cop.present || !isAdult(facts) || !weight) return undefined;
+
+  const checks = draftsToCheck(facts, context).map((d) => checkDraft(d, weight, context)).filter((c) => c.issues.length > 0);
+  if (checks.length === 0) return undefined;
+  const worst = [...checks].sort((a, b) => severity(b) - severity(a))[0]!;
+
+  const t = context.thresholds;
+  const detail = checks.map((c) => {
+    const ratio = c.ratio === undefined ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg`;
+    return `- ${c.draft.name}: ${doseText(c)}${ratio}: ${c.issues.map((i) => i.text).join('; ')}.`;
+  });
+  detail.push(
+    `Typical COP start ${rangeText(t)} (at most ${t.maxDailyDoseMg} mg/day), initial phase up to ${t.maxInitialPhaseWeeks} weeks, then a taper over months.`,
+  );
+  const evidence: Evidence[] = [evidenceOf('Weight', weight), ...checks.map((c) => medicationEvidence('Drafted order', c.draft))];
+  return {
+    ruleId: 'COP-R05',
+    indicator: severity(worst) === 2 ? 'warning' : 'info',
+    summary: summaryFor(worst, t),
+    detail,
+    evidence,
+    overrideReasons: R05_OVERRIDE_REASONS,
+    citations: CITATIONS,
+  };
+}
+
+export const r05: Rule = { id: 'COP-R05', evaluate: evaluateR05 };

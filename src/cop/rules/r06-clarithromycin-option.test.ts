@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import type { MedicationRequest } from 'fhir/r4.js';
+import {
+  activePrednisone, clarithromycinDraft, clarithromycinEligible, context, facts, prednisoneDraft,
+} from '../../../test/fixtures/facts.js';
+import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import type { FindingAction } from '../rule-types.js';
+import { r06 } from './r06-clarithromycin-option.js';
+
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+
+const withDrafts = (drafts: MedicationFact[], active: MedicationFact[] = []): Partial<PatientFacts> => ({
+  medications: { active, drafts, macrolideAllergy: 'absent', domain: 'available' },
+});
+
+describe('COP-R06 clarithromycin option', () => {
+  it('matrix #9: gates met → info card, one non-recommended suggestion: delete the GC draft, create clarithromycin', () => {
+    const finding = r06.evaluate(clarithromycinEligible(), context('order-select'));
+    expect(finding).toMatchObject({ ruleId: 'COP-R06', indicator: 'info' });
+    expect(finding?.summary.length).toBeLessThan(140);
+    expect(finding?.summary).toContain('clarithromycin 500 mg b.d. for 90 days (observational data)');
+    expect(finding?.suggestions).toHaveLength(1);
+    const suggestion = finding!.suggestions![0]!;
+    expect(suggestion.isRecommended).toBe(false);
+    expect(suggestion.actions.map((a) => a.type)).toEqual(['delete', 'create']);
+    expect(suggestion.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/draft-pred' });
+    const mr = (suggestion.actions[1] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
+    expect(mr.medicationCodeableConcept?.coding?.[0]).toMatchObject({ system: RXNORM, code: '197517' });
+    expect(JSON.stringify(mr)).not.toContain('359385');
+    expect(mr.dosageInstruction?.[0]?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd', boundsDuration: { value: 90, code: 'd' } });
+    expect(mr.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity).toMatchObject({ value: 500, code: 'mg', system: 'http://unitsofmeasure.org' });
+    expect(mr.dispenseRequest?.quantity?.value).toBe(180);
+    expect(mr.id).toBeUndefined();
+    expect(finding?.citations).toEqual(['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018', 'ZHOU-2019']);
+  });
+
+  it('detail carries the caveats and the QTc/interaction check, never the banned figures', () => {
+    const detail = r06.evaluate(clarithromycinEligible(), context('order-select'))!.detail.join('\n');
+    expect(detail).toContain('retrospective single-centre comparison (Radzikowska 2017; congress abstract 2016)');
+    expect(detail).toContain('milder disease');
+    expect(detail).toContain('some did not respond');
+    expect(detail).toContain('showed no benefit');
+    expect(detail).toContain('GERM"O"P 2018');
+    expect(detail).toContain('Check QTc and drug interactions');
+    expect(detail).not.toMatch(/88.100%|up to 31%|ATS/);
+  });
+
+  it('evidence lists the gate data with dates', () => {
+    const evidence = r06.evaluate(clarithromycinEligible(), context('order-select'))!.evidence;
+    expect(evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97 % room air', ageDays: 2 });
+    expect(evidence.find((e) => e.label === 'FVC % predicted')).toMatchObject({ value: '85 %', ageDays: 30 });
+    expect(evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75 %', ageDays: 30 });
+    expect(evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ value: 'Not pregnant (SNOMED 60001007)', ageDays: 3 });
+  });
+
+  it('uses the context intent and the configured regimen', () => {
+    const finding = r06.evaluate(clarithromycinEligible(), context('order-select', { medicationRequestIntent: 'proposal' }));
+    const mr = (finding!.suggestions![0]!.actions[1] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
+    expect(mr.intent).toBe('proposal');
+  });
+
+  it('matrix #10: same patient without SpO2 within 7 d → no R06 card', () => {
+    const base = clarithromycinEligible();
+    const f = clarithromycinEligible({
+      oxygenation: { ...base.oxygenation, spo2: [], respiratoryInsufficiency: 'unknown', reasons: ['no SpO2/PaO2 in the last 7 days'] },
+    });
+    expect(r06.evaluate(f, context('order-select'))).toBeUndefined();
+  });
+
+  describe('no card when a gate fails or is unknown', () => {
+    const base = clarithromycinEligible();
+    it.each<[string, Partial<PatientFacts>]>([
+      ['respiratory insufficiency present', { oxygenation: { ...base.oxygenation, respiratoryInsufficiency: 'present' } }],
+      ['PFTs not preserved', { pft: { ...base.pft, preserved: 'false' } }],
+      ['PFTs unknown', { pft: { absoluteOnly: false, preserved: 'unknown', domain: 'available' } }],
+      ['pregnant', { pregnancy: { status: 'yes', domain: 'available' } }],
+      ['pregnancy unknown', { pregnancy: { status: 'unknown', domain: 'available' } }],
+      ['macrolide allergy', { medications: { ...base.medications, macrolideAllergy: 'present' } }],
+      ['interacting drug', { medications: { ...base.medications, active: [activePrednisone({ name: 'colchicine', classes: ['clarithromycin-interacting'] })] } }],
+      ['age 16', { age: { status: 'known', years: 16 } }],
+      ['no P-COP', { cop: { ...base.cop, present: false } }],
+    ])('%s', (_name, overrides) => {
+      expect(r06.evaluate(clarithromycinEligible(overrides), context('order-select'))).toBeUndefined();
+    });
+  });
+
+  describe('only when a GC is being selected at order-select', () => {
+    it.each(['order-sign', 'patient-view'] as const)('%s → no card', (hook) => {
+      expect(r06.evaluate(clarithromycinEligible(), context(hook))).toBeUndefined();
+    });
+    it('no selected GC draft → no card', () => {
+      expect(r06.evaluate(clarithromycinEligible(withDrafts([prednisoneDraft({ selected: false })])), context('order-select'))).toBeUndefined();
+    });
+    it('clarithromycin already drafted → no duplicate offer', () => {
+      const f = clarithromycinEligible(withDrafts([prednisoneDraft(), clarithromycinDraft({ selected: false })]));
+      expect(r06.evaluate(f, context('order-select'))).toBeUndefined();
+    });
+    it('clarithromycin already active → no duplicate offer', () => {
+      const f = clarithromycinEligible(withDrafts([prednisoneDraft()], [clarithromycinDraft({ status: 'active', selected: false })]));
+      expect(r06.evaluate(f, context('order-select'))).toBeUndefined();
+    });
+  });
+
+  it('a selected draft without id → card but no suggestion (it could not be removed)', () => {
+    const f = clarithromycinEligible(withDrafts([prednisoneDraft({ id: undefined })]));
+    const finding = r06.evaluate(f, context('order-select'));
+    expect(finding?.suggestions).toBeUndefined();
+    expect(finding?.detail.join('\n')).toContain('has no id');
+  });
+
+  it('default facts (nothing recorded) → no card', () => {
+    expect(r06.evaluate(facts(withDrafts([prednisoneDraft()])), context('order-select'))).toBeUndefined();
+  });
+});

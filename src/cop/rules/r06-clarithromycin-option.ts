@@ -1,0 +1,76 @@
+/**
+ * COP-R06: clarithromycin as a low-certainty alternative (cop-rules §R06, §2.3, decision 4).
+ *
+ * At order-select, when a systemic glucocorticoid is being selected for COP and every gate of
+ * clarithromycin-gates.ts is met, the card offers (isRecommended:false) to replace the selected
+ * glucocorticoid draft with clarithromycin 500 mg b.d. × 90 days: one suggestion, two actions
+ * (delete the draft, create the clarithromycin order). When a gate is unknown there is no card;
+ * COP-R01 carries the "not assessed" line. When a gate fails there is no card either.
+ */
+import type { PatientFacts } from '../facts-types.js';
+import type { CitationKey } from '../knowledge.js';
+import { buildClarithromycinRequest, glucocorticoidName } from '../orders.js';
+import type { Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
+import { assessClarithromycinGates } from './clarithromycin-gates.js';
+import { conditionEvidence, draftsOfClass, durationText, medicationEvidence, selectedGlucocorticoidDraft } from './shared.js';
+
+const CITATIONS: CitationKey[] = ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018', 'ZHOU-2019'];
+
+/** Already on or drafting clarithromycin: offering it again would create a duplicate order. */
+const hasClarithromycin = (facts: PatientFacts): boolean =>
+  draftsOfClass(facts, 'clarithromycin').length > 0 || facts.medications.active.some((m) => m.classes.includes('clarithromycin'));
+
+export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook !== 'order-select') return undefined;
+  const selected = selectedGlucocorticoidDraft(facts);
+  if (!selected || !facts.cop.present || hasClarithromycin(facts)) return undefined;
+  const gates = assessClarithromycinGates(facts, context);
+  if (gates.status !== 'eligible') return undefined;
+
+  const t = context.thresholds;
+  const regimen = `clarithromycin ${t.clarithromycinDoseMg} mg twice daily for ${t.clarithromycinDays} days`;
+  const detail = [
+    `Gates met: no respiratory insufficiency, FVC > ${t.fvcPercentPredictedMin}% and FEV1 > ${t.fev1PercentPredictedMin}% predicted ` +
+      `(≤ ${t.pftWindowDays} d), not pregnant, no macrolide allergy, no interacting drug on the active list.`,
+    'In a retrospective single-centre comparison (Radzikowska 2017; congress abstract 2016) relapse was less frequent and adverse ' +
+      'events fewer than with prednisone, but the patients treated with clarithromycin had milder disease, and some did not respond.',
+    'A 12-week clarithromycin + prednisone regimen showed no benefit over 24-week prednisone alone (GERM"O"P 2018). Observational data only.',
+    'Check QTc and drug interactions before signing (the EHR interaction check still applies).',
+  ];
+  const resourceId = selected.id ? `MedicationRequest/${selected.id}` : undefined;
+  const drug = glucocorticoidName(context.formulary);
+  const suggestions: FindingSuggestion[] = resourceId
+    ? [{
+        label: `Use ${regimen} instead of ${drug}`,
+        isRecommended: false,
+        actions: [
+          { type: 'delete', description: `Remove the selected ${selected.name} draft`, resourceId },
+          {
+            type: 'create',
+            description: `Clarithromycin ${t.clarithromycinDoseMg} mg by mouth twice daily for ${durationText(t.clarithromycinDays)}`,
+            resource: buildClarithromycinRequest({ patientId: facts.patientId, thresholds: t, intent: context.medicationRequestIntent }),
+          },
+        ],
+      }]
+    : [];
+  // Without an id the glucocorticoid draft cannot be removed, and adding clarithromycin beside it
+  // would leave two COP treatments drafted; the card then informs without a suggestion.
+  if (!resourceId) detail.push('The selected draft has no id, so this card cannot replace it: change the order by hand.');
+
+  const finding: Finding = {
+    ruleId: 'COP-R06',
+    indicator: 'info',
+    summary: `Option for mild COP (preserved PFTs, no respiratory insufficiency): clarithromycin ${t.clarithromycinDoseMg} mg b.d. for ${t.clarithromycinDays} days (observational data)`,
+    detail,
+    evidence: [
+      ...(facts.cop.condition ? [conditionEvidence('COP diagnosis', facts.cop.condition)] : []),
+      ...gates.evidence,
+      medicationEvidence('Selected order', selected),
+    ],
+    citations: CITATIONS,
+  };
+  if (suggestions.length > 0) finding.suggestions = suggestions;
+  return finding;
+}
+
+export const r06: Rule = { id: 'COP-R06', evaluate: evaluateR06 };

@@ -1,0 +1,135 @@
+/**
+ * COP-R09: relapse-risk markers, information only (cop-rules.md COP-R09; evidence §2 #4, #11).
+ *
+ * On order-select when a systemic glucocorticoid is chosen for COP, shows raised GGT/ALP
+ * (P-CHOLESTASIS) and the symptom-to-treatment interval as facts. No interval threshold is
+ * applied: the 22 weeks of LAZOR-2000 is a group mean, not a cut-off (decision 8).
+ */
+import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
+import type { LabVsUln, PatientFacts } from '../facts-types.js';
+import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
+import { fitSummary, glucocorticoidRunEvidence, selectedGlucocorticoidDraft } from './shared.js';
+
+type Marker = { name: 'GGT' | 'ALP'; lab: LabVsUln };
+
+/** Symptom onset → first glucocorticoid order (or today when untreated), in whole calendar days. */
+type Interval =
+  | { status: 'known'; days: number; onset: string; treatmentStart?: string; approximate: boolean }
+  | { status: 'unknown'; reason: string };
+
+/** "2.4"; two decimals near 1 so that a value just above the ULN never reads "1.0×". */
+export function ratioText(ratio: number): string {
+  const one = ratio.toFixed(1);
+  return one === '1.0' ? ratio.toFixed(2) : one;
+}
+
+function markerText(m: Marker): string {
+  return `${m.name} ${ratioText(m.lab.ratio)}× ULN${m.lab.ulnSource === 'fallback' ? ' (fallback ULN)' : ''}`;
+}
+
+function markers(facts: PatientFacts): Marker[] {
+  const { ggt, alp } = facts.cholestasis;
+  const found: Marker[] = [];
+  if (ggt) found.push({ name: 'GGT', lab: ggt });
+  if (alp) found.push({ name: 'ALP', lab: alp });
+  return found;
+}
+
+export function symptomToTreatment(facts: PatientFacts, now: Date): Interval {
+  const onset = facts.cop.condition?.onset;
+  const parsed = parseFhirDate(onset);
+  if (!onset || !parsed) return { status: 'unknown', reason: 'no symptom onset recorded on the COP condition' };
+  // A year-only onset leaves the interval uncertain by up to a year: not shown as a number.
+  if (parsed.precision === 'year') return { status: 'unknown', reason: `symptom onset recorded to the year only (${onset})` };
+  const treatmentStart = facts.medications.glucocorticoidRunStart;
+  const end = treatmentStart ? parseFhirDate(treatmentStart)?.instant : now;
+  if (!end) return { status: 'unknown', reason: `glucocorticoid start date not readable (${treatmentStart})` };
+  const days = calendarDaysAgo(onset, end);
+  if (days === undefined || days < 0) {
+    return { status: 'unknown', reason: treatmentStart ? 'the glucocorticoid run started before the recorded symptom onset' : 'symptom onset recorded in the future' };
+  }
+  const interval: Interval = { status: 'known', days, onset, approximate: parsed.precision === 'month' };
+  if (treatmentStart) interval.treatmentStart = treatmentStart;
+  return interval;
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+function weeksText(days: number): string {
+  const weeks = Math.floor(days / 7);
+  if (weeks === 0) return days === 1 ? '1 day' : `${days} days`;
+  return weeks === 1 ? '1 week' : `${weeks} weeks`;
+}
+
+function intervalSummary(i: Extract<Interval, { status: 'known' }>): string {
+  const amount = `${i.approximate ? '≈' : ''}${weeksText(i.days)}`;
+  return i.treatmentStart ? `symptom onset ${amount} before the first glucocorticoid order` : `symptom onset ${amount} ago`;
+}
+
+function intervalLine(i: Interval): string {
+  if (i.status === 'unknown') return `- Symptom-to-treatment interval unknown: ${i.reason}.`;
+  const end = i.treatmentStart ? `first glucocorticoid order ${i.treatmentStart.slice(0, 10)}` : 'today (no glucocorticoid started yet)';
+  const precision = i.approximate ? ' Onset recorded to the month only, so the interval is approximate.' : '';
+  return `- Symptom onset ${i.onset.slice(0, 10)} → ${end}: ${weeksText(i.days)} (${i.days} days). Shown as a fact; no interval threshold applies.${precision}`;
+}
+
+function labLines(facts: PatientFacts, windowDays: number): string[] {
+  if (facts.cholestasis.domain === 'unavailable') return ['- Liver enzymes (GGT/ALP) could not be read: cholestasis not assessed.'];
+  const found = markers(facts);
+  if (found.length === 0) return [`- No GGT or ALP within ${windowDays} days: cholestasis not assessed.`];
+  return found.map(({ name, lab }) => {
+    const uln = `ULN ${lab.uln} ${lab.unit}${lab.ulnSource === 'fallback' ? ', fallback ULN: the lab sent no reference range' : ' from the lab reference range'}`;
+    return `- ${name} ${lab.value} ${lab.unit} = ${ratioText(lab.ratio)}× ULN (${uln})${lab.elevated ? '' : ', not raised'}.`;
+  });
+}
+
+function labEvidence(m: Marker): Evidence {
+  const e: Evidence = {
+    label: m.name,
+    value: `${m.lab.value} ${m.lab.unit} (${ratioText(m.lab.ratio)}× ULN ${m.lab.uln} ${m.lab.unit}${m.lab.ulnSource === 'fallback' ? ', fallback ULN' : ''})`,
+  };
+  if (m.lab.date) e.date = m.lab.date;
+  if (m.lab.ageDays !== undefined) e.ageDays = m.lab.ageDays;
+  if (m.lab.reference) e.reference = m.lab.reference;
+  return e;
+}
+
+function onsetEvidence(facts: PatientFacts): Evidence[] {
+  const c = facts.cop.condition;
+  if (!c?.onset) return [];
+  const e: Evidence = { label: 'Symptom onset (COP condition)', value: c.onset.slice(0, 10), date: c.onset };
+  if (c.reference) e.reference = c.reference;
+  return [e];
+}
+
+function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  // "GC for COP": the order being chosen is a systemic glucocorticoid (patient-view comes later).
+  if (context.hook !== 'order-select' || !facts.cop.present || !selectedGlucocorticoidDraft(facts)) return undefined;
+  const raised = facts.cholestasis.elevated ? markers(facts).filter((m) => m.lab.elevated) : [];
+  const interval = symptomToTreatment(facts, context.now);
+  if (raised.length === 0 && interval.status === 'unknown') return undefined;
+
+  const markerPart = raised.map(markerText).join(' / ');
+  const parts = [markerPart, interval.status === 'known' ? intervalSummary(interval) : ''].filter(Boolean);
+  const association = parts.length > 1 ? 'these were' : raised.length > 0 ? 'raised values were' : 'a longer delay was';
+  const shortParts = [markerPart, interval.status === 'known' ? `onset-to-treatment ${weeksText(interval.days)}` : ''].filter(Boolean);
+  const summary = capitalise(fitSummary(
+    `${parts.join('; ')}. In one series ${association} associated with multiple relapses.`,
+    fitSummary(`${parts.join('; ')}. Relapse-risk markers (one series).`, `${shortParts.join('; ')}: relapse-risk markers.`),
+  ));
+  const runEvidence = glucocorticoidRunEvidence(facts);
+  return {
+    ruleId: 'COP-R09',
+    indicator: 'info',
+    summary,
+    detail: [
+      [...labLines(facts, context.thresholds.labWindowDays), intervalLine(interval)].join('\n'),
+      'LAZOR-2000 (retrospective, 48 patients), ≥3 relapses vs none: GGT mean 124 vs 29 IU/L; ALP 190 vs 110 IU/L; delay from first symptoms to treatment 22 ± 17 vs 11 ± 8 weeks (group means, not cut-offs). Relapses did not worsen outcome. BARROSO-2007 did not find the GGT association.',
+      'Plan follow-up; do not prolong or intensify therapy pre-emptively.',
+    ],
+    evidence: [...markers(facts).map(labEvidence), ...onsetEvidence(facts), ...(runEvidence ? [runEvidence] : [])],
+    citations: ['LAZOR-2000', 'BARROSO-2007'],
+  };
+}
+
+export const r09: Rule = { id: 'COP-R09', evaluate };

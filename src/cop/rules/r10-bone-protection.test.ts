@@ -1,0 +1,209 @@
+import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
+import { describe, expect, it } from 'vitest';
+import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { createdResource } from '../../../test/fixtures/findings.js';
+import {
+  activePrednisone, baseFacts, conditionFact, context, facts, prednisoneDraft,
+} from '../../../test/fixtures/facts.js';
+import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import { alendronateWeeklyRequest, bisphosphonateBlockers, r10 } from './r10-bone-protection.js';
+
+const sign = context('order-sign');
+
+/** A COP patient with a glucocorticoid drafted at `mgPerDay` PredEq. */
+function withDraft(mgPerDay: number | undefined, overrides: Partial<PatientFacts> = {}, draft: Partial<MedicationFact> = {}): PatientFacts {
+  const dailyDose = mgPerDay === undefined ? undefined : { mgPerDay, prednisoneEquivalentMgPerDay: mgPerDay, derivation: `${mgPerDay} mg once daily = ${mgPerDay} mg/day` };
+  return facts({ medications: { ...baseFacts().medications, drafts: [prednisoneDraft({ dailyDose, plannedDurationDays: 168, ...draft })] }, ...overrides });
+}
+
+function medication(cls: MedicationFact['classes'][number], name: string, status = 'active'): MedicationFact {
+  return { reference: `MedicationRequest/${cls}`, resourceType: 'MedicationRequest', status, name, classes: [cls], rxnormCodes: [], selected: false };
+}
+
+function withMeds(active: MedicationFact[], extraDrafts: MedicationFact[] = []): PatientFacts {
+  const f = withDraft(40);
+  return { ...f, medications: { ...f.medications, active, drafts: [...f.medications.drafts, ...extraDrafts] } };
+}
+
+const osteoporosis = conditionFact('64859006', 'Osteoporosis', 400);
+
+describe('COP-R10 bone protection: scope', () => {
+  it('fires on order-sign only', () => {
+    expect(r10.evaluate(withDraft(40), sign)).toBeDefined();
+    expect(r10.evaluate(withDraft(40), context('patient-view'))).toBeUndefined();
+    expect(r10.evaluate(withDraft(40), context('order-select'))).toBeUndefined();
+  });
+
+  it('needs a drafted systemic glucocorticoid and P-COP', () => {
+    expect(r10.evaluate(facts(), sign)).toBeUndefined();
+    expect(r10.evaluate(withDraft(40, { cop: { ...baseFacts().cop, present: false } }), sign)).toBeUndefined();
+  });
+
+  it('needs P-ADULT: age 17 or unknown age gives no card (COP-R03 speaks)', () => {
+    expect(r10.evaluate(withDraft(40, { age: { status: 'known', years: 17 } }), sign)).toBeUndefined();
+    expect(r10.evaluate(withDraft(40, { age: { status: 'unknown', reason: 'no-birth-date' } }), sign)).toBeUndefined();
+    expect(r10.evaluate(withDraft(40, { age: { status: 'known', years: 18 } }), sign)).toBeDefined();
+  });
+});
+
+describe('COP-R10 bone protection: dose floor 2.5 mg/day PredEq', () => {
+  it.each([
+    [2.4, false],
+    [2.5, true],
+    [2.6, true],
+  ])('%s mg/day → card %s', (dose, fires) => {
+    expect(r10.evaluate(withDraft(dose), sign) !== undefined).toBe(fires);
+  });
+
+  it('reads the floor from context.thresholds', () => {
+    expect(r10.evaluate(withDraft(2.5), context('order-sign', {}, { boneCourseMinMgPerDay: 3 }))).toBeUndefined();
+  });
+
+  it('a dose that could not be derived still qualifies (COP regimen) and says so', () => {
+    const f = r10.evaluate(withDraft(undefined), sign);
+    expect(f).toBeDefined();
+    expect(f!.detail.join('\n')).toContain('could not be derived');
+  });
+
+  it('a short or undated draft still qualifies: a COP course lasts more than 3 months', () => {
+    const short = r10.evaluate(withDraft(40, {}, { plannedDurationDays: 14 }), sign)!;
+    expect(short.detail.join('\n')).toContain('covers 2 weeks');
+    expect(short.detail.join('\n')).toContain('exceeds 3 months whatever duration this draft states');
+    const undated = r10.evaluate(withDraft(40, {}, { plannedDurationDays: undefined }), sign)!;
+    expect(undated.detail.join('\n')).toContain('states no duration');
+  });
+});
+
+describe('COP-R10 bone protection: suggestions', () => {
+  it('default patient: calcium + vitamin D first, then DXA with VFA; info; ACR-GIOP-2022', () => {
+    const f = r10.evaluate(withDraft(40), sign);
+    expectWellFormed(f);
+    expect(f.indicator).toBe('info');
+    expect(f.citations).toEqual(['ACR-GIOP-2022']);
+    expect(f.summary.length).toBeLessThan(140);
+    expect(f.summary).toContain('calcium + vitamin D');
+    expect(f.suggestions?.map((s) => s.label)).toEqual(['Order calcium + vitamin D', 'Order bone densitometry (DXA) with VFA']);
+    expect(f.suggestions?.every((s) => s.isRecommended === false)).toBe(true);
+  });
+
+  it('calcium + vitamin D is ordered by name, with no unconfirmed code, and the card says why', () => {
+    const f = r10.evaluate(withDraft(40), sign)!;
+    const mr = createdResource<MedicationRequest>(f);
+    expect(mr.resourceType).toBe('MedicationRequest');
+    expect(mr.medicationCodeableConcept?.coding).toBeUndefined();
+    expect(mr.medicationCodeableConcept?.text).toMatch(/calcium carbonate \+ cholecalciferol/i);
+    expect(mr.subject?.reference).toBe('Patient/pat-1');
+    expect(mr.intent).toBe('order');
+    expect(f.detail.join('\n')).toContain('no RxNorm clinical drug is confirmed');
+  });
+
+  it('uses the configured MedicationRequest intent', () => {
+    const f = r10.evaluate(withDraft(40), context('order-sign', { medicationRequestIntent: 'proposal' }))!;
+    expect(createdResource<MedicationRequest>(f).intent).toBe('proposal');
+  });
+
+  it('DXA request is text only; FRAX is asked for from age 40', () => {
+    const f = r10.evaluate(withDraft(40), sign)!;
+    const sr = createdResource<ServiceRequest>(f, 1);
+    expect(sr.code).toEqual({ text: 'Bone densitometry (DXA) with VFA' });
+    expect(f.detail.join('\n')).toContain('calculate FRAX (age ≥ 40)');
+  });
+
+  it('below the FRAX age: BMD only', () => {
+    const f = r10.evaluate(withDraft(40, { age: { status: 'known', years: 39 } }), sign)!;
+    expect(f.detail.join('\n')).not.toContain('calculate FRAX');
+    expect(f.detail.join('\n')).toContain('FRAX applies from age 40');
+  });
+
+  it('active calcium + vitamin D: no calcium suggestion, assessment still offered', () => {
+    const f = r10.evaluate(withMeds([medication('calcium-vitamin-d', 'Calcium + D3')]), sign)!;
+    expect(f.suggestions?.map((s) => s.label)).toEqual(['Order bone densitometry (DXA) with VFA']);
+    expect(f.detail.join('\n')).toContain('already ordered (Calcium + D3)');
+  });
+
+  it('calcium + vitamin D drafted in the same order set is not suggested again', () => {
+    const f = r10.evaluate(withMeds([], [medication('calcium-vitamin-d', 'Calcium + D3', 'draft')]), sign)!;
+    expect(f.suggestions?.map((s) => s.label)).toEqual(['Order bone densitometry (DXA) with VFA']);
+  });
+
+  it('calcium and a bisphosphonate already active: nothing to advise, no card', () => {
+    const f = r10.evaluate(withMeds([medication('calcium-vitamin-d', 'Calcium + D3'), medication('bisphosphonate', 'alendronate')]), sign);
+    expect(f).toBeUndefined();
+  });
+
+  it('active bisphosphonate: no assessment, only calcium', () => {
+    const f = r10.evaluate(withMeds([medication('bisphosphonate', 'alendronate')]), sign)!;
+    expect(f.suggestions?.map((s) => s.label)).toEqual(['Order calcium + vitamin D']);
+  });
+});
+
+describe('COP-R10 bone protection: bisphosphonate safety', () => {
+  it('osteoporosis recorded: bisphosphonate indicated but not offered while eGFR is unknown', () => {
+    const f = r10.evaluate(withDraft(40, { boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] } }), sign);
+    expectWellFormed(f);
+    const labels = f.suggestions?.map((s) => s.label) ?? [];
+    expect(labels).toEqual(['Order calcium + vitamin D']);
+    expect(labels.join()).not.toMatch(/alendronate|DXA/i);
+    const text = f.detail.join('\n');
+    expect(text).toContain('check renal function (avoid if eGFR < 35 mL/min/1.73 m²)');
+    expect(text).toContain('904431');
+    expect(f.summary).toContain('bisphosphonate (check eGFR first)');
+    expect(f.evidence.some((e) => e.label === 'Bone condition' && e.value.includes('Osteoporosis'))).toBe(true);
+  });
+
+  it('pregnancy unknown is named on the card as a reason not to suggest a bisphosphonate', () => {
+    const f = r10.evaluate(withDraft(40, {
+      sex: 'female', pregnancy: { status: 'unknown', domain: 'available' },
+      boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] },
+    }), sign)!;
+    expect(f.detail.join('\n')).toContain('pregnancy status is unknown');
+    expect(f.evidence).toContainEqual({ label: 'Pregnancy status', value: 'unknown' });
+  });
+
+  it('a fragility fracture counts like osteoporosis', () => {
+    const fracture = conditionFact('123', 'Fragility fracture of vertebra', 500);
+    const f = r10.evaluate(withDraft(40, { boneHealth: { osteoporosisConditions: [], fragilityFractureConditions: [fracture] } }), sign)!;
+    expect(f.detail.join('\n')).toContain('High fracture risk (Fragility fracture of vertebra)');
+  });
+
+  it('the eGFR limit in the card comes from the thresholds', () => {
+    const f = r10.evaluate(
+      withDraft(40, { boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] } }),
+      context('order-sign', {}, { bisphosphonateMinEgfr: 30 }),
+    )!;
+    expect(f.detail.join('\n')).toContain('eGFR < 30');
+  });
+
+  it.each([
+    ['yes', true],
+    ['unknown', true],
+    ['no', false],
+    ['n/a', false],
+  ] as const)('pregnancy %s blocks a bisphosphonate: %s', (status, blocks) => {
+    const f = facts({ pregnancy: { status, domain: 'available' } });
+    expect(bisphosphonateBlockers(f).some((b) => b.includes('pregnancy'))).toBe(blocks);
+  });
+
+  it('renal function always blocks: PatientFacts carries no eGFR', () => {
+    expect(bisphosphonateBlockers(facts()).some((b) => b.includes('renal function is unknown'))).toBe(true);
+  });
+
+  it('the alendronate order, when it can be offered, is RxNorm 904431 once weekly', () => {
+    const mr = alendronateWeeklyRequest(facts(), sign);
+    expect(mr.medicationCodeableConcept?.coding?.[0]).toMatchObject({ system: 'http://www.nlm.nih.gov/research/umls/rxnorm', code: '904431' });
+    expect(mr.dosageInstruction?.[0]?.timing?.repeat).toEqual({ frequency: 1, period: 1, periodUnit: 'wk' });
+    expect(mr.status).toBe('draft');
+  });
+});
+
+describe('COP-R10 bone protection: evidence', () => {
+  it('states the drafted course and the current run with dates', () => {
+    const f = r10.evaluate(
+      facts({ medications: { ...baseFacts().medications, active: [activePrednisone()], drafts: [prednisoneDraft({ plannedDurationDays: 168 })], onGlucocorticoidWeeks: 8, glucocorticoidRunStart: '2026-09-30' } }),
+      sign,
+    )!;
+    expect(f.evidence[0]).toMatchObject({ label: 'Drafted glucocorticoid', reference: 'MedicationRequest/draft-pred' });
+    expect(f.evidence[0]!.value).toContain('planned 24 weeks');
+    expect(f.evidence.find((e) => e.label === 'On systemic glucocorticoid')).toMatchObject({ date: '2026-09-30' });
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * COP-R17 Prolonged therapy / relapse management, order-sign (renewal).
+ *
+ * LAZOR-2000: relapses did not worsen outcome, so prolonged therapy to suppress them appears
+ * unnecessary. When a glucocorticoid order is signed and the course has passed (or the draft would
+ * carry it past) the configured length, say so. Information only, no suggestions.
+ */
+import { parseFhirDate } from '../../fhir/dates.js';
+import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import type { Thresholds } from '../knowledge.js';
+import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
+import { addDays } from '../service-orders.js';
+import { draftGlucocorticoids, glucocorticoidRunEvidence, medicationEvidence } from './shared.js';
+
+export const r17: Rule = { id: 'COP-R17', evaluate };
+
+/** A draft that would end the course after the limit, with the dates that show it. */
+interface Extension {
+  draft: MedicationFact;
+  runStart: string;
+  plannedEnd: string;
+  limit: string;
+}
+
+function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  // On order-sign the trigger is a glucocorticoid order (a renewal); P-ON-GC-WEEKS alone, with no
+  // glucocorticoid being signed, is the patient-view variant's job.
+  if (context.hook !== 'order-sign' || !facts.cop.present) return undefined;
+  const drafts = draftGlucocorticoids(facts);
+  if (drafts.length === 0) return undefined;
+  const t = context.thresholds;
+  const weeks = facts.medications.onGlucocorticoidWeeks;
+  const longRun = weeks !== undefined && weeks > t.prolongedCourseWeeks;
+  const extensions = drafts.map((d) => extensionBeyondLimit(facts, d, context.now, t)).filter((e): e is Extension => e !== undefined);
+  if (!longRun && extensions.length === 0) return undefined;
+
+  const detail: string[] = [];
+  if (longRun) detail.push(`On systemic glucocorticoids for ${weeks} weeks (more than ${t.prolongedCourseWeeks} weeks).`);
+  for (const e of extensions) {
+    detail.push(`${e.draft.name} is planned to end on ${e.plannedEnd}, more than ${t.prolongedCourseMonths} months after the course started (${e.runStart}; limit ${e.limit}).`);
+  }
+  detail.push(
+    'Lazor 2000 (48 patients): relapses did not adversely affect outcome, and prolonged therapy to suppress relapses appears unnecessary.',
+    'Review the taper and steroid-sparing options (COP-R18).',
+  );
+
+  return {
+    ruleId: 'COP-R17',
+    indicator: 'info',
+    summary: `Glucocorticoid course >${t.prolongedCourseMonths} months: in COP, relapses did not worsen outcome; prolonged therapy appears unnecessary. Review taper.`,
+    detail,
+    evidence: evidenceFor(facts, drafts),
+    citations: ['LAZOR-2000'],
+  };
+}
+
+/**
+ * The draft's planned end (its start, else today, + planned days) against the current run's start
+ * + the limit in calendar months. Without an active run the draft starts the course itself.
+ * A draft with no planned duration cannot be judged here (its end is unknown).
+ */
+export function extensionBeyondLimit(facts: PatientFacts, draft: MedicationFact, now: Date, t: Thresholds): Extension | undefined {
+  if (draft.plannedDurationDays === undefined) return undefined;
+  const draftStart = dayOf(draft.start) ?? addDays(now, 0);
+  const runStart = dayOf(facts.medications.glucocorticoidRunStart) ?? draftStart;
+  const plannedEnd = addDaysTo(draftStart, draft.plannedDurationDays);
+  const limit = addCalendarMonths(runStart, t.prolongedCourseMonths);
+  return plannedEnd > limit ? { draft, runStart, plannedEnd, limit } : undefined;
+}
+
+/** The UTC calendar day (YYYY-MM-DD) of a FHIR date, so days compare as strings. */
+function dayOf(date: string | undefined): string | undefined {
+  return parseFhirDate(date)?.instant.toISOString().slice(0, 10);
+}
+
+function addDaysTo(day: string, days: number): string {
+  return addDays(new Date(`${day}T00:00:00Z`), days);
+}
+
+/** Same day-of-month n calendar months later (UTC); a missing day rolls into the next month. */
+export function addCalendarMonths(day: string, months: number): string {
+  const d = new Date(`${day}T00:00:00Z`);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate())).toISOString().slice(0, 10);
+}
+
+function evidenceFor(facts: PatientFacts, drafts: MedicationFact[]): Evidence[] {
+  const evidence = drafts.map((d) => medicationEvidence('Drafted glucocorticoid', d));
+  const run = glucocorticoidRunEvidence(facts);
+  if (run) evidence.push(run);
+  return evidence;
+}

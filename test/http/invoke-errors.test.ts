@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { orderSelectRequest, orderSignRequest, patient, searchset } from '../fixtures/requests.js';
+import { useApp } from './harness.js';
+
+const { http } = useApp({ maxJsonDepth: 64, maxJsonArrayLength: 20_000 });
+const SELECT = '/cds-services/cop-order-select';
+
+const expectOutcome = (body: { resourceType: string; issue: { diagnostics: string }[] }, pattern: RegExp) => {
+  expect(body.resourceType).toBe('OperationOutcome');
+  expect(body.issue.map((i) => i.diagnostics).join('\n')).toMatch(pattern);
+  expect(JSON.stringify(body)).not.toMatch(/\bat .*\.(ts|js):\d+/); // never a stack trace
+};
+
+describe('POST /cds-services/{id}: client errors are 4xx with a JSON OperationOutcome', () => {
+  it('404 for an unknown service id', async () => {
+    const res = await http().post('/cds-services/no-such-service').send(orderSelectRequest()).expect(404);
+    expectOutcome(res.body, /no-such-service/);
+  });
+
+  it('400 for a body that is not JSON', async () => {
+    const res = await http().post(SELECT).set('Content-Type', 'application/json').send('{"hook": ').expect(400);
+    expectOutcome(res.body, /not valid JSON/);
+  });
+
+  it('400 for an empty JSON body', async () => {
+    const res = await http().post(SELECT).set('Content-Type', 'application/json').send('').expect(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('415 for a body that is not JSON by content type', async () => {
+    const res = await http().post(SELECT).set('Content-Type', 'text/plain').send('hello').expect(415);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('accepts application/json with a charset', async () => {
+    await http().post(SELECT).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(orderSelectRequest())).expect(200);
+  });
+
+  it('400 naming each missing required field', async () => {
+    const { hook: _hook, hookInstance: _hi, ...rest } = orderSelectRequest();
+    const res = await http().post(SELECT).send(rest).expect(400);
+    expectOutcome(res.body, /hook[\s\S]*hookInstance/);
+  });
+
+  it('400 when hook does not match the service', async () => {
+    const res = await http().post(SELECT).send({ ...orderSelectRequest(), hook: 'order-sign' }).expect(400);
+    expectOutcome(res.body, /answers hook "order-select", not "order-sign"/);
+  });
+
+  it('400 when the order-select context lacks selections or draftOrders', async () => {
+    const req = orderSelectRequest();
+    const context = req.context as Record<string, unknown>;
+    const { selections: _s, ...noSelections } = context;
+    expectOutcome((await http().post(SELECT).send({ ...req, context: noSelections }).expect(400)).body, /context\.selections/);
+    const { draftOrders: _d, ...noDrafts } = context;
+    expectOutcome((await http().post(SELECT).send({ ...req, context: noDrafts }).expect(400)).body, /context\.draftOrders/);
+  });
+
+  it('400 when a selection names no entry in draftOrders', async () => {
+    const res = await http().post(SELECT).send(orderSelectRequest({ selections: ['MedicationRequest/elsewhere'] })).expect(400);
+    expectOutcome(res.body, /not in draftOrders: MedicationRequest\/elsewhere/);
+  });
+
+  it('400 for a patientId that is a reference instead of a bare id', async () => {
+    const req = orderSignRequest();
+    const res = await http().post('/cds-services/cop-order-sign').send({ ...req, context: { ...(req.context as object), patientId: 'Patient/1' } }).expect(400);
+    expectOutcome(res.body, /context\.patientId/);
+  });
+
+  it('400 when fhirAuthorization comes without fhirServer', async () => {
+    const fhirAuthorization = { access_token: 'secret-token', token_type: 'Bearer', expires_in: 300, scope: 'user/Patient.read', subject: 'cop-cds' };
+    const res = await http().post(SELECT).send({ ...orderSelectRequest(), fhirAuthorization }).expect(400);
+    expectOutcome(res.body, /fhirServer is required/);
+    expect(JSON.stringify(res.body)).not.toContain('secret-token');
+  });
+
+  it('400 when the prefetched Patient is not the context patient', async () => {
+    const other = { ...patient(), id: 'someone-else' };
+    const res = await http().post(SELECT).send(orderSelectRequest({ prefetch: { patient: other } })).expect(400);
+    expectOutcome(res.body, /different patient/);
+  });
+
+  it('412 when a required prefetch key is missing and the FHIR server cannot be used', async () => {
+    const res = await http().post(SELECT).send(orderSelectRequest({ omitPrefetch: ['weight', 'meds'] })).expect(412);
+    expectOutcome(res.body, /weight, meds/);
+  });
+
+  it('412 when a required key holds the EHR\'s error OperationOutcome', async () => {
+    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'timeout' }] };
+    const res = await http().post(SELECT).send(orderSelectRequest({ prefetch: { conditions: outcome } })).expect(412);
+    expectOutcome(res.body, /conditions/);
+  });
+
+  it('200 (not 412) when an optional key is missing, and when a required key is null (no data)', async () => {
+    await http().post(SELECT).send(orderSelectRequest({ omitPrefetch: ['pft', 'labs', 'oxygenation'] })).expect(200);
+    await http().post(SELECT).send(orderSelectRequest({ prefetch: { meds: null, weight: null } })).expect(200);
+  });
+});
+
+describe('payload limits', () => {
+  it('accepts a 5 MB prefetch', async () => {
+    const labs = Array.from({ length: 5200 }, (_, i) => ({
+      resourceType: 'Observation',
+      id: `lab-${i}`,
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' }] },
+      subject: { reference: 'Patient/pat-http-1' },
+      effectiveDateTime: '2024-01-01T08:00:00Z',
+      valueQuantity: { value: 100 + (i % 50), unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+      referenceRange: [{ low: { value: 70, unit: 'mg/dL' }, high: { value: 99, unit: 'mg/dL' }, text: 'fasting reference range' }],
+      note: [{ text: 'Synthetic observation padding to reach the size of a long chart, sample '.repeat(8) }],
+    }));
+    const body = JSON.stringify(orderSelectRequest({ prefetch: { labs: searchset(...labs) } }));
+    expect(body.length).toBeGreaterThan(5 * 1024 * 1024);
+    await http().post(SELECT).set('Content-Type', 'application/json').send(body).expect(200);
+  });
+
+  it('413 for nesting deeper than the limit', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    const res = await http().post(SELECT).send({ ...orderSelectRequest(), extension: { deep } }).expect(413);
+    expectOutcome(res.body, /deeper than 64/);
+  });
+
+  it('413 for an array longer than the limit', async () => {
+    const res = await http().post(SELECT).send({ ...orderSelectRequest(), extension: { big: new Array(20_001).fill(0) } }).expect(413);
+    expectOutcome(res.body, /more than 20000 items/);
+  });
+});
+
+describe('POST /cds-services/{id}/feedback', () => {
+  const feedback = (overrides: Record<string, unknown> = {}) => ({
+    feedback: [{ card: 'card-uuid', outcome: 'accepted', acceptedSuggestions: [{ id: 'sugg-uuid' }], outcomeTimestamp: '2026-11-25T10:00:00Z', ...overrides }],
+  });
+
+  it('200 with an empty body for valid feedback, repeatedly (idempotent)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await http().post(`${SELECT}/feedback`).send(feedback()).expect(200);
+      expect(res.text).toBe('');
+    }
+    await http().post(`${SELECT}/feedback`).send(feedback({ outcome: 'overridden', acceptedSuggestions: undefined, overrideReason: { reason: { code: 'client-own', system: 'x' } } })).expect(200);
+  });
+
+  it('400 when accepted feedback has no acceptedSuggestions', async () => {
+    const res = await http().post(`${SELECT}/feedback`).send(feedback({ acceptedSuggestions: undefined })).expect(400);
+    expectOutcome(res.body, /acceptedSuggestions/);
+  });
+
+  it('404 for feedback to an unknown service', async () => {
+    await http().post('/cds-services/nope/feedback').send(feedback()).expect(404);
+  });
+});
