@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # COP CDS Hooks service. Build: docker build -t cop-cds-hooks .   Run: docker run -p 8080:8080 cop-cds-hooks
-ARG NODE_IMAGE=node:22-slim
+ARG NODE_IMAGE=node:24-slim
 
 # ---- build: install everything, compile TypeScript, then drop the dev dependencies ----------
 FROM ${NODE_IMAGE} AS build
