@@ -479,3 +479,13 @@ describe('whole-patient scenario (test matrix #1)', () => {
     });
   });
 });
+
+describe('data domains the service never asked for', () => {
+  it('are unknown, not "nothing recorded" (unknown ≠ normal)', () => {
+    const pool = { ...emptyPool({ patient: patient({ birthDate: '1972-03-01', gender: 'male' }) }), domains: {} };
+    const facts = extractFacts(pool, input, NOW, DEFAULT_THRESHOLDS);
+    expect(facts.medications.macrolideAllergy).toBe('unknown');
+    expect(facts.oxygenation.domain).toBe('unavailable');
+    expect(facts.bloodPressure.domain).toBe('unavailable');
+  });
+});

@@ -19,11 +19,12 @@ import type {
 import type { Thresholds } from './knowledge.js';
 
 /**
- * A domain is unavailable only when the resolver said so: a key whose value was `null` is
- * available-and-empty, and a domain the resolver did not report on is treated as readable.
+ * A domain is available only when the resolver said so (a key whose value was `null` is
+ * available-and-empty). A domain the service never asked for is unknown, never "nothing recorded":
+ * unknown ≠ normal (cop-rules §0.4.1).
  */
 const domainOf = (pool: ResourcePool, domain: DataDomain): DomainStatus =>
-  pool.domains[domain] === 'unavailable' ? 'unavailable' : 'available';
+  pool.domains[domain] === 'available' ? 'available' : 'unavailable';
 
 function ageOf(patient: Patient | undefined, now: Date): AgeFact {
   if (!patient) return { status: 'unknown', reason: 'patient-unavailable' };
