@@ -1,0 +1,60 @@
+/**
+ * The process as an operator runs it: start-up on a configured port, a readable refusal of bad
+ * configuration, and graceful shutdown on SIGTERM. Spawns `src/main.ts` through tsx on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Started {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, exited };
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('src/main.ts', () => {
+  it('serves, then shuts down cleanly on SIGTERM', async () => {
+    const { child, lines, exited } = start({});
+    const url = await waitFor(() => lines.map((l) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean), 'listening');
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(lines.some((l) => l.includes('"shutting down"') && l.includes('SIGTERM'))).toBe(true);
+  }, 30_000);
+
+  it('refuses to start on a bad value, naming the variable, with exit code 2', async () => {
+    const { lines, exited } = start({ COP_MG_PER_KG: '2' });
+    expect(await exited).toBe(2);
+    const text = lines.join('\n');
+    expect(text).toContain('COP_MG_PER_KG');
+    expect(text).not.toMatch(/\n\s+at /); // no stack trace
+  }, 30_000);
+});
