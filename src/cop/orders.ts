@@ -10,17 +10,18 @@
 import type {
   CodeableConcept, Dosage, Duration, MedicationRequest, Quantity, Reference,
 } from 'fhir/r4.js';
+import { SYSTEMS } from '../fhir/systems.js';
 import { TAPER_STEPS, type TaperStep, type Thresholds } from './knowledge.js';
 import type { FormularyProfile, RuleContext } from './rule-types.js';
 import type { Measurement } from './facts-types.js';
 import { compactNumber, durationText, mgPerKgText, oneDecimal, roundToStep } from './rules/shared.js';
 
-export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const SNOMED = 'http://snomed.info/sct';
-export const ICD10CM = 'http://hl7.org/fhir/sid/icd-10-cm';
-export const UCUM = 'http://unitsofmeasure.org';
-export const ATC = 'http://www.whocc.no/atc';
-export const ORDERABLE_DRUG_FORM = 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm';
+export const RXNORM = SYSTEMS.rxnorm;
+export const SNOMED = SYSTEMS.snomed;
+export const ICD10CM = SYSTEMS.icd10cm;
+export const UCUM = SYSTEMS.ucum;
+export const ATC = SYSTEMS.atc;
+export const ORDERABLE_DRUG_FORM = SYSTEMS.orderableDrugForm;
 export const DOSE_RATE_TYPE = 'http://terminology.hl7.org/CodeSystem/dose-rate-type';
 
 /**

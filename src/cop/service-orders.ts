@@ -3,8 +3,9 @@
  * reviews) and Tasks (measure, counsel). Full FHIR R4 resources, no empty fields.
  */
 import type { CodeableConcept, ServiceRequest, Task } from 'fhir/r4.js';
+import { SYSTEMS } from '../fhir/systems.js';
 
-export const LOINC = 'http://loinc.org';
+export const LOINC = SYSTEMS.loinc;
 
 export interface ServiceRequestSpec {
   patientId: string;

@@ -9,22 +9,9 @@
  */
 import type { Coding } from 'fhir/r4.js';
 import type { GlucocorticoidIngredient, MedicationClass } from './facts-types.js';
+import { SYSTEMS } from '../fhir/systems.js';
 
-export const SYSTEMS = {
-  snomed: 'http://snomed.info/sct',
-  icd10cm: 'http://hl7.org/fhir/sid/icd-10-cm',
-  icd10who: 'http://hl7.org/fhir/sid/icd-10',
-  loinc: 'http://loinc.org',
-  rxnorm: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  ucum: 'http://unitsofmeasure.org',
-  atc: 'http://www.whocc.no/atc',
-  orderableDrugForm: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm',
-  conditionClinical: 'http://terminology.hl7.org/CodeSystem/condition-clinical',
-  conditionVerification: 'http://terminology.hl7.org/CodeSystem/condition-ver-status',
-  allergyClinical: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical',
-  allergyVerification: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification',
-  v3ActCode: 'http://terminology.hl7.org/CodeSystem/v3-ActCode',
-} as const;
+export { SYSTEMS } from '../fhir/systems.js';
 
 // ---------------------------------------------------------------------------------------------
 // Codes marked U in cop-codes.md (unconfirmed, from memory). Only those cop-rules.md names.

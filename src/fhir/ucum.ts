@@ -3,8 +3,9 @@
  * body weight to kg, PaO2 to mm[Hg], and durations to days.
  */
 import type { Quantity } from 'fhir/r4.js';
+import { SYSTEMS } from './systems.js';
 
-export const UCUM_SYSTEM = 'http://unitsofmeasure.org';
+export const UCUM_SYSTEM = SYSTEMS.ucum;
 
 /** 1 [lb_av] = 0.45359237 kg (international avoirdupois pound, exact by definition). */
 const KG_PER_LB_AV = 0.45359237;
