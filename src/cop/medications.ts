@@ -163,7 +163,7 @@ function dosageMgPerDay(dosage: Dosage, product: MedicationIdentity['product']):
   } else if (isTabletCount(dose)) {
     if (!product) return { ok: false, reason: `dose is ${fmt(dose.value)} tablet(s) but the product strength is unknown` };
     amountMg = dose.value * product.strengthMg;
-    amountText = `${fmt(dose.value)} x ${fmt(product.strengthMg)} mg tablet`;
+    amountText = `${fmt(dose.value)} x ${fmt(product.strengthMg)} mg ${dose.value === 1 ? 'tablet' : 'tablets'}`;
   } else {
     return { ok: false, reason: `dose unit "${dose.unit ?? dose.code ?? ''}" is neither mg nor a tablet count` };
   }

@@ -97,7 +97,8 @@ function labEvidence(m: Marker): Evidence {
 function onsetEvidence(facts: PatientFacts): Evidence[] {
   const c = facts.cop.condition;
   if (!c?.onset) return [];
-  const e: Evidence = { label: 'Symptom onset (COP condition)', value: c.onset.slice(0, 10), date: c.onset };
+  // The onset date is the value itself; repeating it as the evidence date would print it twice.
+  const e: Evidence = { label: 'Symptom onset (COP condition)', value: c.onset.slice(0, 10) };
   if (c.reference) e.reference = c.reference;
   return [e];
 }
