@@ -95,13 +95,3 @@ describe('order-sign: duplicates and clarithromycin', () => {
     expect(cardFor(body, 'COP-R05').summary).toMatch(/20 mg/);
   });
 });
-
-describe('patient-view', () => {
-  it('answers with cards (possibly none) for an adult with COP', async () => {
-    const res = await http()
-      .post('/cds-services/cop-patient-view')
-      .send({ hook: 'patient-view', hookInstance: 'pv-1', context: { userId: 'Practitioner/1', patientId: 'pat-http-1' }, prefetch: { patient: { resourceType: 'Patient', id: 'pat-http-1', birthDate: '1970-01-01' }, conditions: searchset(copCondition()) } })
-      .expect(200);
-    expect(res.body).toEqual({ cards: [] });
-  });
-});
