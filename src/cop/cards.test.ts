@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SUMMARY_LENGTH, renderCard } from './cards.js';
+import { renderCard } from './cards.js';
+import { MAX_SUMMARY_LENGTH } from './rule-types.js';
 import { RULE_CODE_SYSTEM } from './knowledge.js';
 import type { Finding } from './rule-types.js';
 

@@ -6,13 +6,11 @@
  */
 import type { Card, Coding, Suggestion } from '../cds/wire.js';
 import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES } from './knowledge.js';
-import type { Evidence, Finding } from './rule-types.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Finding } from './rule-types.js';
 
 /** CodeSystem of the override reasons this service offers. */
 export const OVERRIDE_REASON_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/override-reasons';
 export const SOURCE_LABEL = 'COP CDS';
-/** CDS Hooks: summary is "<140-character"; enforce ≤ 139. */
-export const MAX_SUMMARY_LENGTH = 139;
 
 export interface RenderOptions {
   newId: () => string;

@@ -9,6 +9,9 @@ import type { Resource } from 'fhir/r4.js';
 import type { PatientFacts } from './facts-types.js';
 import type { CitationKey, RuleId, Thresholds } from './knowledge.js';
 
+/** CDS Hooks: a summary is "<140-character"; every finding keeps to ≤ 139. */
+export const MAX_SUMMARY_LENGTH = 139;
+
 export type HookName = 'order-select' | 'order-sign' | 'patient-view';
 export type FormularyProfile = 'us' | 'uk';
 export type Indicator = 'info' | 'warning' | 'critical';
@@ -51,7 +54,7 @@ export interface OverrideReason {
 export interface Finding {
   ruleId: RuleId;
   indicator: Indicator;
-  /** One sentence, fewer than 140 characters (cards.ts enforces ≤ 139). */
+  /** One sentence of at most MAX_SUMMARY_LENGTH characters (cards.ts enforces it). */
   summary: string;
   /** Markdown paragraphs or bullet lines; joined with blank lines by the card renderer. */
   detail: string[];

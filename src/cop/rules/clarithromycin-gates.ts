@@ -9,7 +9,7 @@
  */
 import type { PatientFacts } from '../facts-types.js';
 import type { Evidence, RuleContext } from '../rule-types.js';
-import { evidenceOf, isAdult } from './shared.js';
+import { evidenceOf, evidenceWithProvenance, isAdult } from './shared.js';
 
 export type ClarithromycinGate =
   | 'adult'
@@ -100,14 +100,12 @@ function gateEvidence(facts: PatientFacts): Evidence[] {
   if (pao2) evidence.push(evidenceOf('PaO2', pao2, 0));
   if (facts.pft.fvcPercentPredicted) evidence.push(evidenceOf('FVC % predicted', facts.pft.fvcPercentPredicted, 0));
   if (facts.pft.fev1PercentPredicted) evidence.push(evidenceOf('FEV1 % predicted', facts.pft.fev1PercentPredicted, 0));
-  const pregnancy: Evidence = { label: 'Pregnancy status', value: PREGNANCY_TEXT[facts.pregnancy.status] };
-  if (facts.pregnancy.evidence) {
-    pregnancy.value = facts.pregnancy.evidence.text;
-    if (facts.pregnancy.evidence.date) pregnancy.date = facts.pregnancy.evidence.date;
-    if (facts.pregnancy.evidence.ageDays !== undefined) pregnancy.ageDays = facts.pregnancy.evidence.ageDays;
-    if (facts.pregnancy.evidence.reference) pregnancy.reference = facts.pregnancy.evidence.reference;
-  }
-  evidence.push(pregnancy);
+  const decided = facts.pregnancy.evidence;
+  evidence.push(
+    decided
+      ? evidenceWithProvenance('Pregnancy status', decided.text, decided)
+      : { label: 'Pregnancy status', value: PREGNANCY_TEXT[facts.pregnancy.status] },
+  );
   evidence.push({ label: 'Macrolide allergy', value: ALLERGY_TEXT[facts.medications.macrolideAllergy] });
   return evidence;
 }

@@ -2,7 +2,7 @@
  * Small selectors and formatters shared by several rules. Pure; facts in, values out.
  */
 import type { Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
-import type { Evidence, Indicator, RuleContext } from '../rule-types.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
 
 export const isAdult = (facts: PatientFacts): boolean =>
   facts.age.status === 'known' && facts.age.years >= 18;
@@ -44,19 +44,20 @@ export function measurementText(m: Measurement, digits = 1): string {
   return `${m.value.toFixed(digits)} ${m.unit} (${whenText(m)})`;
 }
 
-export function evidenceOf(label: string, m: Measurement, digits = 1): Evidence {
-  const e: Evidence = { label, value: `${m.value.toFixed(digits)} ${m.unit}` };
-  if (m.date) e.date = m.date;
-  if (m.ageDays !== undefined) e.ageDays = m.ageDays;
-  if (m.reference) e.reference = m.reference;
+/** An evidence entry carrying where the value came from (date, age in days, resource reference). */
+export function evidenceWithProvenance(label: string, value: string, p: Provenance): Evidence {
+  const e: Evidence = { label, value };
+  if (p.date) e.date = p.date;
+  if (p.ageDays !== undefined) e.ageDays = p.ageDays;
+  if (p.reference) e.reference = p.reference;
   return e;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Added for COP-R01/R02/R05/R06 (generally useful: weight, summaries, number and time text)
+export const evidenceOf = (label: string, m: Measurement, digits = 1): Evidence =>
+  evidenceWithProvenance(label, `${m.value.toFixed(digits)} ${m.unit}`, m);
 
-/** Card summaries must stay below 140 characters (cop-rules §0.3; cards.ts enforces ≤ 139). */
-export const MAX_SUMMARY_LENGTH = 139;
+// ---------------------------------------------------------------------------------------------
+// Weight, summaries, numbers and durations
 
 /** The preferred summary when it fits, else the shorter fallback (which must fit). */
 export const fitSummary = (preferred: string, fallback: string): string =>
@@ -78,16 +79,11 @@ export function durationText(days: number): string {
 }
 
 /** Evidence entry for a Condition: "COP diagnosis: Cryptogenic organizing pneumonia (J84.116)". */
-export function conditionEvidence(label: string, c: { code: string; display?: string } & Provenance): Evidence {
-  const e: Evidence = { label, value: c.display ? `${c.display} (${c.code})` : c.code };
-  if (c.date) e.date = c.date;
-  if (c.ageDays !== undefined) e.ageDays = c.ageDays;
-  if (c.reference) e.reference = c.reference;
-  return e;
-}
+export const conditionEvidence = (label: string, c: { code: string; display?: string } & Provenance): Evidence =>
+  evidenceWithProvenance(label, c.display ? `${c.display} (${c.code})` : c.code, c);
 
 // ---------------------------------------------------------------------------------------------
-// Added for COP-R10–R14/R17 (steroid safety and follow-up; generally useful)
+// Medications and the glucocorticoid course
 
 /** PredEq mg/day of an order; `undefined` when the dose could not be derived (never read as 0). */
 export const predEqMgPerDay = (med: MedicationFact): number | undefined =>
@@ -144,7 +140,7 @@ export function glucocorticoidRunEvidence(facts: PatientFacts): Evidence | undef
 }
 
 // ---------------------------------------------------------------------------------------------
-// Added for COP-R04/R07/R08/R09/R15/R19 (generally useful: indicator ranking, pregnancy evidence)
+// Indicators and pregnancy
 
 /** Severity order of card indicators, for sorting and for "the most severe wins". */
 export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, critical: 2 };
@@ -157,9 +153,5 @@ export const highestIndicator = (indicators: Indicator[]): Indicator =>
 export function pregnancyEvidence(facts: PatientFacts): Evidence[] {
   const source = facts.pregnancy.evidence;
   if (!source) return [];
-  const e: Evidence = { label: 'Pregnancy status', value: `${facts.pregnancy.status} (${source.text})` };
-  if (source.date) e.date = source.date;
-  if (source.ageDays !== undefined) e.ageDays = source.ageDays;
-  if (source.reference) e.reference = source.reference;
-  return [e];
+  return [evidenceWithProvenance('Pregnancy status', `${facts.pregnancy.status} (${source.text})`, source)];
 }
