@@ -8,7 +8,7 @@
 import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
 import type { LabVsUln, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
-import { fitSummary, glucocorticoidRunEvidence, selectedGlucocorticoidDraft } from './shared.js';
+import { evidenceWithProvenance, fitSummary, glucocorticoidRunEvidence, selectedGlucocorticoidDraft } from './shared.js';
 
 type Marker = { name: 'GGT' | 'ALP'; lab: LabVsUln };
 
@@ -84,14 +84,8 @@ function labLines(facts: PatientFacts, windowDays: number): string[] {
 }
 
 function labEvidence(m: Marker): Evidence {
-  const e: Evidence = {
-    label: m.name,
-    value: `${m.lab.value} ${m.lab.unit} (${ratioText(m.lab.ratio)}× ULN ${m.lab.uln} ${m.lab.unit}${m.lab.ulnSource === 'fallback' ? ', fallback ULN' : ''})`,
-  };
-  if (m.lab.date) e.date = m.lab.date;
-  if (m.lab.ageDays !== undefined) e.ageDays = m.lab.ageDays;
-  if (m.lab.reference) e.reference = m.lab.reference;
-  return e;
+  const fallback = m.lab.ulnSource === 'fallback' ? ', fallback ULN' : '';
+  return evidenceWithProvenance(m.name, `${m.lab.value} ${m.lab.unit} (${ratioText(m.lab.ratio)}× ULN ${m.lab.uln} ${m.lab.unit}${fallback})`, m.lab);
 }
 
 function onsetEvidence(facts: PatientFacts): Evidence[] {

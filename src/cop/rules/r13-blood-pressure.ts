@@ -8,7 +8,7 @@ import type { PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildTask } from '../service-orders.js';
-import { conditionEvidence, isCopGlucocorticoidDraftAtSign, isWithinDays, whenText } from './shared.js';
+import { conditionEvidence, evidenceWithProvenance, isCopGlucocorticoidDraftAtSign, isWithinDays, whenText } from './shared.js';
 
 export const r13: Rule = { id: 'COP-R13', evaluate };
 
@@ -79,11 +79,7 @@ function measureSuggestion(facts: PatientFacts): FindingSuggestion {
 function evidenceFor(facts: PatientFacts, reading: Reading | undefined, missing: string, t: Thresholds): Evidence[] {
   const evidence: Evidence[] = [];
   if (reading) {
-    const e: Evidence = { label: 'Blood pressure', value: readingText(reading) };
-    if (reading.date) e.date = reading.date;
-    if (reading.ageDays !== undefined) e.ageDays = reading.ageDays;
-    if (reading.reference) e.reference = reading.reference;
-    evidence.push(e);
+    evidence.push(evidenceWithProvenance('Blood pressure', readingText(reading), reading));
   } else {
     evidence.push({ label: `Blood pressure (last ${t.bpWindowDays} days)`, value: missing });
   }
