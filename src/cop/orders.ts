@@ -11,6 +11,7 @@ import type {
   CodeableConcept, Dosage, Duration, MedicationRequest, Quantity, Reference,
 } from 'fhir/r4.js';
 import { SYSTEMS } from '../fhir/systems.js';
+import { RXNORM_PRODUCTS } from './valuesets.js';
 import { TAPER_STEPS, type TaperStep, type Thresholds } from './knowledge.js';
 import type { FormularyProfile, RuleContext } from './rule-types.js';
 import type { Measurement } from './facts-types.js';
@@ -53,21 +54,23 @@ export interface TabletProduct {
   medication: CodeableConcept;
 }
 
-const rxnormTablet = (ingredient: TabletProduct['ingredient'], strengthMg: number, code: string): TabletProduct => ({
-  ingredient,
-  strengthMg,
-  medication: {
-    coding: [{ system: RXNORM, code, display: `${ingredient} ${strengthMg} MG Oral Tablet` }],
-    text: `${ingredient} ${strengthMg} mg tablet`,
-  },
-});
+/** A suggested product from the one RxNorm product table the facts layer also reads. */
+function rxnormTablet(code: string): TabletProduct {
+  const product = RXNORM_PRODUCTS[code];
+  if (!product || product.doseForm !== 'oral-tablet') throw new Error(`RxNorm ${code} is not a known oral tablet`);
+  const ingredient = product.ingredient as TabletProduct['ingredient'];
+  return {
+    ingredient,
+    strengthMg: product.strengthMg,
+    medication: {
+      coding: [{ system: RXNORM, code, display: product.name }],
+      text: `${ingredient} ${product.strengthMg} mg tablet`,
+    },
+  };
+}
 
 /** US prednisone SCDs (cop-codes §3.2: 312615 C, 198145 C2, 312617 C), largest first. */
-export const US_PREDNISONE_TABLETS: readonly TabletProduct[] = [
-  rxnormTablet('prednisone', 20, '312615'),
-  rxnormTablet('prednisone', 10, '198145'),
-  rxnormTablet('prednisone', 5, '312617'),
-];
+export const US_PREDNISONE_TABLETS: readonly TabletProduct[] = ['312615', '198145', '312617'].map(rxnormTablet);
 
 /**
  * UK prednisolone 5 mg plain tablets. Why not the US SCD 198142 ("prednisolone 5 MG Oral Tablet")?
@@ -94,10 +97,7 @@ export const UK_PREDNISOLONE_5MG: TabletProduct = {
 };
 
 /** Clarithromycin immediate-release tablets (197517 C, 197516 C). Never 359385 (24 h ER). */
-export const CLARITHROMYCIN_TABLETS: readonly TabletProduct[] = [
-  rxnormTablet('clarithromycin', 500, '197517'),
-  rxnormTablet('clarithromycin', 250, '197516'),
-];
+export const CLARITHROMYCIN_TABLETS: readonly TabletProduct[] = ['197517', '197516'].map(rxnormTablet);
 
 /**
  * The tablet for a glucocorticoid dose (cop-rules R01 step 6): US → 20 mg tablets when the dose is
