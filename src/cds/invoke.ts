@@ -11,7 +11,7 @@ import type { Thresholds } from '../cop/knowledge.js';
 import type { FormularyProfile, RuleContext } from '../cop/rule-types.js';
 import { BadRequestError } from '../errors.js';
 import type { FhirFallback } from './fhir-fallback.js';
-import { resolvePrefetch } from './prefetch.js';
+import { describeProblems, malformedResources, resolvePrefetch } from './prefetch.js';
 import type { RegisteredService } from './service-registry.js';
 import { contextSchemas, type CdsResponse, type HookContext, type HookRequest } from './wire.js';
 
@@ -39,6 +39,10 @@ function parseContext(service: RegisteredService, request: HookRequest): HookCon
     throw new BadRequestError(`Invalid context for hook ${service.definition.hook}`, zodProblems(parsed.error.issues, 'context'));
   }
   const context = parsed.data as HookContext;
+  const malformed = (context.draftOrders?.entry ?? []).flatMap((e, i) =>
+    e.resource ? describeProblems(`context.draftOrders.entry.${i}`, e.resource) : [],
+  );
+  if (malformed.length > 0) throw malformedResources(malformed);
   if (context.selections && context.draftOrders) {
     const drafted = new Set(
       (context.draftOrders.entry ?? []).flatMap((e) => (e.resource?.id ? [`${e.resource.resourceType}/${e.resource.id}`] : [])),

@@ -13,7 +13,8 @@ import type {
   OperationOutcome, Patient, Resource, ServiceRequest,
 } from 'fhir/r4.js';
 import type { DataDomain, ResourcePool } from '../cop/facts-types.js';
-import { PreconditionFailedError } from '../errors.js';
+import { BadRequestError, PreconditionFailedError } from '../errors.js';
+import { resourceProblems } from '../fhir/schemas.js';
 import type { FhirFallback } from './fhir-fallback.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
@@ -128,6 +129,11 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
     );
   }
 
+  const malformed = states.flatMap(({ key, state }) =>
+    state.kind === 'resources' ? state.resources.flatMap((r) => describeProblems(`prefetch.${key}`, r)) : [],
+  );
+  if (malformed.length > 0) throw malformedResources(malformed);
+
   const pool = emptyPool();
   const sources: PrefetchResolution['sources'] = {};
   const partialKeys: string[] = [];
@@ -141,6 +147,20 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
     for (const resource of state.resources) addToPool(pool, resource, seen);
   }
   return { pool, sources, partialKeys };
+}
+
+const MAX_REPORTED_PROBLEMS = 20;
+
+/** "prefetch.meds: MedicationRequest/abc: dosageInstruction: expected array" lines for one resource. */
+export function describeProblems(where: string, resource: Resource): string[] {
+  const label = `${resource.resourceType}${resource.id ? `/${resource.id}` : ''}`;
+  return resourceProblems(resource).map((p) => `${where}: ${label}: ${p}`);
+}
+
+export function malformedResources(problems: string[]): BadRequestError {
+  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
+  if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
+  return new BadRequestError('FHIR resources are malformed where the service reads them', shown);
 }
 
 export function emptyPool(): ResourcePool {

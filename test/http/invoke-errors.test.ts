@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderSelectRequest, orderSignRequest, patient, searchset } from '../fixtures/requests.js';
+import { orderSelectRequest, orderSignRequest, patient, sandboxPrednisoneDraft, searchset } from '../fixtures/requests.js';
 import { useApp } from './harness.js';
 
 const { http } = useApp({ maxJsonDepth: 64, maxJsonArrayLength: 20_000 });
@@ -148,5 +148,19 @@ describe('POST /cds-services/{id}/feedback', () => {
 
   it('404 for feedback to an unknown service', async () => {
     await http().post('/cds-services/nope/feedback').send(feedback()).expect(404);
+  });
+});
+
+describe('malformed FHIR where the service reads it', () => {
+  it('400 naming the draft and the element', async () => {
+    const draft = { ...sandboxPrednisoneDraft(), dosageInstruction: { text: 'not an array' } };
+    const res = await http().post(SELECT).send(orderSelectRequest({ drafts: [draft] })).expect(400);
+    expectOutcome(res.body, /context\.draftOrders\.entry\.0: MedicationRequest\/draft-pred-1: dosageInstruction/);
+  });
+
+  it('400 naming the prefetch key and the resource', async () => {
+    const bad = { ...patient(), birthDate: '15/03/1970' };
+    const res = await http().post(SELECT).send(orderSelectRequest({ prefetch: { patient: bad } })).expect(400);
+    expectOutcome(res.body, /prefetch\.patient: Patient\/pat-http-1: birthDate: must be a FHIR date/);
   });
 });

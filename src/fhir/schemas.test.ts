@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { resourceProblems } from './schemas.js';
+
+describe('resourceProblems', () => {
+  it('accepts well-formed resources and types it does not read', () => {
+    expect(resourceProblems({ resourceType: 'Observation', status: 'final', effectiveDateTime: '2026-11-20T09:30:00Z', valueQuantity: { value: 60, unit: 'kg' } } as never)).toEqual([]);
+    expect(resourceProblems({ resourceType: 'Patient', birthDate: '1961' } as never)).toEqual([]);
+    expect(resourceProblems({ resourceType: 'NutritionOrder', oralDiet: 7 } as never)).toEqual([]);
+  });
+
+  it('names the path of a wrong JSON type where the service reads', () => {
+    expect(resourceProblems({ resourceType: 'MedicationRequest', dosageInstruction: 0 } as never)).toEqual([
+      expect.stringMatching(/^dosageInstruction: .*array/),
+    ]);
+    expect(resourceProblems({ resourceType: 'Observation', valueQuantity: { value: '60' } } as never)).toEqual([
+      expect.stringMatching(/^valueQuantity\.value: .*number/),
+    ]);
+  });
+
+  it('refuses dates that are not FHIR dates', () => {
+    expect(resourceProblems({ resourceType: 'Patient', birthDate: '15/06/1970' } as never)).toEqual(['birthDate: must be a FHIR date or dateTime']);
+    expect(resourceProblems({ resourceType: 'Condition', onsetDateTime: '2026-13-01' } as never)).toHaveLength(1);
+    expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: '2026-11-20T09:30:00+01:00' } as never)).toEqual([]);
+  });
+
+  it('checks contained Medications a MedicationRequest refers to', () => {
+    const mr = { resourceType: 'MedicationRequest', contained: [{ resourceType: 'Medication', code: 'prednisone' }] };
+    expect(resourceProblems(mr as never)).toEqual([expect.stringMatching(/^contained\.0\.code: /)]);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * zod schemas for the parts of FHIR R4 resources the service reads. They check JSON types and
+ * date formats of those elements only (everything else passes through untouched), so a resource
+ * that is malformed where it matters is refused with a clear message instead of being half-read:
+ * a dosage that is not an array must not silently become "no dose", it is the sender's error.
+ */
+import { z } from 'zod';
+
+// ---- primitives -----------------------------------------------------------------------------
+
+/** FHIR date / dateTime / instant: YYYY, YYYY-MM, YYYY-MM-DD, or with a time and zone. */
+const fhirDateTime = z
+  .string()
+  .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?$/, 'must be a FHIR date or dateTime');
+const decimal = z.number().finite();
+const str = z.string();
+
+// ---- datatypes ------------------------------------------------------------------------------
+
+const coding = z.looseObject({ system: str.optional(), code: str.optional(), display: str.optional() });
+const codeableConcept = z.looseObject({ coding: z.array(coding).optional(), text: str.optional() });
+const quantity = z.looseObject({ value: decimal.optional(), unit: str.optional(), system: str.optional(), code: str.optional() });
+const period = z.looseObject({ start: fhirDateTime.optional(), end: fhirDateTime.optional() });
+const range = z.looseObject({ low: quantity.optional(), high: quantity.optional() });
+const reference = z.looseObject({ reference: str.optional(), display: str.optional() });
+
+const timing = z.looseObject({
+  code: codeableConcept.optional(),
+  repeat: z
+    .looseObject({
+      boundsDuration: quantity.optional(),
+      boundsPeriod: period.optional(),
+      boundsRange: range.optional(),
+      frequency: z.number().int().optional(),
+      frequencyMax: z.number().int().optional(),
+      period: decimal.optional(),
+      periodMax: decimal.optional(),
+      periodUnit: str.optional(),
+    })
+    .optional(),
+});
+
+const dosage = z.looseObject({
+  sequence: z.number().int().optional(),
+  text: str.optional(),
+  timing: timing.optional(),
+  asNeededBoolean: z.boolean().optional(),
+  route: codeableConcept.optional(),
+  doseAndRate: z
+    .array(z.looseObject({ type: codeableConcept.optional(), doseQuantity: quantity.optional(), doseRange: range.optional() }))
+    .optional(),
+});
+
+/** Contained Medications are read for their code and form. */
+const medication = z.looseObject({ resourceType: z.literal('Medication'), id: str.optional(), code: codeableConcept.optional(), form: codeableConcept.optional() });
+
+// ---- resources --------------------------------------------------------------------------------
+
+const base = { resourceType: str, id: str.optional() };
+
+const observationValue = {
+  valueQuantity: quantity.optional(),
+  valueCodeableConcept: codeableConcept.optional(),
+};
+
+export const resourceSchemas = {
+  Patient: z.looseObject({ ...base, birthDate: fhirDateTime.optional(), gender: str.optional() }),
+  Encounter: z.looseObject({ ...base, class: coding.optional() }),
+  Observation: z.looseObject({
+    ...base,
+    status: str.optional(),
+    code: codeableConcept.optional(),
+    effectiveDateTime: fhirDateTime.optional(),
+    effectivePeriod: period.optional(),
+    effectiveInstant: fhirDateTime.optional(),
+    issued: fhirDateTime.optional(),
+    ...observationValue,
+    interpretation: z.array(codeableConcept).optional(),
+    referenceRange: z.array(z.looseObject({ low: quantity.optional(), high: quantity.optional() })).optional(),
+    component: z.array(z.looseObject({ code: codeableConcept.optional(), ...observationValue })).optional(),
+  }),
+  Condition: z.looseObject({
+    ...base,
+    clinicalStatus: codeableConcept.optional(),
+    verificationStatus: codeableConcept.optional(),
+    code: codeableConcept.optional(),
+    onsetDateTime: fhirDateTime.optional(),
+    onsetPeriod: period.optional(),
+    recordedDate: fhirDateTime.optional(),
+  }),
+  MedicationRequest: z.looseObject({
+    ...base,
+    status: str.optional(),
+    intent: str.optional(),
+    medicationCodeableConcept: codeableConcept.optional(),
+    medicationReference: reference.optional(),
+    contained: z.array(z.looseObject({ resourceType: str })).optional(),
+    authoredOn: fhirDateTime.optional(),
+    dosageInstruction: z.array(dosage).optional(),
+  }),
+  MedicationStatement: z.looseObject({
+    ...base,
+    status: str.optional(),
+    medicationCodeableConcept: codeableConcept.optional(),
+    medicationReference: reference.optional(),
+    effectiveDateTime: fhirDateTime.optional(),
+    effectivePeriod: period.optional(),
+    dosage: z.array(dosage).optional(),
+  }),
+  AllergyIntolerance: z.looseObject({
+    ...base,
+    clinicalStatus: codeableConcept.optional(),
+    verificationStatus: codeableConcept.optional(),
+    code: codeableConcept.optional(),
+    reaction: z.array(z.looseObject({ substance: codeableConcept.optional() })).optional(),
+  }),
+  ServiceRequest: z.looseObject({
+    ...base,
+    status: str.optional(),
+    code: codeableConcept.optional(),
+    occurrenceDateTime: fhirDateTime.optional(),
+    occurrencePeriod: period.optional(),
+    authoredOn: fhirDateTime.optional(),
+  }),
+} as const;
+
+/**
+ * Problems with the elements the service reads, as "path: message" lines; empty when the
+ * resource is usable. Resource types the service does not read are not checked.
+ */
+export function resourceProblems(resource: { resourceType: string }): string[] {
+  const schema = (resourceSchemas as Record<string, z.ZodType | undefined>)[resource.resourceType];
+  if (!schema) return [];
+  const problems: string[] = [];
+  const parsed = schema.safeParse(resource);
+  if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(resource)'}: ${i.message}`));
+  const contained = (resource as { contained?: unknown }).contained;
+  if (Array.isArray(contained)) {
+    contained.forEach((c, i) => {
+      if ((c as { resourceType?: unknown })?.resourceType !== 'Medication') return;
+      const result = medication.safeParse(c);
+      if (!result.success) problems.push(...result.error.issues.map((issue) => `contained.${i}.${issue.path.map(String).join('.')}: ${issue.message}`));
+    });
+  }
+  return problems;
+}
