@@ -34,6 +34,24 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
   /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
   TRUST_PROXY: booleanString.default(false),
+  /** FHIR servers (base URLs, https) the service may call and accept as `fhirServer`. */
+  CDS_FHIR_ALLOWLIST: commaList.default([]),
+  /** Base URLs explicitly allowed over plain http (local demos only). */
+  CDS_FHIR_ALLOW_HTTP: commaList.default([]),
+  /** Timeout of one FHIR HTTP call. */
+  FHIR_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(1500),
+  /** Overall time for all FHIR calls of one hook request (fetches and pagination together). */
+  FHIR_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(3000),
+  /** Most pages followed through `next` links of one search. */
+  FHIR_MAX_PAGES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Keep-alive connections per FHIR origin. */
+  FHIR_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(256).default(16),
+  /** SQLite file for shown cards and feedback (used unless DATABASE_URL is set). */
+  FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
+  /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** Secret for hashing patient ids before they are stored (HMAC-SHA256); generated and kept in the store when unset. */
+  PATIENT_KEY_SECRET: z.string().min(16).optional(),
 });
 
 export interface AppConfig {
@@ -49,6 +67,19 @@ export interface AppConfig {
   corsOrigins: string[];
   shutdownGraceSeconds: number;
   trustProxy: boolean;
+  fhir: {
+    allowlist: string[];
+    allowHttp: string[];
+    requestTimeoutMs: number;
+    deadlineMs: number;
+    maxPages: number;
+    maxConnections: number;
+  };
+  store: {
+    sqlitePath: string;
+    databaseUrl?: string;
+    patientKeySecret?: string;
+  };
   thresholds: Thresholds;
 }
 
@@ -102,6 +133,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     corsOrigins: e.CORS_ORIGINS,
     shutdownGraceSeconds: e.SHUTDOWN_GRACE_SECONDS,
     trustProxy: e.TRUST_PROXY,
+    fhir: {
+      allowlist: e.CDS_FHIR_ALLOWLIST,
+      allowHttp: e.CDS_FHIR_ALLOW_HTTP,
+      requestTimeoutMs: e.FHIR_REQUEST_TIMEOUT_MS,
+      deadlineMs: e.FHIR_DEADLINE_MS,
+      maxPages: e.FHIR_MAX_PAGES,
+      maxConnections: e.FHIR_MAX_CONNECTIONS,
+    },
+    store: {
+      sqlitePath: e.FEEDBACK_DB_PATH,
+      ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
+      ...(e.PATIENT_KEY_SECRET ? { patientKeySecret: e.PATIENT_KEY_SECRET } : {}),
+    },
     thresholds: thresholds.value,
   };
   if (e.PUBLIC_BASE_URL) config.publicBaseUrl = e.PUBLIC_BASE_URL.replace(/\/+$/, '');
