@@ -19,6 +19,11 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 # dist/src (the server) and dist/hooks (the service definitions, discovered at start-up).
 COPY --from=build /app/dist ./dist
+# The one writable place: the SQLite feedback store (used unless DATABASE_URL is set). Mount a
+# volume here to keep it across containers (docker/compose.yaml does).
+RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data
+ENV FEEDBACK_DB_PATH=/app/data/cop-cds.sqlite
+VOLUME ["/app/data"]
 USER node
 EXPOSE 8080
 # Slim images have no curl: probe with Node's built-in fetch.

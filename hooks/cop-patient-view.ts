@@ -2,8 +2,11 @@ import type { CdsServiceDefinition } from '../src/cds/service-definition.js';
 import { templates as t } from './prefetch-templates.js';
 
 /**
- * patient-view: the untreated-COP reminder, monitoring and surveillance rules arrive in a later
- * issue; today only the age check (COP-R03, which applies to all three hooks) runs here.
+ * patient-view (cop-rules.md decision 5): the untreated-COP reminder (R01 variant), age limits,
+ * the existing course (R04 info), secondary OP, relapse-risk markers, missing PFTs, the
+ * steroid-safety rules on an active course (R10–R13, decision 6), poor response, prolonged
+ * therapy, steroid-sparing information and surveillance. Warnings first, then treatment status,
+ * monitoring and information. Weight is optional here: no dose is computed on this hook.
  */
 const copPatientView: CdsServiceDefinition = {
   id: 'cop-patient-view',
@@ -11,12 +14,30 @@ const copPatientView: CdsServiceDefinition = {
   title: 'COP: record review',
   description:
     'When a chart is opened for a patient with cryptogenic organizing pneumonia, reviews treatment status and ' +
-    'monitoring. Currently reports only when the patient is outside the adult population the dosing support covers.',
+    'monitoring: untreated COP, age limits, an existing glucocorticoid course, possible secondary organizing ' +
+    'pneumonia, relapse-risk markers, missing PFTs, poor response, prolonged therapy, steroid-sparing options, ' +
+    'steroid safety on an active course (bone protection, adrenal suppression, glucose, blood pressure) and ' +
+    'surveillance for evolving connective tissue disease or malignancy.',
+  usageRequirements:
+    'Needs Patient, Condition and active MedicationRequest data (prefetch or FHIR access); weight, oxygenation, ' +
+    'PFT, laboratory, blood-pressure and pregnancy observations improve the advice.',
   prefetch: {
     patient: t.patient,
     conditions: t.conditions,
+    meds: t.meds,
+    weight: { ...t.weight, required: false },
+    oxygenation: t.oxygenation,
+    pft: t.pft,
+    labs: t.labs,
+    bp: t.bp,
+    pregnancy: t.pregnancy,
+    followUp: t.followUp,
+    encounter: t.encounter,
   },
-  rules: ['COP-R03'],
+  rules: [
+    'COP-R03', 'COP-R08', 'COP-R16', 'COP-R01', 'COP-R04', 'COP-R09', 'COP-R15', 'COP-R17', 'COP-R18',
+    'COP-R10', 'COP-R11', 'COP-R12', 'COP-R13', 'COP-R20',
+  ],
 };
 
 export default copPatientView;

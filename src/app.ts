@@ -8,7 +8,9 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { RULES } from './cop/rules/index.js';
 import { checkJsonLimits } from './cds/json-limits.js';
-import { noFhirFallback, type FhirFallback } from './cds/fhir-fallback.js';
+import { createFhirAllowlist, type FhirAllowlist } from './cds/fhir-allowlist.js';
+import { createFhirFallback } from './cds/fhir-client.js';
+import type { FhirFallback } from './cds/fhir-fallback.js';
 import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
 import type { AppConfig } from './config.js';
@@ -21,7 +23,7 @@ export interface AppOverrides {
   clock?: () => Date;
   /** Card and suggestion uuids. */
   newId?: () => string;
-  /** How missing prefetch data is fetched (default: not at all). */
+  /** How missing prefetch data is fetched (default: over HTTP from `fhirServer`, per `config.fhir`). */
   fhirFallback?: FhirFallback;
   hooksDir?: string;
   /** Where log lines go (default stdout); tests capture them to prove no PHI is written. */
@@ -29,6 +31,8 @@ export interface AppOverrides {
 }
 
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+  // First, so that a bad allow-list stops start-up with its ConfigError before anything is opened.
+  const fhirAllowlist = createFhirAllowlist(config.fhir);
   const app = Fastify({
     logger: { ...loggerOptions(config.logLevel), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
@@ -36,6 +40,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
     genReqId: () => randomUUID(),
   });
+
+  const fhirFallback = overrides.fhirFallback ?? createOwnedFhirFallback(app, config, fhirAllowlist);
 
   const definitions = await loadServiceDefinitions(overrides.hooksDir ?? DEFAULT_HOOKS_DIR);
   const services = bindRules(definitions, RULES);
@@ -58,13 +64,22 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       thresholds: config.thresholds,
       formulary: config.formulary,
       medicationRequestIntent: config.medicationRequestIntent,
-      fallback: overrides.fhirFallback ?? noFhirFallback,
+      fallback: fhirFallback,
+      fhirAllowlist,
+      fhirDeadlineMs: config.fhir.deadlineMs,
       clock: overrides.clock ?? (() => new Date()),
       newId: overrides.newId ?? randomUUID,
     },
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
   return app;
+}
+
+/** The HTTP fallback with its connection pool, closed with the app. */
+function createOwnedFhirFallback(app: FastifyInstance, config: AppConfig, allowlist: FhirAllowlist): FhirFallback {
+  const client = createFhirFallback(config.fhir, allowlist);
+  app.addHook('onClose', async () => client.close());
+  return client.fallback;
 }
 
 /** JSON bodies: Fastify's safe parser (prototype-poisoning protection), then depth/array limits. */

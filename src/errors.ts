@@ -5,7 +5,8 @@
  */
 import type { OperationOutcome } from 'fhir/r4.js';
 
-export type IssueCode = 'invalid' | 'not-found' | 'not-supported' | 'too-costly' | 'exception' | 'incomplete' | 'security' | 'processing';
+export type IssueCode =
+  | 'invalid' | 'not-found' | 'not-supported' | 'too-costly' | 'exception' | 'incomplete' | 'security' | 'forbidden' | 'processing';
 
 export class CdsHttpError extends Error {
   constructor(
@@ -29,6 +30,13 @@ export class BadRequestError extends CdsHttpError {
 export class NotFoundError extends CdsHttpError {
   constructor(message: string) {
     super(404, 'not-found', message);
+  }
+}
+
+/** The request asks for something this service will not do for anyone (e.g. call a FHIR server it was not allowed to). */
+export class ForbiddenError extends CdsHttpError {
+  constructor(message: string) {
+    super(403, 'forbidden', message);
   }
 }
 

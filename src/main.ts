@@ -6,15 +6,18 @@ import pino from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type AppConfig } from './config.js';
 
+/** Bad configuration: one readable line naming each problem, no stack trace, exit code 2. */
+function refuseConfiguration(error: ConfigError): never {
+  pino({ base: { service: 'cop-cds-hooks' } }).fatal({ problems: error.problems }, 'invalid configuration; not starting');
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
   } catch (error) {
-    if (error instanceof ConfigError) {
-      pino({ base: { service: 'cop-cds-hooks' } }).fatal({ problems: error.problems }, 'invalid configuration; not starting');
-      process.exit(2);
-    }
+    if (error instanceof ConfigError) refuseConfiguration(error);
     throw error;
   }
 
@@ -44,6 +47,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // buildApp checks what the schema cannot (e.g. the FHIR allow-list) and throws ConfigError too.
+  if (error instanceof ConfigError) refuseConfiguration(error);
   pino({ base: { service: 'cop-cds-hooks' } }).fatal({ err: error }, 'failed to start');
   process.exit(1);
 });

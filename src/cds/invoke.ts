@@ -9,7 +9,8 @@ import { evaluateRules } from '../cop/evaluate.js';
 import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';
 import type { FormularyProfile, RuleContext } from '../cop/rule-types.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, ForbiddenError } from '../errors.js';
+import type { FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback } from './fhir-fallback.js';
 import { describeProblems, malformedResources, resolvePrefetch } from './prefetch.js';
 import type { RegisteredService } from './service-registry.js';
@@ -20,6 +21,10 @@ export interface InvokeDeps {
   formulary: FormularyProfile;
   medicationRequestIntent: 'order' | 'proposal';
   fallback: FhirFallback;
+  /** FHIR servers a request may name as `fhirServer` (built once at start-up). */
+  fhirAllowlist: FhirAllowlist;
+  /** Time for all FHIR calls of one hook call, from its start (FHIR_DEADLINE_MS). */
+  fhirDeadlineMs: number;
   clock: () => Date;
   newId: () => string;
 }
@@ -61,6 +66,14 @@ export async function invokeService(
   deps: InvokeDeps,
   options: InvokeOptions,
 ): Promise<CdsResponse> {
+  // Before anything else, and whether or not prefetch is complete: a request naming a server the
+  // operator did not allow gets no outbound call at all (R-FRA-05, SSRF).
+  if (request.fhirServer !== undefined && deps.fhirAllowlist.match(request.fhirServer) === undefined) {
+    throw new ForbiddenError(
+      `fhirServer ${JSON.stringify(request.fhirServer.slice(0, 200))} is not an allowed FHIR server; the operator lists allowed servers in CDS_FHIR_ALLOWLIST (or CDS_FHIR_ALLOW_HTTP for local demos)`,
+    );
+  }
+  const fhirDeadline = AbortSignal.timeout(deps.fhirDeadlineMs);
   const context = parseContext(service, request);
   const now = deps.clock();
 
@@ -70,6 +83,7 @@ export async function invokeService(
     prefetch: request.prefetch,
     hookInstance: request.hookInstance,
     fallback: deps.fallback,
+    signal: fhirDeadline,
     ...(request.fhirServer ? { fhirServer: request.fhirServer } : {}),
     ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
   });

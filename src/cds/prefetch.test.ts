@@ -115,9 +115,52 @@ describe('resolvePrefetch', () => {
     expect(result.sources).toMatchObject({ patient: 'fetched', weight: 'fetched' });
   });
 
+  it('passes the hook call\'s deadline signal to every fetch', async () => {
+    const deadline = new AbortController().signal;
+    const fallback = vi.fn<FhirFallback>(async () => ({ status: 'ok', resource: patient as never }));
+    await resolvePrefetch({ ...base, fallback, signal: deadline, fhirServer: 'https://ehr.example/fhir', prefetch: { weight: null } });
+    expect(fallback).toHaveBeenCalledWith(expect.objectContaining({ key: 'patient', signal: deadline }));
+  });
+
   it('pools resources once per type/id and records partial keys', async () => {
     const result = await resolvePrefetch({ ...base, prefetch: { patient, weight: weightBundle(2, true), encounter: weightBundle(2) } });
     expect(result.pool.observations).toHaveLength(2);
     expect(result.partialKeys).toEqual(['weight']);
+  });
+});
+
+describe('resolvePrefetch: paginated prefetch Bundles (R-PF-14)', () => {
+  const base = { service, context, hookInstance: 'hi-1' };
+  const page1 = { ...weightBundle(2), link: [{ relation: 'next', url: 'https://ehr.example/fhir/Observation?patient=pat-1&page=2' }] };
+  const page2 = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Observation', id: 'w9', status: 'final', code: {} } }] };
+
+  it('reads the remaining pages from fhirServer and merges them; the key is then complete', async () => {
+    const fallback = vi.fn<FhirFallback>(async () => ({ status: 'ok', resource: page2 as never }));
+    const result = await resolvePrefetch({ ...base, fallback, fhirServer: 'https://ehr.example/fhir/', accessToken: 'tok', prefetch: { patient, weight: page1 } });
+    expect(fallback).toHaveBeenCalledTimes(1);
+    expect(fallback).toHaveBeenCalledWith(
+      expect.objectContaining({ key: 'weight', relativeUrl: 'Observation?patient=pat-1&page=2', pagesAlreadyRead: 1, accessToken: 'tok' }),
+    );
+    expect(result.pool.observations.map((o) => o.id)).toEqual(['w0', 'w1', 'w9']);
+    expect(result.partialKeys).toEqual([]);
+    expect(result.sources.weight).toBe('prefetch');
+  });
+
+  it('keeps the key partial when the fetched rest is itself partial', async () => {
+    const fallback = vi.fn<FhirFallback>(async () => ({ status: 'ok', resource: { ...page2, link: page1.link } as never }));
+    const result = await resolvePrefetch({ ...base, fallback, fhirServer: 'https://ehr.example/fhir', prefetch: { patient, weight: page1 } });
+    expect(result.pool.observations).toHaveLength(3);
+    expect(result.partialKeys).toEqual(['weight']);
+  });
+
+  it('keeps the partial data without fhirServer, for a link off fhirServer, or when the rest cannot be read', async () => {
+    const unavailable = vi.fn<FhirFallback>(async () => ({ status: 'unavailable', reason: 'down' }));
+    for (const fhirServer of [undefined, 'https://other.example/fhir', 'https://ehr.example/fhir']) {
+      const result = await resolvePrefetch({ ...base, fallback: unavailable, ...(fhirServer ? { fhirServer } : {}), prefetch: { patient, weight: page1 } });
+      expect(result.pool.observations).toHaveLength(2);
+      expect(result.pool.domains.weight).toBe('available');
+      expect(result.partialKeys).toEqual(['weight']);
+    }
+    expect(unavailable).toHaveBeenCalledTimes(1); // only for the link on fhirServer
   });
 });

@@ -6,7 +6,9 @@
  *   value null                    → the EHR ran the query and found nothing: available, empty
  *   OperationOutcome (or a Bundle
  *   holding only error outcomes)  → the EHR's own fetch failed: unavailable, not re-queried
- *   searchset Bundle              → its entries (a `next` link means partial; noted, not followed yet)
+ *   searchset Bundle              → its entries; with a `next` link on `fhirServer` the remaining
+ *                                   pages are read through the fallback (R-PF-14), else the key
+ *                                   keeps its partial data and is reported partial
  */
 import type {
   AllergyIntolerance, Bundle, Condition, Encounter, MedicationRequest, MedicationStatement, Observation,
@@ -15,7 +17,8 @@ import type {
 import type { DataDomain, ResourcePool } from '../cop/facts-types.js';
 import { BadRequestError, PreconditionFailedError } from '../errors.js';
 import { resourceProblems } from '../fhir/schemas.js';
-import type { FhirFallback } from './fhir-fallback.js';
+import { pathUnderBase } from './fhir-allowlist.js';
+import type { FhirFallback, FhirFetchRequest } from './fhir-fallback.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
 
@@ -95,25 +98,61 @@ export interface ResolveInput {
   accessToken?: string;
   hookInstance: string;
   fallback: FhirFallback;
+  /** Aborted at the hook call's FHIR deadline; passed to every fetch (default: never aborted). */
+  signal?: AbortSignal;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+
+/** What every fetch of one key carries besides its URL. */
+function fetchFields(input: ResolveInput, key: string): Omit<FhirFetchRequest, 'relativeUrl'> {
+  return {
+    key,
+    hookInstance: input.hookInstance,
+    signal: input.signal ?? NEVER_ABORTED,
+    ...(input.fhirServer ? { fhirServer: input.fhirServer } : {}),
+    ...(input.accessToken ? { accessToken: input.accessToken } : {}),
+  };
+}
+
+const nextLinkOf = (value: unknown): string | undefined =>
+  ((value as Bundle).link ?? []).find((l) => l.relation === 'next' && typeof l.url === 'string')?.url;
+
+/**
+ * A paginated prefetch Bundle (R-PF-14): the remaining pages are read through the fallback when
+ * the `next` link lies on `fhirServer`. Without a server, off it, or when that read fails, the
+ * data already sent is kept and the key stays partial.
+ */
+async function readRemainingPages(
+  input: ResolveInput,
+  key: string,
+  bundle: unknown,
+  state: Extract<PrefetchValueState, { kind: 'resources' }>,
+): Promise<PrefetchValueState> {
+  const next = nextLinkOf(bundle);
+  const relativeUrl = next !== undefined && input.fhirServer ? pathUnderBase(next, input.fhirServer) : undefined;
+  if (relativeUrl === undefined) return state;
+  const fetched = await input.fallback({ ...fetchFields(input, key), relativeUrl, pagesAlreadyRead: 1 });
+  const rest = fetched.status === 'ok' ? classifyPrefetchValue(fetched.resource) : undefined;
+  if (rest?.kind !== 'resources') return state;
+  return { kind: 'resources', resources: [...state.resources, ...rest.resources], partial: rest.partial };
 }
 
 export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchResolution> {
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
   const states = await Promise.all(
     entries.map(async ([key, spec]) => {
-      const state = classifyPrefetchValue(input.prefetch?.[key]);
+      const value = input.prefetch?.[key];
+      const state = classifyPrefetchValue(value);
+      if (state.kind === 'resources' && state.partial) {
+        return { key, spec, state: await readRemainingPages(input, key, value, state), source: 'prefetch' as const };
+      }
       if (state.kind !== 'missing' && state.kind !== 'invalid') return { key, spec, state, source: 'prefetch' as const };
       const relativeUrl = fillTemplate(spec.template, input.context);
       if (relativeUrl === undefined) {
         return { key, spec, state: { kind: 'error', reason: 'a template token has no value in the context' } as PrefetchValueState, source: 'unavailable' as const };
       }
-      const fetched = await input.fallback({
-        key,
-        relativeUrl,
-        hookInstance: input.hookInstance,
-        ...(input.fhirServer ? { fhirServer: input.fhirServer } : {}),
-        ...(input.accessToken ? { accessToken: input.accessToken } : {}),
-      });
+      const fetched = await input.fallback({ ...fetchFields(input, key), relativeUrl });
       if (fetched.status === 'unavailable') {
         return { key, spec, state: { kind: 'error', reason: fetched.reason } as PrefetchValueState, source: 'unavailable' as const };
       }

@@ -85,6 +85,17 @@ export interface CopFact {
   whoIcdOnly: boolean;
   /** Count of COP conditions with clinicalStatus recurrence/relapse (COP-R18 later). */
   relapseRecords: number;
+  /**
+   * Every condition that satisfies P-COP (clinicalStatus active, recurrence or relapse), newest
+   * first; the recurrence/relapse ones (with their dates) feed COP-R16 (c).
+   */
+  conditions?: ConditionFact[];
+  /**
+   * The earliest COP-coded record of any clinical status (resolved ones too; not refuted or
+   * entered in error), dated by recordedDate, else onset: when the patient was first labelled COP
+   * (COP-R20). BOOP counts only when no secondary cause is coded, as in P-COP.
+   */
+  firstRecord?: ConditionFact;
   domain: DomainStatus;
 }
 
@@ -114,6 +125,14 @@ export interface OxygenationFact {
 
 export type PftPreserved = 'true' | 'false' | 'unknown';
 
+/** An FVC % predicted placed on the current glucocorticoid run (COP-R16). */
+export interface FvcOnRun extends Measurement {
+  /** 19872-1, or 19871-3 (pre-bronchodilator). */
+  loinc: string;
+  /** Whole calendar days from the run's start to the measurement (≤ 0: before or on the start day). */
+  daysFromRunStart: number;
+}
+
 export interface PftFact {
   /** Latest FVC % predicted (19872-1, or 19871-3 pre-BD) within the window (default 90 days). */
   fvcPercentPredicted?: Measurement;
@@ -125,6 +144,16 @@ export interface PftFact {
   absoluteOnly: boolean;
   /** P-PFT-PRESERVED. */
   preserved: PftPreserved;
+  /**
+   * COP-R16 pre-treatment baseline: the latest FVC % predicted dated on or before the start day of
+   * the current glucocorticoid run, at most `pftBaselineWindowDays` before it. Absent when not on GC.
+   */
+  fvcBaseline?: FvcOnRun;
+  /**
+   * COP-R16 on-treatment value: the latest FVC % predicted dated after the run's start day and
+   * within the PFT window (same LOINC code as the baseline when there is one). Absent when not on GC.
+   */
+  fvcOnTreatment?: FvcOnRun;
   domain: DomainStatus;
 }
 

@@ -78,6 +78,19 @@ export function extractFacts(pool: ResourcePool, input: FactsInput, now: Date, t
   const age = ageOf(pool.patient, now);
   const sex = sexOf(pool.patient);
   const inpatient = isInpatient(pool.encounter);
+  const medications = extractMedications(
+    {
+      requests: pool.medicationRequests,
+      statements: pool.medicationStatements,
+      allergies: pool.allergies,
+      draftOrders: input.draftOrders,
+      selections: input.selections,
+      medsDomain: domainOf(pool, 'meds'),
+      allergiesDomain: domainOf(pool, 'allergies'),
+      glucocorticoidGapDays: thresholds.glucocorticoidGapDays,
+    },
+    now,
+  );
 
   return {
     patientId: input.patientId,
@@ -87,24 +100,13 @@ export function extractFacts(pool: ResourcePool, input: FactsInput, now: Date, t
     cop: conditions.cop,
     secondaryCauses: conditions.secondaryCauses,
     oxygenation: extractOxygenation(observations, conditions.respiratoryFailure, domainOf(pool, 'oxygenation'), thresholds),
-    pft: extractPft(observations, domainOf(pool, 'pft'), thresholds),
+    // The run start places FVC values before/after treatment (COP-R16 baseline vs latest).
+    pft: extractPft(observations, domainOf(pool, 'pft'), thresholds, medications.glucocorticoidRunStart),
     cholestasis: extractCholestasis(observations, domainOf(pool, 'labs'), thresholds),
     glycaemia: extractGlycaemia(observations, conditions.diabetes, domainOf(pool, 'labs'), thresholds),
     bloodPressure: extractBloodPressure(observations, conditions.hypertension, domainOf(pool, 'bp'), thresholds),
     pregnancy: extractPregnancy(observations, conditions.pregnancy, sex, age, domainOf(pool, 'pregnancy'), thresholds),
-    medications: extractMedications(
-      {
-        requests: pool.medicationRequests,
-        statements: pool.medicationStatements,
-        allergies: pool.allergies,
-        draftOrders: input.draftOrders,
-        selections: input.selections,
-        medsDomain: domainOf(pool, 'meds'),
-        allergiesDomain: domainOf(pool, 'allergies'),
-        glucocorticoidGapDays: thresholds.glucocorticoidGapDays,
-      },
-      now,
-    ),
+    medications,
     boneHealth: { osteoporosisConditions: conditions.osteoporosis, fragilityFractureConditions: conditions.fragilityFractures },
     adrenalInsufficiencyConditions: conditions.adrenalInsufficiency,
     serviceRequests: serviceRequests(pool, input.draftOrders, now),

@@ -149,6 +149,25 @@ export const thresholdsSchema = z.object({
   // COP-R17
   prolongedCourseWeeks: z.number().positive().default(52),
   prolongedCourseMonths: z.number().positive().default(12),
+  // patient-view (decision 6): COP-R10 on an active course from this many weeks of P-ON-GC-WEEKS
+  boneOnGlucocorticoidMinWeeks: z.number().int().positive().default(4),
+  // COP-R16 poor response (signOff: ⚠ heuristic; no validated threshold)
+  poorResponseWeeks: z.number().int().positive().default(6),
+  poorResponseMinMgPerKg: z.number().positive().default(0.5),
+  /** FVC % predicted must rise by at least this many points vs the pre-treatment baseline. */
+  poorResponseFvcImprovementPoints: z.number().positive().default(5),
+  /** A pre-treatment FVC counts as the baseline when taken at most this many days before the run started. */
+  pftBaselineWindowDays: z.number().int().positive().default(90),
+  // COP-R18 steroid-sparing information
+  steroidSparingMinWeeks: z.number().int().positive().default(12),
+  steroidSparingMinMgPerDay: z.number().positive().default(10),
+  steroidSparingMinRelapses: z.number().int().positive().default(2),
+  // COP-R20 surveillance; the pipeline applies the windows (§0.4.4), the rule only the recency
+  surveillanceRecentYears: z.number().int().positive().default(3),
+  /** COP-R20 is shown at most once per this many days (applied by the pipeline, not the rule). */
+  surveillanceIntervalDays: z.number().int().positive().default(90),
+  /** A patient-view card is not shown again for this many hours after an override (pipeline). */
+  overrideSuppressionHours: z.number().positive().default(24),
   // Clarithromycin regimen (§2.3)
   clarithromycinDoseMg: z.number().positive().default(500),
   clarithromycinDays: z.number().int().positive().default(90),

@@ -1,5 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { noFhirFallback } from '../../src/cds/fhir-fallback.js';
+import { defaultConfig } from '../../src/config.js';
 import { orderSelectRequest, patient } from '../fixtures/requests.js';
 import { useApp } from './harness.js';
 
@@ -11,7 +13,11 @@ const sink = new Writable({
   },
 });
 
-const { http } = useApp({ logLevel: 'debug' }, { logStream: sink });
+// The request names https://ehr.example/fhir with a token: allowed, never called (no fetching).
+const { http } = useApp(
+  { logLevel: 'debug', fhir: { ...defaultConfig().fhir, allowlist: ['https://ehr.example/fhir'] } },
+  { logStream: sink, fhirFallback: noFhirFallback },
+);
 
 describe('logging', () => {
   it('writes structured lines that carry the hookInstance and no PHI or token', async () => {

@@ -3,11 +3,14 @@
  * shapes, rewritten as this project's data): what a conformant EHR may legally send must be read.
  */
 import { describe, expect, it } from 'vitest';
-import { basePrefetch, copCondition, searchset } from '../fixtures/requests.js';
+import { noFhirFallback } from '../../src/cds/fhir-fallback.js';
+import { defaultConfig } from '../../src/config.js';
+import { basePrefetch, searchset } from '../fixtures/requests.js';
 import { expectWellFormed, ruleIds } from './cards-contract.js';
 import { useApp } from './harness.js';
 
-const { http } = useApp();
+// The examples name https://ehr.example.org/fhir: allowed here, and never called (no fetching).
+const { http } = useApp({ fhir: { ...defaultConfig().fhir, allowlist: ['https://ehr.example.org/fhir'] } }, { fhirFallback: noFhirFallback });
 
 const nutritionOrder = {
   resourceType: 'NutritionOrder',
@@ -78,7 +81,8 @@ describe('patient-view as the specification shows it', () => {
         fhirServer: 'https://ehr.example.org/fhir',
         hook: 'patient-view',
         context: { userId: 'Practitioner/example', patientId: 'pat-http-1' },
-        prefetch: { patient: basePrefetch().patient, conditions: searchset(copCondition()) },
+        // No COP on record: every patient-view rule needs P-COP, so there is nothing to say.
+        prefetch: { patient: basePrefetch().patient, conditions: searchset(), meds: searchset() },
       })
       .expect(200);
     expect(res.body).toEqual({ cards: [] });

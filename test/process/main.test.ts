@@ -57,4 +57,12 @@ describe('src/main.ts', () => {
     expect(text).toContain('COP_MG_PER_KG');
     expect(text).not.toMatch(/\n\s+at /); // no stack trace
   }, 30_000);
+
+  it('refuses to start with a plain-http server in CDS_FHIR_ALLOWLIST, pointing at CDS_FHIR_ALLOW_HTTP', async () => {
+    const { lines, exited } = start({ CDS_FHIR_ALLOWLIST: 'http://ehr.example.org/fhir' });
+    expect(await exited).toBe(2);
+    const text = lines.join('\n');
+    expect(text).toMatch(/CDS_FHIR_ALLOWLIST.*not https.*CDS_FHIR_ALLOW_HTTP/);
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 30_000);
 });

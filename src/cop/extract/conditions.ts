@@ -4,6 +4,7 @@
  * adverse-effect conditions, pregnancy).
  */
 import type { Coding, Condition } from 'fhir/r4.js';
+import { instantMs } from '../../fhir/dates.js';
 import { codeIn } from '../../fhir/fhirpath.js';
 import type { ConditionFact, CopFact, DomainStatus, SecondaryCauseKind } from '../facts-types.js';
 import {
@@ -88,10 +89,18 @@ export function extractConditionFacts(conditions: readonly Condition[], domain: 
     return coding ? conditionFact(c, coding, now) : undefined;
   };
 
+  // Every COP/BOOP-coded record, whatever its clinical status, for the first-labelled date (COP-R20).
+  const copRecords: ConditionFact[] = [];
+  const boopRecords: ConditionFact[] = [];
+
   for (const c of conditions) {
     if (!isRecorded(c)) continue;
     const active = isActive(c);
     const relapse = RELAPSE_CLINICAL.has(clinicalStatusOf(c) ?? '');
+    const copRecord = match(c, COP);
+    if (copRecord) copRecords.push(copRecord);
+    const boopRecord = match(c, BOOP);
+    if (boopRecord) boopRecords.push(boopRecord);
 
     // P-SECONDARY counts historical conditions too (a past cancer can still cause OP).
     const ctd = match(c, CTD);
@@ -105,11 +114,9 @@ export function extractConditionFacts(conditions: readonly Condition[], domain: 
     if (fracture) out.fragilityFractures.push(fracture);
 
     if (!active) continue;
-    const cop = match(c, COP);
-    if (cop) copConditions.push({ fact: cop, relapse });
-    const boop = match(c, BOOP);
-    if (boop) boopConditions.push({ fact: boop, relapse });
-    if (!cop && !boop && match(c, WHO_ICD10_J84)) whoJ84 = true;
+    if (copRecord) copConditions.push({ fact: copRecord, relapse });
+    if (boopRecord) boopConditions.push({ fact: boopRecord, relapse });
+    if (!copRecord && !boopRecord && match(c, WHO_ICD10_J84)) whoJ84 = true;
     const rf = match(c, respiratoryFailure);
     if (rf) out.respiratoryFailure.push(rf);
     const dm = match(c, DIABETES);
@@ -135,5 +142,21 @@ export function extractConditionFacts(conditions: readonly Condition[], domain: 
   };
   if (present[0]) out.cop.condition = present[0];
   if (coded[0]) out.cop.opCoded = coded[0];
+  if (present.length > 0) out.cop.conditions = present;
+  const first = earliestRecord(out.secondaryCauses.length === 0 ? [...copRecords, ...boopRecords] : copRecords);
+  if (first) out.cop.firstRecord = first;
   return out;
+}
+
+/** The date a record was made: recordedDate, else onset (COP-R20). */
+export const recordDateOf = (c: ConditionFact): string | undefined => c.recordedDate ?? c.onset;
+
+/** The record with the earliest recordedDate (else onset); undated records cannot be placed. */
+function earliestRecord(records: readonly ConditionFact[]): ConditionFact | undefined {
+  let best: { fact: ConditionFact; ms: number } | undefined;
+  for (const fact of records) {
+    const ms = instantMs(recordDateOf(fact));
+    if (ms !== undefined && (!best || ms < best.ms)) best = { fact, ms };
+  }
+  return best?.fact;
 }

@@ -19,9 +19,12 @@ import { r12 } from './r12-glucose.js';
 import { r13 } from './r13-blood-pressure.js';
 import { r14 } from './r14-follow-up.js';
 import { r15 } from './r15-baseline-pft.js';
+import { r16 } from './r16-poor-response.js';
 import { r17 } from './r17-prolonged-therapy.js';
+import { r18 } from './r18-steroid-sparing.js';
 import { r19 } from './r19-pregnancy-safety.js';
+import { r20 } from './r20-surveillance.js';
 
-const implemented: Rule[] = [r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r17, r19];
+const implemented: Rule[] = [r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20];
 
 export const RULES: Partial<Record<RuleId, Rule>> = Object.fromEntries(implemented.map((r) => [r.id, r]));

@@ -1,10 +1,10 @@
 /**
  * COP-R01: initial glucocorticoid dose suggestion (cop-rules §R01, §2.1, §2.2, §2.4).
  *
- * This issue covers order-select only: when the clinician selects a systemic glucocorticoid draft
- * for an untreated adult COP patient with a usable weight, the card offers to rewrite that draft
- * (same id, decision 4) as the weight-based initial phase, or as the sequenced 24-week taper.
- * The patient-view reminder variant comes later.
+ * order-select: when the clinician selects a systemic glucocorticoid draft for an untreated adult
+ * COP patient with a usable weight, the card offers to rewrite that draft (same id, decision 4) as
+ * the weight-based initial phase, or as the sequenced 24-week taper.
+ * patient-view: the untreated-COP reminder, information only (no suggestion, no weight needed).
  */
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
@@ -15,8 +15,8 @@ import {
 import type { Evidence, Finding, FindingSuggestion, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates, notAssessedLine, notEligibleLine } from './clarithromycin-gates.js';
 import {
-  activeGlucocorticoids, compactNumber, conditionEvidence, draftGlucocorticoids, durationText, evidenceOf, fitSummary,
-  isAdult, medicationEvidence, mgPerKgText, selectedGlucocorticoidDraft, usableWeight,
+  activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, draftGlucocorticoids, durationText, evidenceOf,
+  fitSummary, isAdult, measurementText, medicationEvidence, mgPerKgText, selectedGlucocorticoidDraft, usableWeight,
 } from './shared.js';
 
 const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
@@ -136,7 +136,76 @@ function suggestionsFor(facts: PatientFacts, draft: MedicationFact, plan: Initia
   ];
 }
 
+// ---------------------------------------------------------------------------------------------
+// patient-view variant: the untreated-COP reminder
+
+/** The weight line of the reminder: no dose is computed here, only whether ordering will have one. */
+function reminderWeightLine(facts: PatientFacts, context: RuleContext): string {
+  const t = context.thresholds;
+  const w = facts.weight;
+  if (w.domain === 'unavailable') return 'Body weight was not read for this view; it is checked when a glucocorticoid is ordered.';
+  if (w.state === 'fresh' && w.kg) return `Weight ${measurementText(w.kg)}: a weight-based starting dose will be suggested when a glucocorticoid is selected.`;
+  if (w.state === 'stale' && w.kg) {
+    return `Weight ${measurementText(w.kg)} is ${w.kg.ageDays ?? 'an unknown number of'} days old (fresh is ≤ ${facts.inpatient ? t.weightFreshDaysInpatient : t.weightFreshDays} d): re-measure before ordering.`;
+  }
+  const last = w.latest ? `last: ${measurementText(w.latest)}` : 'none recorded';
+  return `No usable body weight (${w.reason ?? w.state}; ${last}): record a weight so that a starting dose can be suggested when ordering.`;
+}
+
+/** The summary's second sentence: whether ordering will be able to compute a dose. */
+function reminderWeightHint(facts: PatientFacts): string {
+  if (facts.weight.domain === 'unavailable') return '';
+  return usableWeight(facts) ? ' Selecting a glucocorticoid order gives a weight-based dose.' : ' Record a body weight before ordering.';
+}
+
+function reminderEvidence(facts: PatientFacts): Evidence[] {
+  const evidence: Evidence[] = [];
+  if (facts.cop.condition) evidence.push(conditionEvidence('COP diagnosis', facts.cop.condition));
+  if (facts.age.status === 'known') evidence.push({ label: 'Age', value: `${facts.age.years} years` });
+  const kg = usableWeight(facts);
+  if (kg) evidence.push(evidenceOf('Weight', kg));
+  evidence.push({ label: 'Active systemic glucocorticoid or clarithromycin', value: 'none' });
+  return evidence;
+}
+
+/**
+ * §R01 patient-view variant: P-COP, P-ADULT, no P-GC-ACTIVE and no draft → info "COP recorded,
+ * no treatment ordered", never a suggestion (the clinician starts the order-select flow).
+ * Suppressed while clarithromycin is active (that is a treatment). No weight is needed: the card
+ * only says whether ordering will be able to compute a dose.
+ */
+function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (!facts.cop.present || !isAdult(facts)) return undefined;
+  // §0.4.3: without the medication list, "no treatment ordered" cannot be known.
+  if (facts.medications.domain === 'unavailable') return undefined;
+  if (activeGlucocorticoids(facts).length > 0 || draftGlucocorticoids(facts).length > 0) return undefined;
+  if (facts.medications.active.some((m) => m.classes.includes('clarithromycin'))) return undefined;
+  const t = context.thresholds;
+  const drug = glucocorticoidName(context.formulary);
+  const c = facts.cop.condition;
+  const recorded = c ? conditionRecordDay(c) : undefined;
+  const diagnosis = c
+    ? `COP diagnosis ${c.display ? `${c.display} (${c.code})` : c.code}${recorded ? `, recorded ${recorded}` : ''}${c.onset ? `; symptom onset ${c.onset.slice(0, 10)}` : ''}`
+    : 'COP diagnosis recorded';
+  return {
+    ruleId: 'COP-R01',
+    indicator: 'info',
+    summary: fitSummary(`COP recorded${recorded ? ` (${recorded})` : ''}, no treatment ordered.${reminderWeightHint(facts)}`, 'COP recorded, no treatment ordered.'),
+    detail: [
+      `${diagnosis}. No active systemic glucocorticoid or clarithromycin order was found.`,
+      reminderWeightLine(facts, context),
+      `Usual start ${mgPerKgText(t.minMgPerKg)}-${mgPerKgText(t.maxMgPerKg)} mg/kg/day ${drug} (at most ${t.maxDailyDoseMg} mg/day), taper over months (total ~6-12 months).`,
+      'Delayed treatment was associated with more relapses (Lazor 2000). Whether and when to treat stays with the clinician.',
+      `No order is suggested here: select a ${drug} order to get the starting dose and taper.`,
+    ],
+    evidence: reminderEvidence(facts),
+    overrideReasons: R01_OVERRIDE_REASONS,
+    citations: CITATIONS,
+  };
+}
+
 export function evaluateR01(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook === 'patient-view') return untreatedReminder(facts, context);
   if (context.hook !== 'order-select') return undefined;
   const draft = selectedDraftForInitialDose(facts);
   const kg = facts.weight.kg;

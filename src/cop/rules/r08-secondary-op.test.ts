@@ -75,8 +75,8 @@ describe('COP-R08 possible secondary organizing pneumonia', () => {
     expect(r08.evaluate(noCop, context('order-select'))).toBeUndefined();
   });
 
-  it('matrix #8: not run on order-sign (nor patient-view in this issue)', () => {
+  it('matrix #8: not run on order-sign; runs on patient-view (decision 5)', () => {
     expect(r08.evaluate(withCauses([rheumatoidArthritis()]), context('order-sign'))).toBeUndefined();
-    expect(r08.evaluate(withCauses([rheumatoidArthritis()]), context('patient-view'))).toBeUndefined();
+    expect(r08.evaluate(withCauses([rheumatoidArthritis()]), context('patient-view'))?.indicator).toBe('warning');
   });
 });

@@ -4,7 +4,7 @@
  * OP coded as cryptogenic (P-COP, or a BOOP/COP code that P-COP rejected because a secondary
  * cause is coded) while a CTD or malignancy Condition (P-SECONDARY, active or historical) is on
  * record. Secondary OP is treated through its cause and did worse in the cited series.
- * order-select only in this issue; patient-view comes later.
+ * Runs on order-select and patient-view (decision 5).
  */
 import type { ConditionFact, PatientFacts, SecondaryCauseKind } from '../facts-types.js';
 import type { Finding, Rule, RuleContext } from '../rule-types.js';
@@ -38,7 +38,8 @@ function causeLine(c: SecondaryCause): string {
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  if (context.hook !== 'order-select') return undefined;
+  // Decision 5: order-select and patient-view, not order-sign.
+  if (context.hook !== 'order-select' && context.hook !== 'patient-view') return undefined;
   const op = opCondition(facts);
   const causes = orderedCauses(facts.secondaryCauses);
   const named = causes[0];

@@ -108,12 +108,12 @@ describe('COP-R09 relapse-risk markers', () => {
     expect(f?.citations).toEqual(['LAZOR-2000', 'BARROSO-2007']);
   });
 
-  it('only when a systemic GC is selected on order-select; never for P-COP false (matrix #14)', () => {
+  it('only when a systemic GC is selected on order-select, or on patient-view; never for P-COP false (matrix #14)', () => {
     const raised = { cholestasis: { ggt: lab(130, 55) }, onset: daysAgo(70) };
     expect(r09.evaluate(scenario({ ...raised, drafts: [clarithromycinDraft()] }), context('order-select'))).toBeUndefined();
     expect(r09.evaluate(scenario({ ...raised, drafts: [prednisoneDraft({ selected: false })] }), context('order-select'))).toBeUndefined();
     expect(r09.evaluate(scenario(raised), context('order-sign'))).toBeUndefined();
-    expect(r09.evaluate(scenario(raised), context('patient-view'))).toBeUndefined();
+    expect(r09.evaluate(scenario(raised), context('patient-view'))).toBeDefined();
     const noCop = { ...scenario(raised), cop: { present: false, whoIcdOnly: true, relapseRecords: 0, domain: 'available' as const } };
     expect(r09.evaluate(noCop, context('order-select'))).toBeUndefined();
   });

@@ -1,8 +1,8 @@
 /**
  * COP-R09: relapse-risk markers, information only (cop-rules.md COP-R09; evidence §2 #4, #11).
  *
- * On order-select when a systemic glucocorticoid is chosen for COP, shows raised GGT/ALP
- * (P-CHOLESTASIS) and the symptom-to-treatment interval as facts. No interval threshold is
+ * On order-select when a systemic glucocorticoid is chosen for COP, and on patient-view for any
+ * COP chart, shows raised GGT/ALP (P-CHOLESTASIS) and the symptom-to-treatment interval as facts. No interval threshold is
  * applied: the 22 weeks of LAZOR-2000 is a group mean, not a cut-off (decision 8).
  */
 import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
@@ -98,8 +98,10 @@ function onsetEvidence(facts: PatientFacts): Evidence[] {
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  // "GC for COP": the order being chosen is a systemic glucocorticoid (patient-view comes later).
-  if (context.hook !== 'order-select' || !facts.cop.present || !selectedGlucocorticoidDraft(facts)) return undefined;
+  if (!facts.cop.present) return undefined;
+  // order-select: "GC for COP", the order being chosen is a systemic glucocorticoid.
+  // patient-view: any COP chart; the interval ends at the first GC order, or today if untreated.
+  if (context.hook === 'order-select' ? !selectedGlucocorticoidDraft(facts) : context.hook !== 'patient-view') return undefined;
   const raised = facts.cholestasis.elevated ? markers(facts).filter((m) => m.lab.elevated) : [];
   const interval = symptomToTreatment(facts, context.now);
   if (raised.length === 0 && interval.status === 'unknown') return undefined;

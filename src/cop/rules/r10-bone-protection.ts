@@ -1,5 +1,6 @@
 /**
- * COP-R10 Bone protection (glucocorticoid-induced osteoporosis), order-sign.
+ * COP-R10 Bone protection (glucocorticoid-induced osteoporosis): order-sign (a drafted course) and
+ * patient-view (an active course, from P-ON-GC-WEEKS ≥ 4; decision 6).
  *
  * ACR-GIOP-2022 covers adults on ≥ 2.5 mg/day prednisone for > 3 months: calcium + vitamin D,
  * a fracture-risk assessment soon after starting, and a bone drug when the risk is high.
@@ -13,8 +14,8 @@ import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '..
 import { ORAL_ROUTE, RXNORM, UCUM } from '../orders.js';
 import { buildServiceRequest } from '../service-orders.js';
 import {
-  compactNumber, conditionEvidence, draftGlucocorticoids, durationText, glucocorticoidRunEvidence, isAdult,
-  isCopGlucocorticoidDraftAtSign, medicationEvidence, predEqMgPerDay,
+  compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, medicationEvidence, predEqMgPerDay,
+  steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 
 /** cop-codes.md: RxNorm 904431 (C, openFDA), the weekly alendronate tablet. */
@@ -30,9 +31,12 @@ export const r10: Rule = { id: 'COP-R10', evaluate };
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   // P-ADULT is part of R10's firing condition; COP-R03 speaks for everyone else.
-  if (!isCopGlucocorticoidDraftAtSign(facts, context) || !isAdult(facts)) return undefined;
+  const course = steroidSafetyCourse(facts, context);
+  if (!course || !isAdult(facts)) return undefined;
   const t = context.thresholds;
-  const drafts = draftGlucocorticoids(facts);
+  // patient-view: an active course from P-ON-GC-WEEKS ≥ the configured weeks (cop-rules R10 hooks).
+  if (course.kind === 'active' && (facts.medications.onGlucocorticoidWeeks ?? -1) < t.boneOnGlucocorticoidMinWeeks) return undefined;
+  const drafts = course.orders;
   if (!courseQualifies(drafts, t)) return undefined;
 
   const calcium = existingOrder(facts, 'calcium-vitamin-d');
@@ -57,11 +61,11 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     indicator: 'info',
     summary: summaryText(t, { needsCalcium: !calcium, bisphosphonate, risk }),
     detail: [
-      ...courseLines(drafts, t),
+      ...courseLines(course, t, facts),
       calciumLine(calcium),
       ...boneDrugLines(facts, t, { bisphosphonate, risk, blockers }),
     ],
-    evidence: evidenceFor(facts, drafts, calcium, bisphosphonate, risk),
+    evidence: evidenceFor(facts, course, calcium, bisphosphonate, risk),
     citations: ['ACR-GIOP-2022'],
   };
   if (suggestions.length > 0) finding.suggestions = suggestions;
@@ -83,18 +87,23 @@ export function courseQualifies(drafts: MedicationFact[], t: Thresholds): boolea
   });
 }
 
-function courseLines(drafts: MedicationFact[], t: Thresholds): string[] {
+function courseLines(course: SteroidSafetyCourse, t: Thresholds, facts: PatientFacts): string[] {
   const population = `ACR 2022 bone protection applies to glucocorticoids ≥ ${compactNumber(t.boneCourseMinMgPerDay)} mg/day prednisone-equivalent for > ${t.boneCourseMinMonths} months.`;
   const lines = [population];
-  for (const d of drafts) {
+  if (course.kind === 'active') {
+    const { onGlucocorticoidWeeks: weeks, glucocorticoidRunStart: start } = facts.medications;
+    lines.push(`On systemic glucocorticoids for ${weeks ?? 'an unknown number of'} weeks${start ? ` (current run since ${start.slice(0, 10)})` : ''}.`);
+  }
+  const which = course.kind === 'drafted' ? { label: 'Drafted', order: 'the draft', this: 'this draft' } : { label: 'Active', order: 'the order', this: 'this order' };
+  for (const d of course.orders) {
     const dose = predEqMgPerDay(d);
     const doseText = dose === undefined
       ? `its daily dose could not be derived, but a COP course starts at ${t.minMgPerKg}–${t.maxMgPerKg} mg/kg/day`
       : `${compactNumber(dose)} mg/day prednisone-equivalent`;
     const duration = d.plannedDurationDays === undefined ? 'states no duration' : `covers ${durationText(d.plannedDurationDays)}`;
-    lines.push(`Drafted ${d.name}: ${doseText}; the draft ${duration}.`);
+    lines.push(`${which.label} ${d.name}: ${doseText}; ${which.order} ${duration}.`);
   }
-  lines.push(`A COP course lasts 6–12 months in total, so it exceeds ${t.boneCourseMinMonths} months whatever duration this draft states.`);
+  lines.push(`A COP course lasts 6–12 months in total, so it exceeds ${t.boneCourseMinMonths} months whatever duration ${which.this} states.`);
   return lines;
 }
 
@@ -238,12 +247,13 @@ function summaryText(t: Thresholds, s: { needsCalcium: boolean; bisphosphonate: 
 
 function evidenceFor(
   facts: PatientFacts,
-  drafts: MedicationFact[],
+  course: SteroidSafetyCourse,
   calcium: MedicationFact | undefined,
   bisphosphonate: MedicationFact | undefined,
   risk: FractureRisk,
 ): Evidence[] {
-  const evidence = drafts.map((d) => medicationEvidence('Drafted glucocorticoid', d));
+  const label = course.kind === 'drafted' ? 'Drafted glucocorticoid' : 'Active glucocorticoid';
+  const evidence = course.orders.map((d) => medicationEvidence(label, d));
   const run = glucocorticoidRunEvidence(facts);
   if (run) evidence.push(run);
   if (calcium) evidence.push(medicationEvidence('Calcium + vitamin D', calcium));

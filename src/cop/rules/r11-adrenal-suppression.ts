@@ -1,5 +1,6 @@
 /**
- * COP-R11 Adrenal suppression / steroid emergency card, order-sign.
+ * COP-R11 Adrenal suppression / steroid emergency card: order-sign (drafted course) and
+ * patient-view (active course; decision 6).
  *
  * NatPSA-2020: prednisolone-equivalent ≥ 5 mg/day for ≥ 4 weeks, or > 40 mg/day for > 1 week, or an
  * adrenal-insufficiency diagnosis → Steroid Emergency Card, sick-day advice, no abrupt stop.
@@ -12,7 +13,7 @@ import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '..
 import { buildTask } from '../service-orders.js';
 import {
   activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, conditionEvidence, draftGlucocorticoids, durationText, glucocorticoidRunEvidence,
-  isAdult, isCopGlucocorticoidDraftAtSign, medicationEvidence, predEqMgPerDay,
+  isAdult, medicationEvidence, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 
 export const r11: Rule = { id: 'COP-R11', evaluate };
@@ -21,11 +22,14 @@ export const r11: Rule = { id: 'COP-R11', evaluate };
 type Criterion = string;
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  if (!isCopGlucocorticoidDraftAtSign(facts, context)) return undefined;
+  const course = steroidSafetyCourse(facts, context);
+  if (!course) return undefined;
   const t = context.thresholds;
-  const drafts = draftGlucocorticoids(facts);
+  // order-sign: the drafted course; patient-view: the active orders' planned course (decision 6).
+  const drafts = course.orders;
+  const word = course.kind === 'drafted' ? 'drafted' : 'ordered';
   const met: Criterion[] = [
-    ...drafts.flatMap((d) => draftCriteria(d, t)),
+    ...drafts.flatMap((d) => draftCriteria(d, t, word)),
     ...actualCourseCriteria(facts, t),
     ...facts.adrenalInsufficiencyConditions.map((c) => `adrenal insufficiency recorded (${c.display ?? c.code})`),
   ];
@@ -33,7 +37,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
 
   if (met.length > 0) return criteriaMetFinding(facts, context, met, undosed);
   // Unknown ≠ normal: a draft whose dose could not be derived is reported, never assumed low.
-  if (undosed.length > 0) return doseUnknownFinding(facts, t, undosed);
+  if (undosed.length > 0) return doseUnknownFinding(facts, t, undosed, course.kind);
   return undefined;
 }
 
@@ -45,7 +49,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
  * planned duration meets the ≥ 4 weeks limit (COP course) but not the high-dose one on its own:
  * any dose above the high limit is also above the low limit, so nothing is lost.
  */
-export function draftCriteria(draft: MedicationFact, t: Thresholds): Criterion[] {
+export function draftCriteria(draft: MedicationFact, t: Thresholds, word: 'drafted' | 'ordered' = 'drafted'): Criterion[] {
   const dose = predEqMgPerDay(draft);
   if (dose === undefined) return [];
   const days = draft.plannedDurationDays;
@@ -53,13 +57,13 @@ export function draftCriteria(draft: MedicationFact, t: Thresholds): Criterion[]
   const doseText = `${compactNumber(dose)} mg/day`;
   if (dose >= t.adrenalLowDoseMgPerDay) {
     if (days === undefined) {
-      met.push(`drafted ${doseText} with no stated duration: a COP course lasts months, so counted as ≥ ${t.adrenalLowDoseWeeks} weeks`);
+      met.push(`${word} ${doseText} with no stated duration: a COP course lasts months, so counted as ≥ ${t.adrenalLowDoseWeeks} weeks`);
     } else if (days >= t.adrenalLowDoseWeeks * 7) {
-      met.push(`drafted ${doseText} for ${durationText(days)} (≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks)`);
+      met.push(`${word} ${doseText} for ${durationText(days)} (≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks)`);
     }
   }
   if (dose > t.adrenalHighDoseMgPerDay && days !== undefined && days > t.adrenalHighDoseWeeks * 7) {
-    met.push(`drafted ${doseText} for ${durationText(days)} (> ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)})`);
+    met.push(`${word} ${doseText} for ${durationText(days)} (> ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)})`);
   }
   return met;
 }
@@ -107,12 +111,12 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
   return finding;
 }
 
-function doseUnknownFinding(facts: PatientFacts, t: Thresholds, undosed: MedicationFact[]): Finding {
+function doseUnknownFinding(facts: PatientFacts, t: Thresholds, undosed: MedicationFact[], kind: SteroidSafetyCourse['kind']): Finding {
   const names = undosed.map((d) => d.name).join(', ');
   return {
     ruleId: 'COP-R11',
     indicator: 'info',
-    summary: 'Steroid Emergency Card criteria not assessed: the drafted glucocorticoid dose could not be derived.',
+    summary: `Steroid Emergency Card criteria not assessed: the ${kind === 'drafted' ? 'drafted' : 'active'} glucocorticoid dose could not be derived.`,
     detail: [
       `The daily dose of ${names} could not be derived from the order, so it was not guessed.`,
       `Check it against the criteria: PredEq ≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks, or > ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)}. A COP course usually meets them.`,

@@ -1,5 +1,6 @@
 /**
- * COP-R12 Glucose baseline and diabetes, order-sign.
+ * COP-R12 Glucose baseline and diabetes: order-sign (drafted course) and patient-view (active
+ * course; decision 6).
  *
  * Glucocorticoids raise blood glucose. (a) Without a recent HbA1c or glucose the baseline is
  * unknown → suggest an HbA1c. (b) Known diabetes or a value at a conventional diagnostic cut-off →
@@ -10,7 +11,7 @@ import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest, LOINC } from '../service-orders.js';
 import {
-  adultOnlySuggestionLine, compactNumber, conditionEvidence, evidenceOf, isAdult, isCopGlucocorticoidDraftAtSign,
+  adultOnlySuggestionLine, compactNumber, conditionEvidence, evidenceOf, isAdult, steroidSafetyCourse, type SteroidSafetyCourse,
   isWithinDays, measurementText,
 } from './shared.js';
 
@@ -22,7 +23,9 @@ export const r12: Rule = { id: 'COP-R12', evaluate };
 type Level = 'high' | 'below' | 'unit-not-recognised';
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  if (!isCopGlucocorticoidDraftAtSign(facts, context)) return undefined;
+  const course = steroidSafetyCourse(facts, context);
+  if (!course) return undefined;
+  // order-sign: a baseline before therapy; patient-view: the patient is already on therapy.
   const t = context.thresholds;
   const g = facts.glycaemia;
   const labsReadable = g.domain === 'available';
@@ -36,12 +39,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
 
   const detail: string[] = [];
   if (!labsReadable) detail.push('Glucose not assessed: laboratory results could not be read (unknown, not normal). Check HbA1c or glucose.');
+  if (course.kind === 'active') detail.push(activeCourseLine(facts));
   if (hba1c) detail.push(`HbA1c ${measurementText(hba1c)}${levelNote(hba1cLevel, hba1cCutOffText(t))}.`);
   if (glucose) detail.push(`Glucose ${measurementText(glucose)}${levelNote(glucoseLevel, glucoseCutOffText(t))}.`);
-  if (noBaseline) detail.push(`No HbA1c in the last ${t.hba1cWindowDays} days and no glucose in the last ${t.glucoseWindowDays} days: a baseline HbA1c is suggested before glucocorticoid therapy.`);
+  if (noBaseline) detail.push(`No HbA1c in the last ${t.hba1cWindowDays} days and no glucose in the last ${t.glucoseWindowDays} days: ${course.kind === 'drafted' ? 'a baseline HbA1c is suggested before glucocorticoid therapy' : 'an HbA1c is suggested during glucocorticoid therapy'}.`);
   if (g.diabetesConditions.length > 0) detail.push(`Diabetes recorded: ${g.diabetesConditions.map((c) => c.display ?? c.code).join(', ')}.`);
 
-  const summary = summaryFor({ raised, noBaseline, labsReadable }, t);
+  const summary = summaryFor({ raised, noBaseline, labsReadable }, t, course.kind);
   if (!summary) return undefined;
 
   const finding: Finding = {
@@ -54,7 +58,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
   if (noBaseline) {
     // COP-R03 suppresses steroid-safety suggestions for anyone not known to be an adult.
-    if (isAdult(facts)) finding.suggestions = [hba1cSuggestion(facts)];
+    if (isAdult(facts)) finding.suggestions = [hba1cSuggestion(facts, course.kind)];
     else detail.push(adultOnlySuggestionLine(facts));
   }
   return finding;
@@ -87,22 +91,31 @@ function levelNote(level: Level | undefined, cutOff: string): string {
 // ---------------------------------------------------------------------------------------------
 // Summary, suggestion, evidence
 
-function summaryFor(s: { raised: boolean; noBaseline: boolean; labsReadable: boolean }, t: Thresholds): string | undefined {
+function summaryFor(s: { raised: boolean; noBaseline: boolean; labsReadable: boolean }, t: Thresholds, kind: SteroidSafetyCourse['kind']): string | undefined {
+  const when = kind === 'drafted' ? 'before glucocorticoid therapy' : 'during glucocorticoid therapy';
   if (s.raised) return 'Glucocorticoids raise glucose; plan glucose monitoring / treatment adjustment.';
-  if (s.noBaseline) return `No HbA1c in ${t.hba1cWindowDays} days or glucose in ${t.glucoseWindowDays} days: order a baseline HbA1c before glucocorticoid therapy.`;
-  if (!s.labsReadable) return 'Glucose not assessed: laboratory results could not be read. Check glycaemia before glucocorticoid therapy.';
+  if (s.noBaseline) return `No HbA1c in ${t.hba1cWindowDays} days or glucose in ${t.glucoseWindowDays} days: order ${kind === 'drafted' ? 'a baseline' : 'an'} HbA1c ${when}.`;
+  if (!s.labsReadable) return `Glucose not assessed: laboratory results could not be read. Check glycaemia ${when}.`;
   return undefined;
 }
 
-function hba1cSuggestion(facts: PatientFacts): FindingSuggestion {
+/** patient-view: the active course the advice is about. */
+function activeCourseLine(facts: PatientFacts): string {
+  const { onGlucocorticoidWeeks: weeks, glucocorticoidRunStart: start } = facts.medications;
+  return weeks === undefined
+    ? 'On an active systemic glucocorticoid (start date unknown).'
+    : `On systemic glucocorticoids for ${weeks} weeks${start ? ` (current run since ${start.slice(0, 10)})` : ''}.`;
+}
+
+function hba1cSuggestion(facts: PatientFacts, kind: SteroidSafetyCourse['kind']): FindingSuggestion {
   const resource = buildServiceRequest({
     patientId: facts.patientId,
     coding: { ...HBA1C_LOINC },
-    text: 'HbA1c (baseline before glucocorticoid therapy)',
+    text: kind === 'drafted' ? 'HbA1c (baseline before glucocorticoid therapy)' : 'HbA1c (monitoring during glucocorticoid therapy)',
     category: 'laboratory',
   });
   return {
-    label: 'Order baseline HbA1c',
+    label: kind === 'drafted' ? 'Order baseline HbA1c' : 'Order HbA1c',
     isRecommended: false,
     actions: [{ type: 'create', description: 'HbA1c (LOINC 4548-4)', resource }],
   };

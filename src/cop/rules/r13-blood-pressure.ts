@@ -1,5 +1,5 @@
 /**
- * COP-R13 Blood pressure, order-sign.
+ * COP-R13 Blood pressure: order-sign (drafted course) and patient-view (active course; decision 6).
  *
  * Glucocorticoids raise blood pressure. No reading in the window → measure it; a raised reading or
  * recorded hypertension → monitor during therapy; a recent normal reading → nothing to say.
@@ -8,14 +8,17 @@ import type { PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildTask } from '../service-orders.js';
-import { conditionEvidence, evidenceWithProvenance, isCopGlucocorticoidDraftAtSign, isWithinDays, whenText } from './shared.js';
+import { conditionEvidence, evidenceWithProvenance, isWithinDays, steroidSafetyCourse, whenText } from './shared.js';
 
 export const r13: Rule = { id: 'COP-R13', evaluate };
 
 type Reading = NonNullable<PatientFacts['bloodPressure']['latest']>;
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  if (!isCopGlucocorticoidDraftAtSign(facts, context)) return undefined;
+  const course = steroidSafetyCourse(facts, context);
+  if (!course) return undefined;
+  // order-sign: before therapy (drafted course); patient-view: during therapy (active course).
+  const when = course.kind === 'drafted' ? 'before glucocorticoid therapy' : 'during glucocorticoid therapy';
   const t = context.thresholds;
   const bp = facts.bloodPressure;
   const readable = bp.domain === 'available';
@@ -29,14 +32,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const detail: string[] = [];
   if (!readable) detail.push('Blood pressure not assessed: observations could not be read (unknown, not normal).');
   if (reading) detail.push(`Latest blood pressure ${readingText(reading)} (${whenText(reading)})${raised ? `, raised (${cutOffText(t)})` : ''}.`);
-  if (measureNeeded) detail.push(`No blood pressure recorded in the last ${t.bpWindowDays} days: measure it before glucocorticoid therapy.`);
+  if (measureNeeded) detail.push(`No blood pressure recorded in the last ${t.bpWindowDays} days: measure it ${when}.`);
   if (hypertension) detail.push(`Hypertension recorded: ${bp.hypertensionConditions.map((c) => c.display ?? c.code).join(', ')}.`);
   if (raised || hypertension) detail.push('Glucocorticoids can raise blood pressure: monitor BP during glucocorticoid therapy.');
 
   const finding: Finding = {
     ruleId: 'COP-R13',
     indicator: 'info',
-    summary: summaryFor({ raised, hypertension, measureNeeded }, reading, t),
+    summary: summaryFor({ raised, hypertension, measureNeeded }, reading, t, when),
     detail,
     evidence: evidenceFor(facts, reading, readable ? 'none' : 'not readable', t),
     citations: ['STEROID-TOXICITY'],
@@ -59,11 +62,11 @@ export function isRaised(r: Reading, t: Thresholds): boolean {
 const readingText = (r: Reading): string => `${r.systolic ?? '?'}/${r.diastolic ?? '?'} mm[Hg]`;
 const cutOffText = (t: Thresholds): string => `systolic ≥ ${t.systolicHighMmHg} or diastolic ≥ ${t.diastolicHighMmHg} mm[Hg]`;
 
-function summaryFor(s: { raised: boolean; hypertension: boolean; measureNeeded: boolean }, reading: Reading | undefined, t: Thresholds): string {
+function summaryFor(s: { raised: boolean; hypertension: boolean; measureNeeded: boolean }, reading: Reading | undefined, t: Thresholds, when: string): string {
   if (s.raised && reading) return `BP ${readingText(reading)} (${cutOffText(t)}): monitor BP during glucocorticoid therapy.`;
   if (s.hypertension) return 'Hypertension recorded: monitor BP during glucocorticoid therapy.';
-  if (s.measureNeeded) return `No blood pressure in the last ${t.bpWindowDays} days: measure BP before glucocorticoid therapy.`;
-  return 'Blood pressure not assessed (observations could not be read): check BP before glucocorticoid therapy.';
+  if (s.measureNeeded) return `No blood pressure in the last ${t.bpWindowDays} days: measure BP ${when}.`;
+  return `Blood pressure not assessed (observations could not be read): check BP ${when}.`;
 }
 
 function measureSuggestion(facts: PatientFacts): FindingSuggestion {

@@ -68,10 +68,11 @@ describe('COP-R15 baseline PFTs missing', () => {
     expect(done?.suggestions).toHaveLength(1);
   });
 
-  it('matrix #14: P-COP false → no card; not on order-sign / patient-view in this issue', () => {
+  it('matrix #14: P-COP false → no card; not on order-sign; on patient-view too (decision 5)', () => {
     const noCop = { ...baseFacts(), cop: { present: false, whoIcdOnly: true, relapseRecords: 0, domain: 'available' as const } };
     expect(r15.evaluate(noCop, context('order-select'))).toBeUndefined();
+    expect(r15.evaluate(noCop, context('patient-view'))).toBeUndefined();
     expect(r15.evaluate(baseFacts(), context('order-sign'))).toBeUndefined();
-    expect(r15.evaluate(baseFacts(), context('patient-view'))).toBeUndefined();
+    expect(r15.evaluate(baseFacts(), context('patient-view'))).toBeDefined();
   });
 });

@@ -4,12 +4,12 @@
  * P-COP and neither FVC % predicted nor DLCO within the PFT window → info + a PFT panel order.
  * When the PFT data could not be read at all, the card says so instead of claiming there are
  * none, and suggests no order, because PFTs may well exist (§0.4: unknown ≠ normal, never infer).
- * order-select only in this issue; patient-view comes later.
+ * Runs on order-select and patient-view (decision 5).
  */
 import type { PatientFacts, ServiceRequestFact } from '../facts-types.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest, LOINC } from '../service-orders.js';
-import { conditionEvidence, evidenceOf } from './shared.js';
+import { activeGlucocorticoids, conditionEvidence, evidenceOf } from './shared.js';
 
 /** LOINC 81458-2 (C: PFT FHIR IG), as in COP-R14. */
 export const PFT_PANEL = { system: LOINC, code: '81458-2', display: 'Pulmonary function test panel' } as const;
@@ -25,6 +25,8 @@ function openPftRequest(facts: PatientFacts): ServiceRequestFact | undefined {
 }
 
 function pftOrderSuggestion(facts: PatientFacts): FindingSuggestion {
+  // On patient-view the patient may already be on treatment: then the PFTs monitor the response.
+  const onTreatment = activeGlucocorticoids(facts).length > 0;
   return {
     label: 'Order pulmonary function tests',
     isRecommended: false,
@@ -36,7 +38,9 @@ function pftOrderSuggestion(facts: PatientFacts): FindingSuggestion {
         coding: { ...PFT_PANEL },
         text: 'Pulmonary function test panel (spirometry with FVC/FEV1 % predicted and DLCO)',
         category: 'procedure',
-        note: 'CDS COP-R15: baseline PFTs before/at the start of COP treatment.',
+        note: onTreatment
+          ? 'CDS COP-R15: PFTs to monitor the response to COP treatment (none in the record window).'
+          : 'CDS COP-R15: baseline PFTs before/at the start of COP treatment.',
       }),
     }],
   };
@@ -61,7 +65,7 @@ function unreadableFinding(facts: PatientFacts, windowDays: number): Finding {
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  if (context.hook !== 'order-select' || !facts.cop.present) return undefined;
+  if ((context.hook !== 'order-select' && context.hook !== 'patient-view') || !facts.cop.present) return undefined;
   const { pft } = facts;
   const windowDays = context.thresholds.pftWindowDays;
   if (pft.domain === 'unavailable') return unreadableFinding(facts, windowDays);

@@ -75,8 +75,8 @@ describe('COP-R17 prolonged therapy: a renewal past 12 months', () => {
 describe('COP-R17 prolonged therapy: scope', () => {
   const longRun = renewal(prednisoneDraft(), { weeks: 60, start: daysAgo(420) });
 
-  it('order-sign only', () => {
-    expect(r17.evaluate(longRun, context('patient-view'))).toBeUndefined();
+  it('order-sign and patient-view, not order-select', () => {
+    expect(r17.evaluate(longRun, context('patient-view'))).toBeDefined();
     expect(r17.evaluate(longRun, context('order-select'))).toBeUndefined();
   });
 

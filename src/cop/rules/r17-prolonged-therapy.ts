@@ -1,5 +1,6 @@
 /**
- * COP-R17 Prolonged therapy / relapse management, order-sign (renewal).
+ * COP-R17 Prolonged therapy / relapse management, order-sign (renewal) and patient-view
+ * (P-ON-GC-WEEKS above the limit).
  *
  * LAZOR-2000: relapses did not worsen outcome, so prolonged therapy to suppress them appears
  * unnecessary. When a glucocorticoid order is signed and the course has passed (or the draft would
@@ -10,7 +11,7 @@ import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { addDays } from '../service-orders.js';
-import { draftGlucocorticoids, glucocorticoidRunEvidence, medicationEvidence } from './shared.js';
+import { activeGlucocorticoids, draftGlucocorticoids, glucocorticoidRunEvidence, medicationEvidence } from './shared.js';
 
 export const r17: Rule = { id: 'COP-R17', evaluate };
 
@@ -22,7 +23,35 @@ interface Extension {
   limit: string;
 }
 
+const LAZOR_LINE = 'Lazor 2000 (48 patients): relapses did not adversely affect outcome, and prolonged therapy to suppress relapses appears unnecessary.';
+const REVIEW_LINE = 'Review the taper and steroid-sparing options (COP-R18).';
+const summaryText = (t: Thresholds): string =>
+  `Glucocorticoid course >${t.prolongedCourseMonths} months: in COP, relapses did not worsen outcome; prolonged therapy appears unnecessary. Review taper.`;
+
+/** patient-view: P-COP and P-ON-GC-WEEKS > the limit, from the active orders alone. */
+function patientViewFinding(facts: PatientFacts, t: Thresholds): Finding | undefined {
+  const weeks = facts.medications.onGlucocorticoidWeeks;
+  if (!facts.cop.present || weeks === undefined || weeks <= t.prolongedCourseWeeks) return undefined;
+  const start = facts.medications.glucocorticoidRunStart;
+  const evidence: Evidence[] = activeGlucocorticoids(facts).map((m) => medicationEvidence('Active glucocorticoid', m));
+  const run = glucocorticoidRunEvidence(facts);
+  if (run) evidence.push(run);
+  return {
+    ruleId: 'COP-R17',
+    indicator: 'info',
+    summary: summaryText(t),
+    detail: [
+      `On systemic glucocorticoids for ${weeks} weeks${start ? ` (current run since ${start.slice(0, 10)})` : ''}: more than ${t.prolongedCourseWeeks} weeks.`,
+      LAZOR_LINE,
+      REVIEW_LINE,
+    ],
+    evidence,
+    citations: ['LAZOR-2000'],
+  };
+}
+
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook === 'patient-view') return patientViewFinding(facts, context.thresholds);
   // On order-sign the trigger is a glucocorticoid order (a renewal); P-ON-GC-WEEKS alone, with no
   // glucocorticoid being signed, is the patient-view variant's job.
   if (context.hook !== 'order-sign' || !facts.cop.present) return undefined;
@@ -39,15 +68,12 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   for (const e of extensions) {
     detail.push(`${e.draft.name} is planned to end on ${e.plannedEnd}, more than ${t.prolongedCourseMonths} months after the course started (${e.runStart}; limit ${e.limit}).`);
   }
-  detail.push(
-    'Lazor 2000 (48 patients): relapses did not adversely affect outcome, and prolonged therapy to suppress relapses appears unnecessary.',
-    'Review the taper and steroid-sparing options (COP-R18).',
-  );
+  detail.push(LAZOR_LINE, REVIEW_LINE);
 
   return {
     ruleId: 'COP-R17',
     indicator: 'info',
-    summary: `Glucocorticoid course >${t.prolongedCourseMonths} months: in COP, relapses did not worsen outcome; prolonged therapy appears unnecessary. Review taper.`,
+    summary: summaryText(t),
     detail,
     evidence: evidenceFor(facts, drafts),
     citations: ['LAZOR-2000'],

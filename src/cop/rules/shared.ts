@@ -1,7 +1,7 @@
 /**
  * Small selectors and formatters shared by several rules. Pure; facts in, values out.
  */
-import type { Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
+import type { ConditionFact, Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
 
 export const isAdult = (facts: PatientFacts): boolean =>
@@ -155,3 +155,48 @@ export function pregnancyEvidence(facts: PatientFacts): Evidence[] {
   if (!source) return [];
   return [evidenceWithProvenance('Pregnancy status', `${facts.pregnancy.status} (${source.text})`, source)];
 }
+
+// ---------------------------------------------------------------------------------------------
+// patient-view: the active course
+
+/**
+ * cop-rules.md decision 6 on patient-view: a COP patient with an active systemic glucocorticoid
+ * course (P-GC-ACTIVE). The scope of the steroid-safety rules (R10–R13) in this hook.
+ */
+export const isCopGlucocorticoidActiveAtView = (facts: PatientFacts, context: RuleContext): boolean =>
+  context.hook === 'patient-view' && facts.cop.present && activeGlucocorticoids(facts).length > 0;
+
+/**
+ * The glucocorticoid course the steroid-safety rules (R10–R13) judge: the drafted orders on
+ * order-sign, the active orders on patient-view (decision 6); undefined outside that scope.
+ */
+export interface SteroidSafetyCourse {
+  kind: 'drafted' | 'active';
+  orders: MedicationFact[];
+}
+
+export function steroidSafetyCourse(facts: PatientFacts, context: RuleContext): SteroidSafetyCourse | undefined {
+  if (isCopGlucocorticoidDraftAtSign(facts, context)) return { kind: 'drafted', orders: draftGlucocorticoids(facts) };
+  if (isCopGlucocorticoidActiveAtView(facts, context)) return { kind: 'active', orders: activeGlucocorticoids(facts) };
+  return undefined;
+}
+
+/** Sum of PredEq mg/day; undefined as soon as one dose is unknown (a partial sum would understate it). */
+export function totalPredEqMgPerDay(meds: readonly MedicationFact[]): number | undefined {
+  let total = 0;
+  for (const med of meds) {
+    const predEq = predEqMgPerDay(med);
+    if (predEq === undefined) return undefined;
+    total += predEq;
+  }
+  return total;
+}
+
+const RELAPSE_STATUSES: ReadonlySet<string> = new Set(['recurrence', 'relapse']);
+
+/** P-COP conditions recorded as a recurrence or relapse (COP-R16 (c), COP-R18). */
+export const copRelapseConditions = (facts: PatientFacts): ConditionFact[] =>
+  (facts.cop.conditions ?? []).filter((c) => RELAPSE_STATUSES.has(c.clinicalStatus ?? ''));
+
+/** The day a condition was recorded (recordedDate, else onset, else its provenance date), YYYY-MM-DD. */
+export const conditionRecordDay = (c: ConditionFact): string | undefined => (c.recordedDate ?? c.onset ?? c.date)?.slice(0, 10);

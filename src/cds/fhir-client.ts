@@ -1,0 +1,163 @@
+/**
+ * The FHIR fallback over HTTP: GET `{fhirServer}/{relativeUrl}` for a prefetch key the EHR did not
+ * send, following `next` links of a searchset (R-PF-10, R-PF-14, R-FRA-02, R-FRA-07).
+ *
+ * One undici Agent serves every hook call, so connections to the EHR stay warm (keep-alive) and
+ * their number is bounded (FHIR_MAX_CONNECTIONS per origin). Each GET has its own timeout
+ * (FHIR_REQUEST_TIMEOUT_MS) and also stops at the hook call's deadline (the request's signal).
+ *
+ * Failures come back as `unavailable` with a reason for the 412 body and the logs. Reasons never
+ * hold the URL (it carries the patient id), the token, or anything the server wrote. Nothing here
+ * logs, and the token lives only in the headers of the calls of one hook request.
+ */
+import type { Bundle, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
+import { Agent, request } from 'undici';
+import type { AppConfig } from '../config.js';
+import { createFhirAllowlist, pathUnderBase, type FhirAllowlist } from './fhir-allowlist.js';
+import type { FhirFallback, FhirFetchRequest, FhirFetchResult } from './fhir-fallback.js';
+
+export interface FhirClient {
+  fallback: FhirFallback;
+  /** Closes the connection pool once in-flight calls end (each is bounded by its deadline). */
+  close(): Promise<void>;
+}
+
+/** A FHIR answer larger than this is refused rather than buffered (a long chart is a few MB). */
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** Idle keep-alive connections are dropped after this long. */
+const KEEP_ALIVE_MS = 30_000;
+
+type Page = { kind: 'resource'; resource: Resource } | { kind: 'gone' } | { kind: 'failed'; reason: string };
+
+const unavailable = (reason: string): FhirFetchResult => ({ status: 'unavailable', reason });
+const failed = (reason: string): Page => ({ kind: 'failed', reason });
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `Patient/123` is a read; anything with a query or another shape is a search. */
+const isRead = (relativeUrl: string): boolean => /^[A-Za-z]+\/[^/?#]+$/.test(relativeUrl);
+
+const isSearchset = (r: Resource): r is Bundle => r.resourceType === 'Bundle' && (r as Bundle).type === 'searchset';
+
+const nextLink = (bundle: Bundle): string | undefined =>
+  (bundle.link ?? []).find((l: BundleLink) => l.relation === 'next' && typeof l.url === 'string' && l.url.length > 0)?.url;
+
+function statusReason(status: number): string {
+  if (status === 401 || status === 403) return `the FHIR server refused access (HTTP ${status})`;
+  return `the FHIR server answered HTTP ${status}`;
+}
+
+/** Issue codes only (a closed FHIR value set), never diagnostics, which may quote patient data. */
+function outcomeReason(outcome: OperationOutcome): string {
+  const codes = [...new Set((outcome.issue ?? []).map((i) => i.code).filter((c) => typeof c === 'string' && /^[a-z-]{1,40}$/.test(c)))];
+  return `the FHIR server answered with an OperationOutcome${codes.length > 0 ? ` (${codes.slice(0, 3).join(', ')})` : ''}`;
+}
+
+/** An error code such as ECONNREFUSED or UND_ERR_SOCKET; messages are not used as they may hold the URL. */
+function networkReason(error: unknown): string {
+  const codeOf = (e: unknown): unknown => (isObject(e) ? e.code : undefined);
+  const code = codeOf(error) ?? (isObject(error) ? codeOf(error.cause) : undefined);
+  return typeof code === 'string' && /^[A-Z0-9_]{1,60}$/.test(code)
+    ? `the FHIR server could not be reached (${code})`
+    : 'the FHIR server could not be reached';
+}
+
+export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllowlist = createFhirAllowlist(fhir)): FhirClient {
+  const agent = new Agent({
+    connections: fhir.maxConnections,
+    keepAliveTimeout: KEEP_ALIVE_MS,
+    // Backstops: the per-call signal below normally ends a slow call first.
+    connect: { timeout: fhir.requestTimeoutMs },
+    headersTimeout: fhir.requestTimeoutMs,
+    bodyTimeout: fhir.requestTimeoutMs,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+  });
+
+  /** One GET. Redirects are not followed: undici's `request` does not, so no hop off the allowed server. */
+  async function getPage(url: string, req: FhirFetchRequest): Promise<Page> {
+    const deadlineReason = 'the FHIR deadline of this hook call (FHIR_DEADLINE_MS) passed';
+    if (req.signal.aborted) return failed(deadlineReason);
+    const timeout = AbortSignal.timeout(fhir.requestTimeoutMs);
+    const signal = AbortSignal.any([req.signal, timeout]);
+    try {
+      const response = await request(url, {
+        dispatcher: agent,
+        method: 'GET',
+        headers: {
+          accept: 'application/fhir+json',
+          ...(req.accessToken ? { authorization: `Bearer ${req.accessToken}` } : {}),
+        },
+        signal,
+      });
+      const { statusCode, body } = response;
+      if (statusCode < 200 || statusCode >= 300) {
+        await body.dump({ limit: 64 * 1024, signal });
+        return statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode));
+      }
+      const text = await body.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        return failed('the FHIR server answered with a body that is not JSON');
+      }
+      if (!isObject(json) || typeof json.resourceType !== 'string') return failed('the FHIR server answered with JSON that is not a FHIR resource');
+      return { kind: 'resource', resource: json as unknown as Resource };
+    } catch (error) {
+      if (req.signal.aborted) return failed(deadlineReason);
+      if (timeout.aborted) return failed(`the FHIR server did not answer within ${fhir.requestTimeoutMs} ms (FHIR_REQUEST_TIMEOUT_MS)`);
+      return failed(networkReason(error));
+    }
+  }
+
+  /**
+   * Reads the pages after `first` while there is a `next` link on the same server, the page limit
+   * and the deadline allow. Whatever stops it early leaves the `next` link on the merged Bundle, so
+   * the caller sees the result as partial instead of silently complete.
+   */
+  async function followPages(first: Bundle, base: string, req: FhirFetchRequest): Promise<Bundle> {
+    const entries = [...(first.entry ?? [])];
+    let next = nextLink(first);
+    let pages = (req.pagesAlreadyRead ?? 0) + 1;
+    while (next !== undefined && pages < fhir.maxPages) {
+      const relative = pathUnderBase(next, base);
+      if (relative === undefined) break; // a link off the allowed server is never followed
+      const page = await getPage(`${base}/${relative}`, req);
+      if (page.kind !== 'resource' || !isSearchset(page.resource)) break;
+      entries.push(...(page.resource.entry ?? []));
+      next = nextLink(page.resource);
+      pages += 1;
+    }
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(first.total !== undefined ? { total: first.total } : {}),
+      ...(next !== undefined ? { link: [{ relation: 'next', url: next }] } : {}),
+      ...(entries.length > 0 ? { entry: entries } : {}),
+    };
+  }
+
+  const fallback: FhirFallback = async (req) => {
+    if (!req.fhirServer) return unavailable('the request names no fhirServer to fetch it from');
+    const base = allowlist.match(req.fhirServer);
+    if (base === undefined) return unavailable('fhirServer is not an allowed FHIR server');
+    if ((req.pagesAlreadyRead ?? 0) >= fhir.maxPages) return unavailable('the page limit (FHIR_MAX_PAGES) was reached');
+
+    const relativeUrl = req.relativeUrl.replace(/^\/+/, '');
+    const first = await getPage(`${base}/${relativeUrl}`, req);
+    if (first.kind === 'gone') {
+      // A read that finds nothing is "no data"; a search that 404s means the server cannot answer it.
+      return isRead(relativeUrl) ? { status: 'ok', resource: null } : unavailable(statusReason(404));
+    }
+    if (first.kind === 'failed') return unavailable(first.reason);
+    const resource = first.resource;
+    if (resource.resourceType === 'OperationOutcome') return unavailable(outcomeReason(resource as OperationOutcome));
+    if (!isSearchset(resource)) return { status: 'ok', resource };
+    return { status: 'ok', resource: await followPages(resource, base, req) };
+  };
+
+  return {
+    fallback,
+    close: () => agent.close(),
+  };
+}

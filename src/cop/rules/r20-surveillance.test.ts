@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { baseFacts, conditionFact, context, daysAgo, facts, NOW } from '../../../test/fixtures/facts.js';
+import type { ConditionFact, PatientFacts } from '../facts-types.js';
+import { r20, yearsBefore } from './r20-surveillance.js';
+
+const view = context('patient-view');
+
+/** NOW is 2026-11-25: three calendar years back is 2023-11-25. */
+const THREE_YEARS_AGO = '2023-11-25';
+const dayShift = (day: string, days: number): string => {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+};
+
+function firstRecorded(day: string | undefined, extra: Partial<ConditionFact> = {}): PatientFacts {
+  const base = baseFacts();
+  const record: ConditionFact = { ...base.cop.condition!, date: day, recordedDate: day, onset: undefined, reference: 'Condition/first', ...extra };
+  if (day === undefined) delete record.recordedDate;
+  delete record.onset;
+  if (extra.onset) record.onset = extra.onset;
+  return facts({ cop: { ...base.cop, firstRecord: record } });
+}
+
+describe('COP-R20 surveillance: the 3-year window', () => {
+  it('yearsBefore counts calendar years', () => {
+    expect(yearsBefore(NOW, 3)).toBe(THREE_YEARS_AGO);
+    expect(yearsBefore(new Date('2028-02-29T12:00:00Z'), 3)).toBe('2025-03-01');
+  });
+
+  it.each([
+    [-1, false],
+    [0, true],
+    [1, true],
+  ])('first recorded 3 years ago %s day(s) → card %s', (shift, fires) => {
+    expect(r20.evaluate(firstRecorded(dayShift(THREE_YEARS_AGO, shift)), view) !== undefined).toBe(fires);
+  });
+
+  it('uses onset when there is no recordedDate; an undated record gives no card', () => {
+    expect(r20.evaluate(firstRecorded(undefined, { onset: daysAgo(400) }), view)?.detail[0]).toContain(`COP first onset ${daysAgo(400)}`);
+    expect(r20.evaluate(firstRecorded(undefined, { onset: dayShift(THREE_YEARS_AGO, -1) }), view)).toBeUndefined();
+    expect(r20.evaluate(firstRecorded(undefined), view)).toBeUndefined();
+  });
+
+  it('falls back to the P-COP condition when no first record was extracted', () => {
+    expect(r20.evaluate(baseFacts(), view)).toBeDefined();
+  });
+
+  it('reads the window from context.thresholds', () => {
+    expect(r20.evaluate(firstRecorded(daysAgo(400)), context('patient-view', {}, { surveillanceRecentYears: 1 }))).toBeUndefined();
+  });
+});
+
+describe('COP-R20 surveillance: scope and card', () => {
+  it('not when P-SECONDARY holds (COP-R08 speaks), not without P-COP, patient-view only', () => {
+    const withCtd = facts({ secondaryCauses: [{ ...conditionFact('69896004', 'Rheumatoid arthritis', 400), kind: 'ctd' }] });
+    expect(r20.evaluate(withCtd, view)).toBeUndefined();
+    const b = baseFacts();
+    expect(r20.evaluate({ ...b, cop: { ...b.cop, present: false } }, view)).toBeUndefined();
+    expect(r20.evaluate(b, context('order-select'))).toBeUndefined();
+    expect(r20.evaluate(b, context('order-sign'))).toBeUndefined();
+  });
+
+  it('info, "a minority (about 5–30% across series)", never "up to 31%", no suggestions, the three citations', () => {
+    const f = r20.evaluate(firstRecorded(daysAgo(200)), view);
+    expectWellFormed(f);
+    expect(f.indicator).toBe('info');
+    expect(f.suggestions).toBeUndefined();
+    expect(f.summary).toMatch(/^A minority first labelled COP \(about 5–30% across series\)/);
+    const text = [f.summary, ...f.detail].join('\n');
+    expect(text).toMatch(/a minority of patients first labelled COP \(about 5–30% across small series\)/i);
+    expect(text).not.toMatch(/up to 31|31 ?%/);
+    expect(f.citations).toEqual(['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM']);
+    expect(f.evidence[0]).toMatchObject({ label: 'COP first recorded', date: daysAgo(200), reference: 'Condition/first' });
+  });
+});

@@ -1,0 +1,55 @@
+/**
+ * COP-R20: surveillance for evolving CTD or malignancy (cop-rules.md COP-R20; evidence §2 #18).
+ *
+ * patient-view only. P-COP, the patient first labelled COP within the last 3 years (the earliest
+ * COP record's recordedDate, else its onset), and no P-SECONDARY → info, no suggestions. The
+ * wording is "a minority (about 5–30% across series)", never the fragile single-cohort figure.
+ * "At most once per 90 days" and the 24-hour override window are applied by the pipeline from
+ * the feedback store (thresholds `surveillanceIntervalDays`, `overrideSuppressionHours`), not here.
+ */
+import { parseFhirDate } from '../../fhir/dates.js';
+import type { ConditionFact, PatientFacts } from '../facts-types.js';
+import type { Finding, Rule, RuleContext } from '../rule-types.js';
+import { conditionEvidence } from './shared.js';
+
+/** The UTC calendar day of a FHIR date (a partial date counts from its first day). */
+const dayOf = (date: string | undefined): string | undefined => parseFhirDate(date)?.instant.toISOString().slice(0, 10);
+
+/** The same calendar day `years` years before `now` (UTC); 29 February rolls to 1 March. */
+export function yearsBefore(now: Date, years: number): string {
+  return new Date(Date.UTC(now.getUTCFullYear() - years, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
+}
+
+/** When the patient was first labelled COP: the earliest record, else the P-COP condition. */
+export function firstLabelled(facts: PatientFacts): { record: ConditionFact; day: string } | undefined {
+  const record = facts.cop.firstRecord ?? facts.cop.condition;
+  const day = record ? dayOf(record.recordedDate ?? record.onset) : undefined;
+  return record && day ? { record, day } : undefined;
+}
+
+function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
+  if (context.hook !== 'patient-view' || !facts.cop.present) return undefined;
+  // P-SECONDARY: COP-R08 speaks instead.
+  if (facts.secondaryCauses.length > 0) return undefined;
+  const t = context.thresholds;
+  const first = firstLabelled(facts);
+  // An undated record cannot be placed in the window: no reminder rather than a guess.
+  if (!first) return undefined;
+  const since = yearsBefore(context.now, t.surveillanceRecentYears);
+  if (first.day < since) return undefined;
+  const dateKind = first.record.recordedDate ? 'recorded' : 'onset';
+  return {
+    ruleId: 'COP-R20',
+    indicator: 'info',
+    summary: 'A minority first labelled COP (about 5–30% across series) are later diagnosed with CTD or malignancy; re-evaluate if new features appear.',
+    detail: [
+      `COP first ${dateKind} ${first.day} (within the last ${t.surveillanceRecentYears} years); no connective tissue disease or malignancy is recorded.`,
+      'A minority of patients first labelled COP (about 5–30% across small series) are later diagnosed with connective tissue disease or malignancy: 5 of 16 in a small prospective cohort followed for 3 years (PMID 39703446), 4 of 87 later diagnosed with autoimmune OP (ZHOU-2019), 31 of 207 reclassified as secondary OP (ZHANG-ATM).',
+      'Re-evaluate if new systemic features appear (for example joint, skin or muscle symptoms, Raynaud phenomenon, sicca symptoms, weight loss), and consider CTD serology or a malignancy work-up as indicated.',
+    ],
+    evidence: [conditionEvidence('COP first recorded', first.record)],
+    citations: ['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM'],
+  };
+}
+
+export const r20: Rule = { id: 'COP-R20', evaluate };

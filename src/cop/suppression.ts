@@ -1,0 +1,39 @@
+/**
+ * patient-view noise control (cop-rules.md §0.4 item 4 and COP-R20): a card the clinician
+ * overrode is not shown again for the same patient for 24 h, and the surveillance reminder
+ * appears at most once per 90 days. Pure: the pipeline looks the history up in the store and
+ * passes it in; this module only decides.
+ */
+import type { RuleId, Thresholds } from './knowledge.js';
+import type { Finding, HookName } from './rule-types.js';
+
+/** Rules shown at most once per `surveillanceIntervalDays` on patient-view. */
+export const ONCE_PER_INTERVAL_RULES: readonly RuleId[] = ['COP-R20'];
+
+export interface SuppressionHistory {
+  /** Rules whose cards were overridden for this patient within the override window. */
+  overridden: ReadonlySet<RuleId>;
+  /** Once-per-interval rules already shown to this patient within their interval. */
+  shownWithinInterval: ReadonlySet<RuleId>;
+}
+
+/** Only patient-view is suppressed: ordering hooks must always show their safety checks. */
+export const appliesTo = (hook: HookName): boolean => hook === 'patient-view';
+
+export interface SuppressionWindows {
+  overrideSince: Date;
+  intervalSince: Date;
+}
+
+export function suppressionWindows(now: Date, t: Pick<Thresholds, 'overrideSuppressionHours' | 'surveillanceIntervalDays'>): SuppressionWindows {
+  return {
+    overrideSince: new Date(now.getTime() - t.overrideSuppressionHours * 3_600_000),
+    intervalSince: new Date(now.getTime() - t.surveillanceIntervalDays * 86_400_000),
+  };
+}
+
+export function applySuppression(findings: Finding[], history: SuppressionHistory): Finding[] {
+  return findings.filter(
+    (f) => !history.overridden.has(f.ruleId) && !(ONCE_PER_INTERVAL_RULES.includes(f.ruleId) && history.shownWithinInterval.has(f.ruleId)),
+  );
+}

@@ -1,0 +1,37 @@
+/**
+ * The feedback store: PostgreSQL when DATABASE_URL is set, otherwise the SQLite file at
+ * FEEDBACK_DB_PATH. Both migrate their schema on open.
+ */
+import type { AppConfig } from '../config.js';
+import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+import { openSqliteStore } from './sqlite-store.js';
+import type { CdsStore } from './types.js';
+
+export type StoreConfig = AppConfig['store'];
+
+export interface OpenStoreOptions {
+  /** PostgreSQL only: errors of idle pooled connections (log them; the pool recovers). */
+  onPoolError?: PostgresStoreOptions['onPoolError'];
+}
+
+/** Which backend a configuration selects. */
+export function storeKind(config: StoreConfig): 'postgres' | 'sqlite' {
+  return config.databaseUrl ? 'postgres' : 'sqlite';
+}
+
+/** Opens and migrates the configured store. Close it on shutdown (`await store.close()`). */
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<CdsStore> {
+  const secret = config.patientKeySecret ? { patientKeySecret: config.patientKeySecret } : {};
+  if (config.databaseUrl) {
+    return openPostgresStore(config.databaseUrl, {
+      ...secret,
+      ...(options.onPoolError ? { onPoolError: options.onPoolError } : {}),
+    });
+  }
+  return openSqliteStore(config.sqlitePath, secret);
+}
+
+export type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
+export { patientKey, patientKeyer, type PatientKeyer } from './patient-key.js';
+export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrationStatements, pendingMigrations } from './migrations.js';
+
+describe('migrations', () => {
+  it('are numbered 1, 2, … in order', () => {
+    expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+  });
+
+  it('fill in every type placeholder for both dialects', () => {
+    for (const m of MIGRATIONS) {
+      for (const dialect of ['sqlite', 'postgres'] as const) {
+        const statements = migrationStatements(m, dialect);
+        expect(statements.length).toBeGreaterThan(0);
+        for (const s of statements) expect(s).not.toMatch(/\{\w+\}/);
+      }
+    }
+    expect(migrationStatements(MIGRATIONS[0]!, 'postgres').join('\n')).toContain('TIMESTAMPTZ');
+    expect(migrationStatements(MIGRATIONS[0]!, 'sqlite').join('\n')).toContain('AUTOINCREMENT');
+  });
+
+  it('keep free-text comments out of the schema', () => {
+    const sql = MIGRATIONS.map((m) => m.sql).join('\n').toLowerCase();
+    expect(sql).toContain('had_user_comment');
+    expect(sql).not.toMatch(/user_comment\s+text/);
+    expect(sql).not.toMatch(/patient_id/);
+  });
+
+  it('pendingMigrations skips applied ones and refuses unknown newer ones', () => {
+    expect(pendingMigrations([]).map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(pendingMigrations(MIGRATIONS.map((m) => m.version))).toEqual([]);
+    expect(() => pendingMigrations([MIGRATIONS.length + 1])).toThrow(/newer than this service/);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * CdsStore on PostgreSQL (pg Pool). Same schema and behaviour as the SQLite store. Migrations run
+ * in one transaction under a transaction-scoped advisory lock, so instances starting together
+ * apply them once; each write is one transaction, committed before the promise resolves.
+ */
+import pg from 'pg';
+import type { RuleId } from '../cop/knowledge.js';
+import { SCHEMA_MIGRATIONS_DDL, migrationStatements, pendingMigrations } from './migrations.js';
+import { PATIENT_KEY_SECRET_META, generatePatientKeySecret } from './patient-key.js';
+import { assertValidDate, outcomeInstant } from './rows.js';
+import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
+
+export interface PostgresStoreOptions {
+  /** PATIENT_KEY_SECRET; when unset, a secret is generated once and kept in `meta`. */
+  patientKeySecret?: string;
+  /**
+   * Schema holding the tables (created if missing, and set as the connections' search_path).
+   * Default: the connection's own search_path (normally `public`). Tests use one per run.
+   */
+  schema?: string;
+  /** Pool size. Default 10. */
+  maxConnections?: number;
+  /** Errors of idle pooled connections (server restart, network); the pool replaces them. */
+  onPoolError?: (error: Error) => void;
+}
+
+/** Text key of the advisory lock taken while migrating (hashed to a bigint by PostgreSQL). */
+const MIGRATION_LOCK = 'cop-cds-hooks:migrations';
+
+export const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    // A connection that cannot even roll back is discarded rather than returned to the pool.
+    await client.query('ROLLBACK').catch(() => (broken = true));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** Applies pending migrations; returns the versions applied by this call. */
+export async function migratePostgres(pool: pg.Pool, schema?: string): Promise<number[]> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${MIGRATION_LOCK}:${schema ?? ''}`]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+    await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+    const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const pending = pendingMigrations(applied.rows.map((r) => r.version));
+    for (const m of pending) {
+      for (const statement of migrationStatements(m, 'postgres')) await client.query(statement);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [
+        m.version,
+        m.name,
+      ]);
+    }
+    return pending.map((m) => m.version);
+  });
+}
+
+export class PostgresStore implements CdsStore {
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly secret: string,
+  ) {}
+
+  /** Connects, migrates and loads (or creates) the patient-key secret. */
+  static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const config: pg.PoolConfig = { connectionString, max: options.maxConnections ?? 10 };
+    if (options.schema !== undefined) {
+      if (options.schema.length === 0) throw new Error('schema must not be empty');
+      config.options = `-c search_path=${quoteIdentifier(options.schema).replace(/ /g, '\\ ')}`;
+    }
+    const pool = new pg.Pool(config);
+    pool.on('error', (error) => options.onPoolError?.(error));
+    try {
+      await migratePostgres(pool, options.schema);
+      const secret = options.patientKeySecret ?? (await PostgresStore.storedSecret(pool));
+      return new PostgresStore(pool, secret);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private static async storedSecret(pool: pg.Pool): Promise<string> {
+    await pool.query('INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+      PATIENT_KEY_SECRET_META,
+      generatePatientKeySecret(),
+    ]);
+    const { rows } = await pool.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [
+      PATIENT_KEY_SECRET_META,
+    ]);
+    const value = rows[0]?.value;
+    if (value === undefined) throw new Error('patient key secret missing from meta');
+    return value;
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  async recordShownCards(cards: ShownCard[]): Promise<void> {
+    this.check();
+    if (cards.length === 0) return;
+    for (const c of cards) assertValidDate(c.shownAt, 'shownAt');
+    await inTransaction(this.pool, async (client) => {
+      for (const c of cards) {
+        await client.query(
+          `INSERT INTO shown_card (card_uuid, rule_id, service_id, hook, hook_instance, patient_key, indicator, suggestion_uuids, shown_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           ON CONFLICT (card_uuid) DO NOTHING`,
+          [c.cardUuid, c.ruleId, c.serviceId, c.hook, c.hookInstance, c.patientKey, c.indicator,
+            JSON.stringify(c.suggestionUuids), c.shownAt],
+        );
+      }
+    });
+  }
+
+  async recordFeedback(serviceId: string, items: FeedbackItem[], receivedAt: Date): Promise<FeedbackResult> {
+    this.check();
+    assertValidDate(receivedAt, 'receivedAt');
+    if (items.length === 0) return { stored: 0, duplicates: 0 };
+    const stored = await inTransaction(this.pool, async (client) => {
+      let n = 0;
+      for (const item of items) {
+        const result = await client.query(
+          `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code,
+                                 override_display, had_user_comment, outcome_timestamp, outcome_at, received_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+           ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
+          [serviceId, item.cardUuid, item.outcome, JSON.stringify(item.acceptedSuggestions),
+            item.overrideReason?.system ?? null, item.overrideReason?.code ?? null,
+            item.overrideReason?.display ?? null, item.hadUserComment, item.outcomeTimestamp,
+            outcomeInstant(item, receivedAt), receivedAt],
+        );
+        n += result.rowCount ?? 0;
+      }
+      return n;
+    });
+    return { stored, duplicates: items.length - stored };
+  }
+
+  async overriddenRules(patientKey: string, ruleIds: RuleId[], since: Date): Promise<Set<RuleId>> {
+    this.check();
+    assertValidDate(since, 'since');
+    if (ruleIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ rule_id: RuleId }>(
+      `SELECT DISTINCT s.rule_id
+         FROM shown_card s JOIN feedback f ON f.card_uuid = s.card_uuid
+        WHERE s.patient_key = $1 AND s.rule_id = ANY($2::text[])
+          AND f.outcome = 'overridden' AND f.outcome_at >= $3`,
+      [patientKey, [...new Set(ruleIds)], since],
+    );
+    return new Set(rows.map((r) => r.rule_id));
+  }
+
+  async shownRules(patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): Promise<Set<RuleId>> {
+    this.check();
+    assertValidDate(since, 'since');
+    if (ruleIds.length === 0) return new Set();
+    const { rows } = await this.pool.query<{ rule_id: RuleId }>(
+      `SELECT DISTINCT rule_id FROM shown_card
+        WHERE patient_key = $1 AND rule_id = ANY($2::text[]) AND shown_at >= $3
+          AND ($4::text IS NULL OR hook = $4)`,
+      [patientKey, [...new Set(ruleIds)], since, hook ?? null],
+    );
+    return new Set(rows.map((r) => r.rule_id));
+  }
+
+  async patientKeySecret(): Promise<string> {
+    return this.secret;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+/** Opens the PostgreSQL store (see PostgresStore.open). */
+export async function openPostgresStore(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+  return PostgresStore.open(connectionString, options);
+}

@@ -1,0 +1,202 @@
+/**
+ * CdsStore on SQLite (better-sqlite3): one file, WAL journal, synchronous = FULL, so a write is on
+ * disk when its transaction commits and survives a crash or power loss. better-sqlite3 is
+ * synchronous: each call commits before the returned promise resolves.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { RuleId } from '../cop/knowledge.js';
+import { SCHEMA_MIGRATIONS_DDL, migrationStatements, pendingMigrations } from './migrations.js';
+import { PATIENT_KEY_SECRET_META, generatePatientKeySecret } from './patient-key.js';
+import { assertValidDate, outcomeInstant } from './rows.js';
+import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
+
+export interface SqliteStoreOptions {
+  /** PATIENT_KEY_SECRET; when unset, a secret is generated once and kept in `meta`. */
+  patientKeySecret?: string;
+  /** How long a writer waits for another connection's lock before failing (ms). Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+const isMemory = (file: string): boolean => file === ':memory:' || file === '';
+
+/** Applies pending migrations in one IMMEDIATE transaction (a second process waits, then sees them done). */
+export function migrateSqlite(db: Database.Database): number[] {
+  const run = db.transaction((): number[] => {
+    db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
+    const applied = db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
+    const pending = pendingMigrations(applied.map((r) => r.version));
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of pending) {
+      for (const statement of migrationStatements(m, 'sqlite')) db.exec(statement);
+      record.run(m.version, m.name, new Date().toISOString());
+    }
+    return pending.map((m) => m.version);
+  });
+  return run.immediate();
+}
+
+export class SqliteStore implements CdsStore {
+  private readonly insertShown: Database.Statement;
+  private readonly insertFeedback: Database.Statement;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly secret: string,
+  ) {
+    this.insertShown = db.prepare(
+      `INSERT INTO shown_card (card_uuid, rule_id, service_id, hook, hook_instance, patient_key, indicator, suggestion_uuids, shown_at)
+       VALUES (@cardUuid, @ruleId, @serviceId, @hook, @hookInstance, @patientKey, @indicator, @suggestionUuids, @shownAt)
+       ON CONFLICT (card_uuid) DO NOTHING`,
+    );
+    this.insertFeedback = db.prepare(
+      `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code,
+                             override_display, had_user_comment, outcome_timestamp, outcome_at, received_at)
+       VALUES (@serviceId, @cardUuid, @outcome, @acceptedSuggestions, @overrideSystem, @overrideCode,
+               @overrideDisplay, @hadUserComment, @outcomeTimestamp, @outcomeAt, @receivedAt)
+       ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
+    );
+  }
+
+  /** Opens (creating the file and its directory if needed) and migrates. `:memory:` for tests. */
+  static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    if (!isMemory(file)) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      if (!isMemory(file)) {
+        const mode = db.pragma('journal_mode = WAL', { simple: true });
+        if (String(mode).toLowerCase() !== 'wal') throw new Error(`SQLite refused WAL journal mode (got ${String(mode)})`);
+      }
+      db.pragma('synchronous = FULL');
+      // No temporary files: the container's root file system is read-only.
+      db.pragma('temp_store = MEMORY');
+      migrateSqlite(db);
+      const secret = options.patientKeySecret ?? SqliteStore.storedSecret(db);
+      return new SqliteStore(db, secret);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private static storedSecret(db: Database.Database): string {
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(
+      PATIENT_KEY_SECRET_META,
+      generatePatientKeySecret(),
+    );
+    const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(PATIENT_KEY_SECRET_META) as { value: string };
+    return row.value;
+  }
+
+  private check(): void {
+    if (this.closed) throw new Error('store is closed');
+  }
+
+  async recordShownCards(cards: ShownCard[]): Promise<void> {
+    this.check();
+    if (cards.length === 0) return;
+    const rows = cards.map((c) => {
+      assertValidDate(c.shownAt, 'shownAt');
+      return {
+        cardUuid: c.cardUuid,
+        ruleId: c.ruleId,
+        serviceId: c.serviceId,
+        hook: c.hook,
+        hookInstance: c.hookInstance,
+        patientKey: c.patientKey,
+        indicator: c.indicator,
+        suggestionUuids: JSON.stringify(c.suggestionUuids),
+        shownAt: c.shownAt.toISOString(),
+      };
+    });
+    this.db.transaction(() => {
+      for (const row of rows) this.insertShown.run(row);
+    }).immediate();
+  }
+
+  async recordFeedback(serviceId: string, items: FeedbackItem[], receivedAt: Date): Promise<FeedbackResult> {
+    this.check();
+    assertValidDate(receivedAt, 'receivedAt');
+    if (items.length === 0) return { stored: 0, duplicates: 0 };
+    const received = receivedAt.toISOString();
+    const rows = items.map((item) => ({
+      serviceId,
+      cardUuid: item.cardUuid,
+      outcome: item.outcome,
+      acceptedSuggestions: JSON.stringify(item.acceptedSuggestions),
+      overrideSystem: item.overrideReason?.system ?? null,
+      overrideCode: item.overrideReason?.code ?? null,
+      overrideDisplay: item.overrideReason?.display ?? null,
+      hadUserComment: item.hadUserComment ? 1 : 0,
+      outcomeTimestamp: item.outcomeTimestamp,
+      outcomeAt: outcomeInstant(item, receivedAt).toISOString(),
+      receivedAt: received,
+    }));
+    const stored = this.db.transaction((): number => {
+      let n = 0;
+      for (const row of rows) n += this.insertFeedback.run(row).changes;
+      return n;
+    }).immediate();
+    return { stored, duplicates: items.length - stored };
+  }
+
+  async overriddenRules(patientKey: string, ruleIds: RuleId[], since: Date): Promise<Set<RuleId>> {
+    this.check();
+    assertValidDate(since, 'since');
+    if (ruleIds.length === 0) return new Set();
+    const ids = [...new Set(ruleIds)];
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT s.rule_id AS ruleId
+           FROM shown_card s JOIN feedback f ON f.card_uuid = s.card_uuid
+          WHERE s.patient_key = ? AND s.rule_id IN (${ids.map(() => '?').join(', ')})
+            AND f.outcome = 'overridden' AND f.outcome_at >= ?`,
+      )
+      .all(patientKey, ...ids, since.toISOString()) as { ruleId: RuleId }[];
+    return new Set(rows.map((r) => r.ruleId));
+  }
+
+  async shownRules(patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): Promise<Set<RuleId>> {
+    this.check();
+    assertValidDate(since, 'since');
+    if (ruleIds.length === 0) return new Set();
+    const ids = [...new Set(ruleIds)];
+    const rows = this.db
+      .prepare(
+        `SELECT DISTINCT rule_id AS ruleId FROM shown_card
+          WHERE patient_key = ? AND rule_id IN (${ids.map(() => '?').join(', ')}) AND shown_at >= ?
+          ${hook === undefined ? '' : 'AND hook = ?'}`,
+      )
+      .all(patientKey, ...ids, since.toISOString(), ...(hook === undefined ? [] : [hook])) as { ruleId: RuleId }[];
+    return new Set(rows.map((r) => r.ruleId));
+  }
+
+  async patientKeySecret(): Promise<string> {
+    return this.secret;
+  }
+
+  /** The connection's durability settings, for start-up logs and tests. */
+  settings(): { journalMode: string; synchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA'; busyTimeoutMs: number } {
+    this.check();
+    const sync = Number(this.db.pragma('synchronous', { simple: true }));
+    return {
+      journalMode: String(this.db.pragma('journal_mode', { simple: true })),
+      synchronous: (['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const)[sync] ?? 'OFF',
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout', { simple: true })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/** Opens the SQLite store at `file` (see SqliteStore.open). */
+export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+  return SqliteStore.open(file, options);
+}
