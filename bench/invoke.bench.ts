@@ -14,7 +14,7 @@
  *
  * Results go to stdout and to bench/results/latest.json (git-ignored).
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,7 +126,9 @@ const urlOf = (app: FastifyInstance): string => {
 };
 
 async function startService(): Promise<FastifyInstance> {
-  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0' });
+  // A real store file (WAL, synchronous FULL), as in production, in a directory of its own.
+  const storeFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'cop-bench-')), 'store.sqlite');
+  const config = loadConfig({ LOG_LEVEL: 'silent', HOST: '127.0.0.1', PORT: '0', FEEDBACK_DB_PATH: storeFile });
   const app = await buildApp(config, { clock: () => NOW });
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app;

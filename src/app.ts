@@ -17,6 +17,8 @@ import type { AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError } from './errors.js';
 import { evidenceRoutes } from './evidence-page.js';
 import { loggerOptions } from './logging.js';
+import { openStore, patientKeyer } from './store/index.js';
+import type { CdsStore } from './store/types.js';
 
 export interface AppOverrides {
   /** "Now" for every request; tests pass a fixed clock. */
@@ -28,6 +30,8 @@ export interface AppOverrides {
   hooksDir?: string;
   /** Where log lines go (default stdout); tests capture them to prove no PHI is written. */
   logStream?: DestinationStream;
+  /** Shown cards and feedback (default: opened from `config.store` and closed with the app). */
+  store?: CdsStore;
 }
 
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
@@ -42,6 +46,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
 
   const fhirFallback = overrides.fhirFallback ?? createOwnedFhirFallback(app, config, fhirAllowlist);
+  const store = overrides.store ?? (await openOwnedStore(app, config));
+  const patientKeyOf = patientKeyer(await store.patientKeySecret());
 
   const definitions = await loadServiceDefinitions(overrides.hooksDir ?? DEFAULT_HOOKS_DIR);
   const services = bindRules(definitions, RULES);
@@ -69,6 +75,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       fhirDeadlineMs: config.fhir.deadlineMs,
       clock: overrides.clock ?? (() => new Date()),
       newId: overrides.newId ?? randomUUID,
+      store,
+      patientKeyOf,
     },
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
@@ -80,6 +88,13 @@ function createOwnedFhirFallback(app: FastifyInstance, config: AppConfig, allowl
   const client = createFhirFallback(config.fhir, allowlist);
   app.addHook('onClose', async () => client.close());
   return client.fallback;
+}
+
+/** The configured store, migrated on open and closed after the server stops taking requests. */
+async function openOwnedStore(app: FastifyInstance, config: AppConfig): Promise<CdsStore> {
+  const store = await openStore(config.store, { onPoolError: (err) => app.log.warn({ err }, 'store connection error') });
+  app.addHook('onClose', async () => store.close());
+  return store;
 }
 
 /** JSON bodies: Fastify's safe parser (prototype-poisoning protection), then depth/array limits. */

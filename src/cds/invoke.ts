@@ -1,6 +1,7 @@
 /**
  * One hook call, end to end, without HTTP: validate the context for the hook → resolve prefetch
- * (fetching gaps through the FHIR fallback) → facts → rules → cards.
+ * (fetching gaps through the FHIR fallback) → facts → rules → patient-view suppression → cards →
+ * record what was shown (so feedback can be joined to it).
  */
 import type { Bundle } from 'fhir/r4.js';
 import type { FastifyBaseLogger } from 'fastify';
@@ -8,7 +9,10 @@ import { renderCard } from '../cop/cards.js';
 import { evaluateRules } from '../cop/evaluate.js';
 import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';
-import type { FormularyProfile, RuleContext } from '../cop/rule-types.js';
+import type { Finding, FormularyProfile, HookName, RuleContext } from '../cop/rule-types.js';
+import { appliesTo, applySuppression, ONCE_PER_INTERVAL_RULES, suppressionWindows } from '../cop/suppression.js';
+import type { CdsStore } from '../store/types.js';
+import { shownCardsOf } from './card-records.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
 import type { FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback } from './fhir-fallback.js';
@@ -27,6 +31,10 @@ export interface InvokeDeps {
   fhirDeadlineMs: number;
   clock: () => Date;
   newId: () => string;
+  /** Shown cards and feedback; also the history the patient-view suppression windows read. */
+  store: CdsStore;
+  /** Keyed hash of a patient id: the only form in which a patient reaches the store. */
+  patientKeyOf: (patientId: string) => string;
 }
 
 export interface InvokeOptions {
@@ -111,8 +119,29 @@ export async function invokeService(
     formulary: deps.formulary,
     medicationRequestIntent: deps.medicationRequestIntent,
   };
-  const findings = evaluateRules(service.rules, facts, ruleContext);
-  options.log.info({ rules: findings.map((f) => `${f.ruleId}:${f.indicator}`) }, 'rules evaluated');
+  const patientKey = deps.patientKeyOf(context.patientId);
+  const evaluated = evaluateRules(service.rules, facts, ruleContext);
+  const findings = await suppressRepeats(evaluated, ruleContext.hook, patientKey, now, deps);
+  options.log.info(
+    { rules: findings.map((f) => `${f.ruleId}:${f.indicator}`), suppressed: evaluated.length - findings.length },
+    'rules evaluated',
+  );
   const renderOptions = { newId: deps.newId, ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}) };
-  return { cards: findings.map((f) => renderCard(f, renderOptions)) };
+  const cards = findings.map((f) => renderCard(f, renderOptions));
+  await deps.store.recordShownCards(
+    shownCardsOf(cards, { serviceId: service.definition.id, hook: ruleContext.hook, hookInstance: request.hookInstance, patientKey, shownAt: now }),
+  );
+  return { cards };
+}
+
+/** patient-view only: drop cards overridden within 24 h and reminders already shown this interval. */
+async function suppressRepeats(findings: Finding[], hook: HookName, patientKey: string, now: Date, deps: InvokeDeps): Promise<Finding[]> {
+  if (!appliesTo(hook) || findings.length === 0) return findings;
+  const windows = suppressionWindows(now, deps.thresholds);
+  const ruleIds = findings.map((f) => f.ruleId);
+  const [overridden, shownWithinInterval] = await Promise.all([
+    deps.store.overriddenRules(patientKey, ruleIds, windows.overrideSince),
+    deps.store.shownRules(patientKey, ruleIds.filter((id) => ONCE_PER_INTERVAL_RULES.includes(id)), windows.intervalSince, hook),
+  ]);
+  return applySuppression(findings, { overridden, shownWithinInterval });
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { BadRequestError, NotFoundError } from '../errors.js';
+import { feedbackItemsOf } from './card-records.js';
 import { invokeService, type InvokeDeps } from './invoke.js';
 import type { RegisteredService } from './service-registry.js';
 import { feedbackSchema, hookRequestSchema, type DiscoveryService } from './wire.js';
@@ -76,19 +77,17 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     const service = serviceById(request.params.id);
     const parsed = feedbackSchema.safeParse(request.body);
     if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues));
-    // Feedback may repeat (R-FB-04): logging is idempotent in effect; no state changes here yet.
-    for (const item of parsed.data.feedback) {
-      request.log.info(
-        {
-          serviceId: service.definition.id,
-          card: item.card,
-          outcome: item.outcome,
-          acceptedSuggestions: item.acceptedSuggestions?.map((s) => s.id),
-          overrideReason: item.overrideReason?.reason?.code,
-        },
-        'card feedback',
-      );
-    }
+    // Answered only once committed: a 200 means the feedback is durably stored. Repeats are no-ops (R-FB-04).
+    const result = await deps.store.recordFeedback(service.definition.id, feedbackItemsOf(parsed.data), deps.clock());
+    request.log.info(
+      {
+        serviceId: service.definition.id,
+        stored: result.stored,
+        duplicates: result.duplicates,
+        outcomes: parsed.data.feedback.map((f) => `${f.card}:${f.outcome}${f.overrideReason?.reason ? `:${f.overrideReason.reason.code}` : ''}`),
+      },
+      'card feedback',
+    );
     return reply.code(200).send();
   });
 }

@@ -10,14 +10,22 @@ const UCUM = 'http://unitsofmeasure.org';
 
 type Json = Record<string, unknown>;
 
+let viewCount = 0;
+
+/**
+ * Each call is for a patient of its own: patient-view remembers what it showed (COP-R20 at most
+ * once per 90 days), so two tests about "the same" chart must not see each other's history.
+ */
 function patientViewRequest(prefetch: Json = {}, omit: string[] = []): Json {
+  const patientId = `${PATIENT_ID}-pv${++viewCount}`;
   const all: Json = { ...basePrefetch(), ...prefetch };
+  all.patient = { ...(all.patient as Json), id: patientId };
   delete all.allergies; // not a patient-view prefetch key
   for (const key of omit) delete all[key];
   return {
     hook: 'patient-view',
-    hookInstance: '2b6f1d7e-5c3a-4f0e-9d8b-7a6c5e4d3b21',
-    context: { userId: 'Practitioner/COREPRACTITIONER1', patientId: PATIENT_ID },
+    hookInstance: `2b6f1d7e-5c3a-4f0e-9d8b-${String(viewCount).padStart(12, '0')}`,
+    context: { userId: 'Practitioner/COREPRACTITIONER1', patientId },
     prefetch: all,
   };
 }

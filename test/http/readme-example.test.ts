@@ -9,14 +9,14 @@ import { fileURLToPath } from 'node:url';
 import supertest from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { defaultConfig } from '../../src/config.js';
+import { testConfig } from '../fixtures/config.js';
 import { cardFor, expectWellFormed } from './cards-contract.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXAMPLE = path.join(ROOT, 'examples/order-select-request.json');
 
 async function invokeOn(today: string, body: unknown) {
-  const app = await buildApp(defaultConfig({ logLevel: 'silent' }), { clock: () => new Date(`${today}T12:00:00Z`) });
+  const app = await buildApp(testConfig(), { clock: () => new Date(`${today}T12:00:00Z`) });
   await app.ready();
   try {
     const res = await supertest(app.server).post('/cds-services/cop-order-select').send(body as object).expect(200);

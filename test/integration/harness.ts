@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { defaultConfig, type AppConfig } from '../../src/config.js';
+import type { AppConfig } from '../../src/config.js';
+import { testConfig } from '../fixtures/config.js';
 import { NOW } from '../fixtures/facts.js';
 import { startFhirServer, type FhirTestServer } from '../fixtures/fhir-server.js';
 import { orderSelectRequest } from '../fixtures/requests.js';
@@ -24,7 +25,7 @@ export function useFhirIntegration(fhir: Partial<AppConfig['fhir']> = {}) {
     [server, other] = await Promise.all([startFhirServer(), startFhirServer()]);
     await server.seed(...serverResources());
     // A fixed public URL: card links otherwise carry supertest's ephemeral port, which differs per call.
-    const config = defaultConfig({ logLevel: 'silent', publicBaseUrl: 'https://cds.example.test' });
+    const config = testConfig({ publicBaseUrl: 'https://cds.example.test' });
     app = await buildApp({ ...config, fhir: { ...config.fhir, allowHttp: [server.base], ...fhir } }, { clock: () => NOW });
     await app.ready();
   });

@@ -3,6 +3,8 @@
  * configuration, and graceful shutdown on SIGTERM. Spawns `src/main.ts` through tsx on 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +20,8 @@ interface Started {
 function start(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    // Its own store file, so the process never writes into the checkout.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', FEEDBACK_DB_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'cop-main-')), 'store.sqlite'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
