@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -67,5 +68,34 @@ describe('src/main.ts', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/CDS_FHIR_ALLOWLIST.*not https.*CDS_FHIR_ALLOW_HTTP/);
     expect(text).not.toMatch(/\n\s+at /);
+  }, 30_000);
+
+  it('keeps every acknowledged feedback row when killed with SIGKILL and restarted', async () => {
+    const storeFile = path.join(mkdtempSync(path.join(tmpdir(), 'cop-kill-')), 'store.sqlite');
+    const first = start({ FEEDBACK_DB_PATH: storeFile });
+    const url = await waitFor(() => first.lines.map((l) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean), 'listening');
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const card = `card-${i}`;
+      const res = await fetch(`${url}/cds-services/cop-order-select/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ feedback: [{ card, outcome: 'overridden', outcomeTimestamp: '2026-11-25T10:00:00Z' }] }),
+      });
+      if (res.status === 200) acknowledged.push(card);
+    }
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(acknowledged).toHaveLength(25);
+
+    // Restart on the same file: the service opens and migrates it again, and the rows are there.
+    const second = start({ FEEDBACK_DB_PATH: storeFile });
+    await waitFor(() => second.lines.find((l) => l.includes('Server listening')), 'restart');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const db = new Database(storeFile, { readonly: true });
+    const cards = (db.prepare('SELECT card_uuid FROM feedback').all() as { card_uuid: string }[]).map((r) => r.card_uuid);
+    db.close();
+    expect(cards.sort()).toEqual([...acknowledged].sort());
   }, 30_000);
 });
