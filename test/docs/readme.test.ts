@@ -1,0 +1,31 @@
+/**
+ * The README is the operator's manual: every setting the code reads must be in it, under the name
+ * the code reads it by.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { thresholdEnvName } from '../../src/config.js';
+import { RULE_IDS, thresholdsSchema } from '../../src/cop/knowledge.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const configSource = readFileSync(path.join(ROOT, 'src/config.ts'), 'utf8');
+
+describe('README', () => {
+  it('documents every environment variable config.ts reads', () => {
+    const names = [...configSource.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) expect(readme, name).toContain(`\`${name}\``);
+  });
+
+  it('documents every clinical threshold as its COP_* variable', () => {
+    for (const key of Object.keys(thresholdsSchema.shape)) expect(readme, key).toContain(`\`${thresholdEnvName(key)}\``);
+  });
+
+  it('lists every implemented rule in the rule table', async () => {
+    const { RULES } = await import('../../src/cop/rules/index.js');
+    for (const id of RULE_IDS.filter((r) => RULES[r])) expect(readme).toMatch(new RegExp(`^\\| ${id} \\|`, 'm'));
+  });
+});
