@@ -18,6 +18,7 @@ import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError }
 import { evidenceRoutes } from './evidence-page.js';
 import { loggerOptions } from './logging.js';
 import { openStore, patientKeyer } from './store/index.js';
+import { withWriteBehind } from './store/write-behind.js';
 import type { CdsStore } from './store/types.js';
 
 export interface AppOverrides {
@@ -46,7 +47,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
 
   const fhirFallback = overrides.fhirFallback ?? createOwnedFhirFallback(app, config, fhirAllowlist);
-  const store = overrides.store ?? (await openOwnedStore(app, config));
+  // Shown-card records are committed behind the response (feedback never is): see write-behind.ts.
+  const store = withWriteBehind(overrides.store ?? (await openOwnedStore(app, config)), {
+    flushMs: 100,
+    maxBatch: 500,
+    onError: (err) => app.log.error({ err }, 'could not record shown cards; will retry'),
+  });
+  app.addHook('onClose', async () => store.close());
   const patientKeyOf = patientKeyer(await store.patientKeySecret());
 
   const definitions = await loadServiceDefinitions(overrides.hooksDir ?? DEFAULT_HOOKS_DIR);
@@ -90,11 +97,10 @@ function createOwnedFhirFallback(app: FastifyInstance, config: AppConfig, allowl
   return client.fallback;
 }
 
-/** The configured store, migrated on open and closed after the server stops taking requests. */
+/** The configured store, migrated on open. */
 async function openOwnedStore(app: FastifyInstance, config: AppConfig): Promise<CdsStore> {
-  const store = await openStore(config.store, { onPoolError: (err) => app.log.warn({ err }, 'store connection error') });
-  app.addHook('onClose', async () => store.close());
-  return store;
+  // Closed through the write-behind wrapper, which flushes first.
+  return openStore(config.store, { onPoolError: (err) => app.log.warn({ err }, 'store connection error') });
 }
 
 /** JSON bodies: Fastify's safe parser (prototype-poisoning protection), then depth/array limits. */
