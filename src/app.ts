@@ -4,17 +4,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
+import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
 import { RULES } from './cop/rules/index.js';
 import { checkJsonLimits } from './cds/json-limits.js';
 import { createFhirAllowlist, type FhirAllowlist } from './cds/fhir-allowlist.js';
-import { createFhirFallback } from './cds/fhir-client.js';
+import { createFhirFallback, type FhirClient } from './cds/fhir-client.js';
 import type { FhirFallback } from './cds/fhir-fallback.js';
 import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
 import type { AppConfig } from './config.js';
-import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError } from './errors.js';
+import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
 import { evidenceRoutes } from './evidence-page.js';
 import { loggerOptions } from './logging.js';
 import { openStore, patientKeyer } from './store/index.js';
@@ -33,20 +37,36 @@ export interface AppOverrides {
   logStream?: DestinationStream;
   /** Shown cards and feedback (default: opened from `config.store` and closed with the app). */
   store?: CdsStore;
+  /** Extra overload signal for @fastify/under-pressure (false = under pressure), polled every 100 ms; tests use it. */
+  pressureCheck?: () => Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** @fastify/under-pressure: a per-route handler; /health uses one that lets the request through. */
+    pressureHandler?: FastifyUnderPressureOptions['pressureHandler'];
+  }
 }
 
 export async function buildApp(config: AppConfig, overrides: AppOverrides = {}): Promise<FastifyInstance> {
   // First, so that a bad allow-list stops start-up with its ConfigError before anything is opened.
   const fhirAllowlist = createFhirAllowlist(config.fhir);
+  assertAuthSettings(config.auth, config.publicBaseUrl);
   const app = Fastify({
     logger: { ...loggerOptions(config.logLevel), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
     genReqId: () => randomUUID(),
+    // A URL that cannot be decoded never reaches a route: answer it like every other client error.
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ statusCode: 400, code: error.code }, 'request rejected');
+      void (reply as FastifyReply).code(400).send(operationOutcome('invalid', 'The request URL is not valid'));
+    },
   });
 
-  const fhirFallback = overrides.fhirFallback ?? createOwnedFhirFallback(app, config, fhirAllowlist);
+  const fhirClient = overrides.fhirFallback ? undefined : createOwnedFhirClient(app, config, fhirAllowlist);
+  const fhirFallback = overrides.fhirFallback ?? fhirClient!.fallback;
   // Shown-card records are committed behind the response (feedback never is): see write-behind.ts.
   const store = withWriteBehind(overrides.store ?? (await openOwnedStore(app, config)), {
     flushMs: 100,
@@ -61,15 +81,46 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 
   registerJsonParser(app, config);
   registerErrorHandling(app);
+  registerDrain(app);
+  await registerSecurityHeaders(app, config);
 
   await app.register(cors, {
     origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type'],
     maxAge: 600,
+    // An OPTIONS request that is not a valid preflight gets the same 204, not a text/plain 400.
+    strictPreflight: false,
+  });
+  // After CORS, so a 503 still carries its headers; before authentication, so load is shed cheaply.
+  await registerUnderPressure(app, config, overrides);
+  // After CORS (so 401s carry its headers); decorates request.cdsClient (the verified JWT iss/tenant/jti).
+  registerClientAuth(app, {
+    settings: config.auth,
+    ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
+    clock: overrides.clock ?? (() => new Date()),
   });
 
-  app.get('/health', async () => ({ status: 'ok', services: services.size }));
+  // Before the routes: it hooks each route as it is added. Runs as a preHandler, after authentication.
+  await registerRateLimit(app, config);
+
+  // Never refused under pressure: it is how an operator (or a load balancer) sees the pressure.
+  app.get('/health', { config: { pressureHandler: () => undefined } }, async () => {
+    const underPressure = app.isUnderPressure();
+    const usage = app.memoryUsage();
+    return {
+      status: underPressure ? 'under-pressure' : 'ok',
+      services: services.size,
+      pressure: {
+        underPressure,
+        eventLoopDelayMs: Math.round(usage.eventLoopDelay),
+        eventLoopUtilization: Math.round(usage.eventLoopUtilized * 1000) / 1000,
+        heapUsedBytes: usage.heapUsed,
+        rssBytes: usage.rssBytes,
+      },
+      ...(fhirClient ? { fhirCircuitsOpen: fhirClient.breaker.openKeys().length } : {}),
+    };
+  });
   await app.register(evidenceRoutes);
   await app.register(cdsRoutes, {
     services,
@@ -90,11 +141,89 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   return app;
 }
 
-/** The HTTP fallback with its connection pool, closed with the app. */
-function createOwnedFhirFallback(app: FastifyInstance, config: AppConfig, allowlist: FhirAllowlist): FhirFallback {
+/** The HTTP fallback with its connection pool and circuit breaker, closed with the app. */
+function createOwnedFhirClient(app: FastifyInstance, config: AppConfig, allowlist: FhirAllowlist): FhirClient {
   const client = createFhirFallback(config.fhir, allowlist);
   app.addHook('onClose', async () => client.close());
-  return client.fallback;
+  return client;
+}
+
+/**
+ * Graceful shutdown (app.close on SIGTERM): new requests get Fastify's 503, calls in flight finish,
+ * and each answer sent after close began ends its keep-alive connection. Without that, a client's
+ * connection that was busy when close began stays open after its answer, and the server waits for
+ * it until the keep-alive timeout, past SHUTDOWN_GRACE_SECONDS.
+ */
+function registerDrain(app: FastifyInstance): void {
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) void reply.header('connection', 'close');
+    return payload;
+  });
+}
+
+/**
+ * Security headers for a JSON API (@fastify/helmet). The CSP forbids everything but what the one
+ * HTML page (/evidence/cop: no script, no style, links only) needs, and framing. HSTS only when
+ * HSTS_MAX_AGE_SECONDS is set: TLS normally ends at a proxy, which owns that header.
+ */
+async function registerSecurityHeaders(app: FastifyInstance, config: AppConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: config.hstsMaxAgeSeconds > 0 ? { maxAge: config.hstsMaxAgeSeconds, includeSubDomains: true } : false,
+    // The API is called cross-origin by EHRs and the CDS Hooks Sandbox (CORS); CORP only affects no-cors loads.
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+  });
+}
+
+/** Overload: 503 + Retry-After with an OperationOutcome before the event loop stalls (PRESSURE_*). */
+async function registerUnderPressure(app: FastifyInstance, config: AppConfig, overrides: AppOverrides): Promise<void> {
+  const p = config.pressure;
+  const retryAfter = p.retryAfterSeconds;
+  const pressureHandler = (request: FastifyRequest, reply: { code(n: number): { header(k: string, v: string): unknown } }, type: string) => {
+    request.log.warn({ pressure: type }, 'under pressure; request refused');
+    reply.code(503).header('retry-after', String(retryAfter));
+    // A non-null return value is sent as the body by @fastify/under-pressure.
+    return operationOutcome('transient', `The service is overloaded; retry after ${retryAfter} s`);
+  };
+  const options: FastifyUnderPressureOptions = {
+    maxEventLoopDelay: p.maxEventLoopDelayMs,
+    maxHeapUsedBytes: p.maxHeapUsedBytes,
+    maxRssBytes: p.maxRssBytes,
+    maxEventLoopUtilization: p.maxEventLoopUtilization,
+    retryAfter,
+    pressureHandler: pressureHandler as unknown as FastifyUnderPressureOptions['pressureHandler'],
+    ...(overrides.pressureCheck ? { healthCheck: overrides.pressureCheck, healthCheckInterval: 100 } : {}),
+  };
+  await app.register(underPressure, options);
+}
+
+/** Per-client rate limit (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS): the JWT issuer when authenticated, else the address. */
+async function registerRateLimit(app: FastifyInstance, config: AppConfig): Promise<void> {
+  if (config.rateLimit.max <= 0) return;
+  await app.register(rateLimit, {
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.cdsClient?.iss ? `iss:${request.cdsClient.iss}` : `ip:${request.ip}`),
+    // CORS preflights and health probes are never limited.
+    allowList: (request) => request.method === 'OPTIONS' || request.routeOptions.url === '/health',
+    errorResponseBuilder: (_request, context) =>
+      new TooManyRequestsError(`Too many requests from this client (at most ${context.max} per ${Math.round(config.rateLimit.windowMs / 1000)} s); retry after ${context.after}`),
+  });
 }
 
 /** The configured store, migrated on open. */
@@ -119,24 +248,53 @@ function registerJsonParser(app: FastifyInstance, config: AppConfig): void {
   });
 }
 
+/** Longest piece of the request URL echoed in a 404 (the rest is cut). */
+const MAX_ECHOED_URL = 200;
+
+/**
+ * What correlates a failed call in the logs and the 5xx body: the hookInstance the client sent
+ * (when it looks like an id), else the request id that every log line of the request carries.
+ */
+function correlationIdOf(request: FastifyRequest): string {
+  const body: unknown = request.body;
+  const hookInstance = typeof body === 'object' && body !== null ? (body as { hookInstance?: unknown }).hookInstance : undefined;
+  return typeof hookInstance === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(hookInstance) ? hookInstance : String(request.id);
+}
+
+/** Fastify's own client errors (too large, wrong media type, empty JSON body, …): fixed texts, no internals. */
+function clientErrorMessage(error: unknown, status: number): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof code === 'string' && code.startsWith('FST_') && typeof message === 'string') return message.slice(0, 300);
+  if (status === 413) return 'Request body is too large';
+  if (status === 415) return 'Unsupported media type; send application/json';
+  return 'The request could not be processed';
+}
+
 function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send(operationOutcome('not-found', `No route ${request.method} ${request.url.split('?')[0]}`));
+    const path = (request.url.split('?')[0] ?? '').slice(0, MAX_ECHOED_URL);
+    void reply.code(404).send(operationOutcome('not-found', `No route ${request.method} ${path}`));
   });
 
+  // Whatever is thrown (even a non-Error), the answer is an OperationOutcome without stack or internal message.
   app.setErrorHandler((error: FastifyError | CdsHttpError, request, reply) => {
     if (error instanceof CdsHttpError) {
       request.log.info({ statusCode: error.statusCode, reason: error.message }, 'request rejected');
       return reply.code(error.statusCode).send(operationOutcome(error.issueCode, error.message, error.details));
     }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors: too large, wrong media type, empty JSON body, etc.
+    const declared = (error as { statusCode?: unknown } | null)?.statusCode;
+    const status = typeof declared === 'number' && Number.isInteger(declared) && declared >= 400 && declared <= 599 ? declared : 500;
+    if (status < 500) {
       const code = status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid';
-      request.log.info({ statusCode: status, code: error.code }, 'request rejected');
-      return reply.code(status).send(operationOutcome(code, error.message));
+      request.log.info({ statusCode: status, code: (error as { code?: unknown } | null)?.code }, 'request rejected');
+      return reply.code(status).send(operationOutcome(code, clientErrorMessage(error, status)));
     }
-    request.log.error({ err: error }, 'unexpected error');
-    return reply.code(500).send(operationOutcome('exception', 'Internal error; the request was not evaluated'));
+    const correlationId = correlationIdOf(request);
+    request.log.error({ err: error, correlationId }, 'unexpected error');
+    return reply
+      .code(status)
+      .header('x-correlation-id', correlationId)
+      .send(operationOutcome('exception', 'Internal error; the request was not evaluated', [`correlation id: ${correlationId}`]));
   });
 }

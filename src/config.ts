@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { thresholdsSchema, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
+import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -46,12 +47,45 @@ const envSchema = z.object({
   FHIR_MAX_PAGES: z.coerce.number().int().min(1).max(100).default(5),
   /** Keep-alive connections per FHIR origin. */
   FHIR_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(256).default(16),
+  /** Consecutive failures (5xx, timeouts, network errors, garbage) of one FHIR server that open its circuit; 0 = no breaker. */
+  FHIR_BREAKER_FAILURES: z.coerce.number().int().min(0).max(1000).default(5),
+  /** How long an open circuit fails calls fast before one probe call is let through. */
+  FHIR_BREAKER_COOLDOWN_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  /** Overload (@fastify/under-pressure): answer 503 + Retry-After above this mean event-loop delay; 0 = off. */
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).default(1000),
+  /** 503 above this heap use (bytes); 0 = off. */
+  PRESSURE_MAX_HEAP_USED_BYTES: z.coerce.number().int().min(0).default(0),
+  /** 503 above this resident set size (bytes); 0 = off. */
+  PRESSURE_MAX_RSS_BYTES: z.coerce.number().int().min(0).default(0),
+  /** 503 above this event-loop utilisation (0 < x ≤ 1); 0 = off. */
+  PRESSURE_MAX_EVENT_LOOP_UTILIZATION: z.coerce.number().min(0).max(1).default(0),
+  /** Retry-After (seconds) of a 503 under pressure. */
+  PRESSURE_RETRY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Requests per client (JWT issuer when authenticated, else client address) per window; 0 = no limit. */
+  RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(600),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  /** Strict-Transport-Security max-age in seconds; 0 (default) sends no HSTS header (TLS usually ends at a proxy). */
+  HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(63_072_000).default(0),
   /** SQLite file for shown cards and feedback (used unless DATABASE_URL is set). */
   FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
   DATABASE_URL: z.string().min(1).optional(),
   /** Secret for hashing patient ids before they are stored (HMAC-SHA256); generated and kept in the store when unset. */
   PATIENT_KEY_SECRET: z.string().min(16).optional(),
+  /** `production` turns client authentication on by default. */
+  NODE_ENV: z.string().optional(),
+  /** Client authentication (JWT from the EHR): `on` | `off`; unset: on under NODE_ENV=production or with trusted clients. */
+  CDS_AUTH: z.enum(['on', 'off']).optional(),
+  /** Trusted CDS Clients as JSON: [{ iss, jwksUrl?, jwks?, jkuAllowlist?, tenants? }] (read by auth/settings.ts). */
+  CDS_TRUSTED_CLIENTS: z.string().min(1).optional(),
+  /** Or a path to a JSON file with that array. */
+  CDS_TRUSTED_CLIENTS_FILE: z.string().min(1).optional(),
+  /** Clock skew tolerated on exp and iat. */
+  CDS_AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  /** Longest token lifetime (exp − iat) accepted; also bounds the jti replay cache. */
+  CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** Least time between two refetches of a client's JWKS when a token names an unknown kid. */
+  CDS_AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 export interface AppConfig {
@@ -74,13 +108,29 @@ export interface AppConfig {
     deadlineMs: number;
     maxPages: number;
     maxConnections: number;
+    /** Consecutive failures that open a server's circuit (0 = no breaker). */
+    breakerFailures: number;
+    breakerCooldownMs: number;
   };
+  /** @fastify/under-pressure thresholds; 0 turns a check off. */
+  pressure: {
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+    maxRssBytes: number;
+    maxEventLoopUtilization: number;
+    retryAfterSeconds: number;
+  };
+  /** Per-client rate limit (max 0 = off). */
+  rateLimit: { max: number; windowMs: number };
+  hstsMaxAgeSeconds: number;
   store: {
     sqlitePath: string;
     databaseUrl?: string;
     patientKeySecret?: string;
   };
   thresholds: Thresholds;
+  /** Client authentication (src/auth). */
+  auth: AuthSettings;
 }
 
 /** `mgPerKg` → `COP_MG_PER_KG`. */
@@ -115,11 +165,13 @@ function loadThresholds(env: NodeJS.ProcessEnv): { value?: Thresholds; problems:
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   const thresholds = loadThresholds(env);
+  const trustedClients = loadTrustedClients(env);
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error, (path) => String(path[0] ?? ''))),
     ...thresholds.problems,
+    ...trustedClients.problems,
   ];
-  if (!parsed.success || !thresholds.value || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || !thresholds.value || !trustedClients.value || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const config: AppConfig = {
     port: e.PORT,
@@ -140,15 +192,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       deadlineMs: e.FHIR_DEADLINE_MS,
       maxPages: e.FHIR_MAX_PAGES,
       maxConnections: e.FHIR_MAX_CONNECTIONS,
+      breakerFailures: e.FHIR_BREAKER_FAILURES,
+      breakerCooldownMs: e.FHIR_BREAKER_COOLDOWN_MS,
     },
+    pressure: {
+      maxEventLoopDelayMs: e.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: e.PRESSURE_MAX_HEAP_USED_BYTES,
+      maxRssBytes: e.PRESSURE_MAX_RSS_BYTES,
+      maxEventLoopUtilization: e.PRESSURE_MAX_EVENT_LOOP_UTILIZATION,
+      retryAfterSeconds: e.PRESSURE_RETRY_AFTER_SECONDS,
+    },
+    rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
+    hstsMaxAgeSeconds: e.HSTS_MAX_AGE_SECONDS,
     store: {
       sqlitePath: e.FEEDBACK_DB_PATH,
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
       ...(e.PATIENT_KEY_SECRET ? { patientKeySecret: e.PATIENT_KEY_SECRET } : {}),
     },
     thresholds: thresholds.value,
+    auth: {
+      enabled: authEnabled(e.CDS_AUTH, e.NODE_ENV, trustedClients.value.length),
+      explicit: e.CDS_AUTH !== undefined,
+      trustedClients: trustedClients.value,
+      clockSkewSeconds: e.CDS_AUTH_CLOCK_SKEW_SECONDS,
+      maxTokenLifetimeSeconds: e.CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
+      jwksCooldownSeconds: e.CDS_AUTH_JWKS_COOLDOWN_SECONDS,
+    },
   };
   if (e.PUBLIC_BASE_URL) config.publicBaseUrl = e.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const authProblems = authSettingsProblems(config.auth, config.publicBaseUrl);
+  if (authProblems.length > 0) throw new ConfigError(authProblems);
   return config;
 }
 

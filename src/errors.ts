@@ -6,7 +6,9 @@
 import type { OperationOutcome } from 'fhir/r4.js';
 
 export type IssueCode =
-  | 'invalid' | 'not-found' | 'not-supported' | 'too-costly' | 'exception' | 'incomplete' | 'security' | 'forbidden' | 'processing';
+  | 'invalid' | 'not-found' | 'not-supported' | 'too-costly' | 'exception' | 'incomplete' | 'security' | 'forbidden' | 'processing'
+  | 'login'
+  | 'throttled' | 'transient';
 
 export class CdsHttpError extends Error {
   constructor(
@@ -50,6 +52,13 @@ export class PreconditionFailedError extends CdsHttpError {
 export class PayloadTooLargeError extends CdsHttpError {
   constructor(message: string) {
     super(413, 'too-costly', message);
+  }
+}
+
+/** The client sent more requests than RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS (Retry-After says when to retry). */
+export class TooManyRequestsError extends CdsHttpError {
+  constructor(message: string) {
+    super(429, 'throttled', message);
   }
 }
 

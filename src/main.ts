@@ -22,6 +22,14 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config);
+  if (!config.auth.enabled) {
+    app.log.warn(
+      { CDS_AUTH: 'off', explicit: config.auth.explicit },
+      'authentication is OFF: any caller can use this service (set CDS_TRUSTED_CLIENTS and CDS_AUTH=on for production)',
+    );
+  } else {
+    app.log.info({ trustedClients: config.auth.trustedClients.map((c) => c.iss) }, 'client authentication is on');
+  }
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

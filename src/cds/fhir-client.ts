@@ -13,6 +13,7 @@
 import type { Bundle, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
 import { Agent, request } from 'undici';
 import type { AppConfig } from '../config.js';
+import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 import { createFhirAllowlist, pathUnderBase, type FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback, FhirFetchRequest, FhirFetchResult } from './fhir-fallback.js';
 
@@ -20,6 +21,8 @@ export interface FhirClient {
   fallback: FhirFallback;
   /** Closes the connection pool once in-flight calls end (each is bounded by its deadline). */
   close(): Promise<void>;
+  /** Per-server circuit breaker (FHIR_BREAKER_FAILURES, FHIR_BREAKER_COOLDOWN_MS). */
+  breaker: CircuitBreaker;
 }
 
 /** A FHIR answer larger than this is refused rather than buffered (a long chart is a few MB). */
@@ -28,6 +31,14 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 const KEEP_ALIVE_MS = 30_000;
 
 type Page = { kind: 'resource'; resource: Resource } | { kind: 'gone' } | { kind: 'failed'; reason: string };
+
+/** How a call bears on the server's circuit: it worked, it failed, or it says nothing (our own deadline). */
+type Verdict = 'success' | 'failure' | 'neutral';
+
+/** Answers a working server gives: 4xx (refusals, not found, bad search) except timeouts and throttling. */
+const serverAnswered = (status: number): boolean => status < 500 && status !== 408 && status !== 429;
+
+const DEADLINE_REASON = 'the FHIR deadline of this hook call (FHIR_DEADLINE_MS) passed';
 
 const unavailable = (reason: string): FhirFetchResult => ({ status: 'unavailable', reason });
 const failed = (reason: string): Page => ({ kind: 'failed', reason });
@@ -62,7 +73,11 @@ function networkReason(error: unknown): string {
     : 'the FHIR server could not be reached';
 }
 
-export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllowlist = createFhirAllowlist(fhir)): FhirClient {
+export function createFhirFallback(
+  fhir: AppConfig['fhir'],
+  allowlist: FhirAllowlist = createFhirAllowlist(fhir),
+  breaker: CircuitBreaker = createCircuitBreaker({ failures: fhir.breakerFailures ?? 5, cooldownMs: fhir.breakerCooldownMs ?? 30_000 }),
+): FhirClient {
   const agent = new Agent({
     connections: fhir.maxConnections,
     keepAliveTimeout: KEEP_ALIVE_MS,
@@ -73,10 +88,22 @@ export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllow
     maxResponseSize: MAX_RESPONSE_BYTES,
   });
 
+  /** One GET through the server's circuit breaker: fails fast while the circuit is open. */
+  async function getPage(base: string, url: string, req: FhirFetchRequest): Promise<Page> {
+    if (req.signal.aborted) return failed(DEADLINE_REASON);
+    if (breaker.acquire(base) === 'reject') {
+      return failed('FHIR server circuit open: it failed repeatedly and is not called until a cool-down passes (FHIR_BREAKER_COOLDOWN_MS)');
+    }
+    const { page, verdict } = await getPageOnce(url, req);
+    if (verdict === 'success') breaker.success(base);
+    else if (verdict === 'failure') breaker.failure(base);
+    else breaker.neutral(base);
+    return page;
+  }
+
   /** One GET. Redirects are not followed: undici's `request` does not, so no hop off the allowed server. */
-  async function getPage(url: string, req: FhirFetchRequest): Promise<Page> {
-    const deadlineReason = 'the FHIR deadline of this hook call (FHIR_DEADLINE_MS) passed';
-    if (req.signal.aborted) return failed(deadlineReason);
+  async function getPageOnce(url: string, req: FhirFetchRequest): Promise<{ page: Page; verdict: Verdict }> {
+    const deadlineReason = DEADLINE_REASON;
     const timeout = AbortSignal.timeout(fhir.requestTimeoutMs);
     const signal = AbortSignal.any([req.signal, timeout]);
     try {
@@ -91,22 +118,29 @@ export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllow
       });
       const { statusCode, body } = response;
       if (statusCode < 200 || statusCode >= 300) {
+        // Bounded: a server that sends an endless error body is cut off (and counted) by the timeout.
         await body.dump({ limit: 64 * 1024, signal });
-        return statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode));
+        const verdict: Verdict = serverAnswered(statusCode) ? 'success' : 'failure';
+        return { page: statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode)), verdict };
       }
       const text = await body.text();
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        return failed('the FHIR server answered with a body that is not JSON');
+        return { page: failed('the FHIR server answered with a body that is not JSON'), verdict: 'failure' };
       }
-      if (!isObject(json) || typeof json.resourceType !== 'string') return failed('the FHIR server answered with JSON that is not a FHIR resource');
-      return { kind: 'resource', resource: json as unknown as Resource };
+      if (!isObject(json) || typeof json.resourceType !== 'string') {
+        return { page: failed('the FHIR server answered with JSON that is not a FHIR resource'), verdict: 'failure' };
+      }
+      return { page: { kind: 'resource', resource: json as unknown as Resource }, verdict: 'success' };
     } catch (error) {
-      if (req.signal.aborted) return failed(deadlineReason);
-      if (timeout.aborted) return failed(`the FHIR server did not answer within ${fhir.requestTimeoutMs} ms (FHIR_REQUEST_TIMEOUT_MS)`);
-      return failed(networkReason(error));
+      // The hook call's deadline is this call's budget running out, not evidence against the server.
+      if (req.signal.aborted) return { page: failed(deadlineReason), verdict: 'neutral' };
+      if (timeout.aborted) {
+        return { page: failed(`the FHIR server did not answer within ${fhir.requestTimeoutMs} ms (FHIR_REQUEST_TIMEOUT_MS)`), verdict: 'failure' };
+      }
+      return { page: failed(networkReason(error)), verdict: 'failure' };
     }
   }
 
@@ -122,7 +156,7 @@ export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllow
     while (next !== undefined && pages < fhir.maxPages) {
       const relative = pathUnderBase(next, base);
       if (relative === undefined) break; // a link off the allowed server is never followed
-      const page = await getPage(`${base}/${relative}`, req);
+      const page = await getPage(base, `${base}/${relative}`, req);
       if (page.kind !== 'resource' || !isSearchset(page.resource)) break;
       entries.push(...(page.resource.entry ?? []));
       next = nextLink(page.resource);
@@ -144,7 +178,7 @@ export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllow
     if ((req.pagesAlreadyRead ?? 0) >= fhir.maxPages) return unavailable('the page limit (FHIR_MAX_PAGES) was reached');
 
     const relativeUrl = req.relativeUrl.replace(/^\/+/, '');
-    const first = await getPage(`${base}/${relativeUrl}`, req);
+    const first = await getPage(base, `${base}/${relativeUrl}`, req);
     if (first.kind === 'gone') {
       // A read that finds nothing is "no data"; a search that 404s means the server cannot answer it.
       return isRead(relativeUrl) ? { status: 'ok', resource: null } : unavailable(statusReason(404));
@@ -159,5 +193,6 @@ export function createFhirFallback(fhir: AppConfig['fhir'], allowlist: FhirAllow
   return {
     fallback,
     close: () => agent.close(),
+    breaker,
   };
 }

@@ -196,3 +196,24 @@ describe('duration and start', () => {
     expect(fact.dailyDose?.mgPerDay).toBe(10);
   });
 });
+
+describe('numeric sanity: extreme timings never give NaN, Infinity, zero or a negative dose or duration', () => {
+  it('leaves the dose unknown for frequency 0 or negative, a vanishing period, or an overflowing amount', () => {
+    const reasonOf = (d: Parameters<typeof dosage>[0]) => deriveDailyDose([dosage(d)], undefined, 'prednisone');
+    expect(reasonOf({ dose: ucum(20, 'mg'), frequency: 0, period: 1, periodUnit: 'd' }).doseUnknownReason).toMatch(/frequency is not a positive whole number/);
+    expect(reasonOf({ dose: ucum(20, 'mg'), frequency: -2, period: 1, periodUnit: 'd' }).doseUnknownReason).toMatch(/frequency/);
+    expect(reasonOf({ dose: ucum(20, 'mg'), frequency: 1, period: 1e-320, periodUnit: 'd' }).doseUnknownReason).toMatch(/out of range/);
+    expect(reasonOf({ dose: ucum(Number.MAX_VALUE, 'mg'), frequency: 3, period: 1, periodUnit: 'd' }).doseUnknownReason).toMatch(/out of range/);
+    expect(reasonOf({ dose: ucum(1e-9, 'mg'), frequency: 1, period: 1, periodUnit: 'd' }).doseUnknownReason).toMatch(/out of range/);
+    expect(reasonOf({ dose: ucum(20, 'mg'), frequency: 1, period: 1, periodUnit: 'd' }).dailyDose?.mgPerDay).toBe(20);
+  });
+
+  it('has no planned duration for negative, overflowing or reversed bounds (no date arithmetic past the calendar)', () => {
+    const days = (d: Parameters<typeof dosage>[0]) => plannedDuration([dosage({ dose: ucum(20, 'mg'), ...d })]).plannedDurationDays;
+    expect(days({ boundsDays: -100_020_782.5 })).toBeUndefined();
+    expect(days({ boundsDays: 1e300 })).toBeUndefined();
+    expect(days({ boundsDuration: { value: Number.MAX_VALUE, unit: 'mo', system: 'http://unitsofmeasure.org', code: 'mo' } })).toBeUndefined();
+    expect(days({ boundsPeriod: { start: '2026-12-01', end: '2026-11-01' } })).toBeUndefined();
+    expect(days({ boundsDays: 42 })).toBe(42);
+  });
+});

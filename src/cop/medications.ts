@@ -123,7 +123,17 @@ export function isLocalRoute(routeCodings: readonly Coding[], texts: readonly st
 
 type StepDose = { ok: true; mgPerDay: number; text: string } | { ok: false; reason: string };
 
-const fmt = (n: number): string => String(Math.round(n * 1000) / 1000);
+/** Up to 3 decimals; a number too large to round that way is written as it is (never "Infinity"). */
+const fmt = (n: number): string => {
+  const rounded = Math.round(n * 1000) / 1000;
+  return String(Number.isFinite(rounded) ? rounded : n);
+};
+
+/**
+ * Longest planned course that can be placed on a calendar (100 years): a bounds beyond it is a data
+ * error, and is treated as no stated duration rather than as an overflowing date.
+ */
+export const MAX_PLAUSIBLE_COURSE_DAYS = 36_525;
 
 const PER_ONE_UNIT: Record<string, string> = { h: 'hourly', d: 'daily', wk: 'weekly', mo: 'monthly' };
 
@@ -153,7 +163,7 @@ function dosageMgPerDay(dosage: Dosage, product: MedicationIdentity['product']):
     if (doseAndRate.some((d) => d.doseRange)) return { ok: false, reason: 'dose given as a range' };
     return { ok: false, reason: 'no dose quantity stated' };
   }
-  if (typeof dose.value !== 'number' || !(dose.value > 0)) return { ok: false, reason: 'dose quantity has no positive value' };
+  if (typeof dose.value !== 'number' || !(dose.value > 0) || !Number.isFinite(dose.value)) return { ok: false, reason: 'dose quantity has no positive value' };
 
   let amountMg: number;
   let amountText: string;
@@ -172,10 +182,14 @@ function dosageMgPerDay(dosage: Dosage, product: MedicationIdentity['product']):
   if (!repeat || repeat.period === undefined || !repeat.periodUnit) return { ok: false, reason: 'no dosing frequency/period stated' };
   if (repeat.frequencyMax !== undefined || repeat.periodMax !== undefined) return { ok: false, reason: 'dosing frequency given as a range' };
   const periodDays = unitOfTimeToDays(repeat.periodUnit);
-  if (periodDays === undefined || !(repeat.period > 0)) return { ok: false, reason: `dosing period unit "${repeat.periodUnit}" not supported` };
+  if (periodDays === undefined) return { ok: false, reason: `dosing period unit "${repeat.periodUnit}" not supported` };
+  if (!(repeat.period > 0) || !Number.isFinite(repeat.period)) return { ok: false, reason: 'dosing period is not a positive number' };
   // FHIR Timing: "If no frequency is stated, the assumption is that the event occurs once per period".
   const frequency = repeat.frequency ?? 1;
+  if (!Number.isSafeInteger(frequency) || frequency < 1) return { ok: false, reason: 'dosing frequency is not a positive whole number' };
   const mgPerDay = (amountMg * frequency) / (repeat.period * periodDays);
+  // Extreme inputs (1e308 mg, a period of 1e-320 days) overflow or vanish: not a dose that can be stated.
+  if (!Number.isFinite(mgPerDay) || !(mgPerDay > 0)) return { ok: false, reason: 'the daily dose is out of range (check dose, frequency and period)' };
   return { ok: true, mgPerDay, text: `${amountText} ${frequencyPhrase(frequency, repeat.period, repeat.periodUnit)}` };
 }
 
@@ -212,10 +226,13 @@ export function deriveDailyDose(
   if (failed) return { doseUnknownReason: failed.reason };
   const ok = parts as Extract<StepDose, { ok: true }>[];
   const mgPerDay = Math.round(ok.reduce((sum, p) => sum + p.mgPerDay, 0) * 1000) / 1000;
-  const dailyDose: DailyDose = { mgPerDay, derivation: `${ok.map((p) => p.text).join(' + ')} = ${fmt(mgPerDay)} mg/day` };
-  if (glucocorticoid) {
-    dailyDose.prednisoneEquivalentMgPerDay = Math.round(mgPerDay * PREDNISONE_EQUIVALENCE[glucocorticoid] * 1000) / 1000;
+  const predEq = glucocorticoid ? Math.round(mgPerDay * PREDNISONE_EQUIVALENCE[glucocorticoid] * 1000) / 1000 : undefined;
+  // Never zero (a dose below 0.0005 mg/day rounds to it) and never an overflow.
+  if (!(mgPerDay > 0) || !Number.isFinite(mgPerDay) || (predEq !== undefined && (!(predEq > 0) || !Number.isFinite(predEq)))) {
+    return { doseUnknownReason: 'the daily dose is out of range (check dose, frequency and period)' };
   }
+  const dailyDose: DailyDose = { mgPerDay, derivation: `${ok.map((p) => p.text).join(' + ')} = ${fmt(mgPerDay)} mg/day` };
+  if (predEq !== undefined) dailyDose.prednisoneEquivalentMgPerDay = predEq;
   return { dailyDose };
 }
 
@@ -226,13 +243,15 @@ export function deriveDailyDose(
 function boundsDays(dosage: Dosage): number | undefined {
   const repeat = dosage.timing?.repeat;
   const fromDuration = durationToDays(repeat?.boundsDuration);
-  if (fromDuration !== undefined) return fromDuration;
+  if (fromDuration !== undefined) return fromDuration <= MAX_PLAUSIBLE_COURSE_DAYS ? fromDuration : undefined;
   const period = repeat?.boundsPeriod;
   if (!period?.start || !period.end) return undefined;
   const start = parseFhirDate(period.start);
   const end = parseFhirDate(period.end);
   if (!start || !end) return undefined;
   const days = (calendarDaysAgo(period.start, end.instant) ?? 0);
+  // An end before the start is not a course length.
+  if (days < 0) return undefined;
   // A date-only end means "through that day", so it counts inclusively.
   return end.precision === 'day' ? days + 1 : days;
 }
@@ -252,7 +271,8 @@ export function plannedDuration(dosages: readonly Dosage[]): PlannedDuration {
   const first = stepDays[0];
   if (first !== undefined) result.initialPhaseDays = Math.round(first);
   if (stepDays.length > 0 && stepDays.every((d) => d !== undefined)) {
-    result.plannedDurationDays = Math.round((stepDays as number[]).reduce((a, b) => a + b, 0));
+    const total = Math.round((stepDays as number[]).reduce((a, b) => a + b, 0));
+    if (total <= MAX_PLAUSIBLE_COURSE_DAYS) result.plannedDurationDays = total;
   }
   return result;
 }

@@ -82,3 +82,22 @@ describe('observationDate', () => {
     expect(observationDate(base)).toBeUndefined();
   });
 });
+
+describe('calendar sanity (no rolled-over or 1900-mapped dates)', () => {
+  it('rejects days that do not exist, in dates and dateTimes', async () => {
+    const { parseFhirDate, isCalendarDate } = await import('./dates.js');
+    for (const bad of ['2026-02-30', '2026-02-29', '2026-04-31', '2026-02-30T10:00:00Z', '2026-04-31T23:00:00-05:00']) {
+      expect(parseFhirDate(bad), bad).toBeUndefined();
+      expect(isCalendarDate(bad), bad).toBe(false);
+    }
+    expect(parseFhirDate('2024-02-29')?.instant.toISOString()).toBe('2024-02-29T00:00:00.000Z');
+  });
+
+  it('keeps years below 100 as written (Date.UTC would make 0050 into 1950)', async () => {
+    const { parseFhirDate, ageFromBirthDate, addDays } = await import('./dates.js');
+    expect(parseFhirDate('0050-06-15')?.instant.getUTCFullYear()).toBe(50);
+    expect(parseFhirDate('0099')?.instant.getUTCFullYear()).toBe(99);
+    expect(ageFromBirthDate('0050-06', new Date('2026-11-25T10:00:00Z'))).toEqual({ status: 'known', years: 1976 });
+    expect(addDays('2026-01-01', 1e12)).toBeUndefined();
+  });
+});

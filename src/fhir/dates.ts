@@ -22,7 +22,25 @@ export interface ParsedFhirDate {
   precision: DatePrecision;
 }
 
-/** Parses a FHIR date, dateTime or instant; `undefined` when the string is not one. */
+/**
+ * Midnight UTC of a calendar date, or undefined when there is no such day (2026-02-30, month 13).
+ * Built with setUTCFullYear: Date.UTC maps years 0–99 to 1900–1999.
+ */
+function utcMidnight(year: number, month: number, day: number): Date | undefined {
+  const instant = new Date(0);
+  instant.setUTCFullYear(year, month - 1, day);
+  // Reject impossible dates such as 2026-02-31 instead of letting Date roll them over.
+  if (instant.getUTCFullYear() !== year || instant.getUTCMonth() !== month - 1 || instant.getUTCDate() !== day) return undefined;
+  return instant;
+}
+
+/** Whether the date part of a FHIR date/dateTime (YYYY[-MM[-DD]]…) names a day that exists. */
+export function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(value);
+  return !!m && utcMidnight(Number(m[1]), m[2] ? Number(m[2]) : 1, m[3] ? Number(m[3]) : 1) !== undefined;
+}
+
+/** Parses a FHIR date, dateTime or instant; `undefined` when the string is not one (or names no real day). */
 export function parseFhirDate(value: string | undefined): ParsedFhirDate | undefined {
   if (!value) return undefined;
   const partial = PARTIAL_DATE.exec(value);
@@ -31,13 +49,12 @@ export function parseFhirDate(value: string | undefined): ParsedFhirDate | undef
     const month = partial[2] ? Number(partial[2]) : 1;
     const day = partial[3] ? Number(partial[3]) : 1;
     const precision: DatePrecision = partial[3] ? 'day' : partial[2] ? 'month' : 'year';
-    const instant = new Date(Date.UTC(year, month - 1, day));
-    // Reject impossible dates such as 2026-02-31 instead of letting Date roll them over.
-    if (instant.getUTCMonth() !== month - 1 || instant.getUTCDate() !== day) return undefined;
-    return { instant, precision };
+    const instant = utcMidnight(year, month, day);
+    return instant ? { instant, precision } : undefined;
   }
-  // A dateTime with a time part must carry an offset in FHIR; Date.parse handles the ISO forms.
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
+  // A dateTime with a time part must carry an offset in FHIR; Date.parse handles the ISO forms,
+  // but rolls impossible days over (2026-02-30T… → 2 March), so the date part is checked first.
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || !isCalendarDate(value)) return undefined;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return undefined;
   return { instant: new Date(ms), precision: 'time' };
@@ -72,11 +89,12 @@ export function hoursBetween(a: string, b: string): number | undefined {
   return Math.abs(ma - mb) / 3_600_000;
 }
 
-/** Adds whole days to a FHIR date and returns YYYY-MM-DD (UTC). */
+/** Adds whole days to a FHIR date and returns YYYY-MM-DD (UTC); undefined past the range of dates. */
 export function addDays(date: string, days: number): string | undefined {
   const parsed = parseFhirDate(date);
   if (!parsed) return undefined;
-  return new Date(parsed.instant.getTime() + days * MS_PER_DAY).toISOString().slice(0, 10);
+  const result = new Date(parsed.instant.getTime() + days * MS_PER_DAY);
+  return Number.isNaN(result.getTime()) ? undefined : result.toISOString().slice(0, 10);
 }
 
 /** Today's UTC date as YYYY-MM-DD. */
@@ -110,7 +128,10 @@ export function ageFromBirthDate(birthDate: string | undefined, now: Date): AgeR
   if (m[3] && m[2]) return { status: 'known', years: yearsOnCalendar(year, Number(m[2]), Number(m[3]), now) };
   const firstMonth = m[2] ? Number(m[2]) : 1;
   const lastMonth = m[2] ? Number(m[2]) : 12;
-  const lastDay = new Date(Date.UTC(year, lastMonth, 0)).getUTCDate();
+  // Day 0 of the next month is the last day of this one (setUTCFullYear: no 1900 mapping of years < 100).
+  const monthEnd = new Date(0);
+  monthEnd.setUTCFullYear(year, lastMonth, 0);
+  const lastDay = monthEnd.getUTCDate();
   const oldest = yearsOnCalendar(year, firstMonth, 1, now);
   const youngest = yearsOnCalendar(year, lastMonth, lastDay, now);
   return oldest === youngest ? { status: 'known', years: oldest } : { status: 'unknown', reason: 'ambiguous-birth-date' };

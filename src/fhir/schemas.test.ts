@@ -28,3 +28,11 @@ describe('resourceProblems', () => {
     expect(resourceProblems(mr as never)).toEqual([expect.stringMatching(/^contained\.0\.code: /)]);
   });
 });
+
+describe('resourceProblems: calendar sanity', () => {
+  it('refuses days that do not exist rather than letting them roll over', () => {
+    expect(resourceProblems({ resourceType: 'Patient', birthDate: '1961-02-30' } as never)).toEqual(['birthDate: must be a date that exists (no 30 February)']);
+    expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: '2026-04-31T09:30:00+01:00' } as never)).toHaveLength(1);
+    expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: '2024-02-29T09:30:00Z' } as never)).toEqual([]);
+  });
+});

@@ -5,13 +5,17 @@
  * a dosage that is not an array must not silently become "no dose", it is the sender's error.
  */
 import { z } from 'zod';
+import { isCalendarDate } from './dates.js';
 
 // ---- primitives -----------------------------------------------------------------------------
 
 /** FHIR date / dateTime / instant: YYYY, YYYY-MM, YYYY-MM-DD, or with a time and zone. */
+const FHIR_DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?$/;
 const fhirDateTime = z
   .string()
-  .regex(/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?$/, 'must be a FHIR date or dateTime');
+  .regex(FHIR_DATE_TIME, 'must be a FHIR date or dateTime')
+  // The pattern admits 2026-02-30 and 2026-04-31; Date would roll them over into the next month.
+  .refine((s) => !FHIR_DATE_TIME.test(s) || isCalendarDate(s), 'must be a date that exists (no 30 February)');
 const decimal = z.number().finite();
 const str = z.string();
 

@@ -56,7 +56,10 @@ export function pao2ToMmHg(q: Quantity | undefined): ConversionResult {
   if (!q || typeof q.value !== 'number') return { ok: false, reason: 'PaO2 has no numeric value' };
   const code = ucumCode(q);
   if (code === 'mm[Hg]') return { ok: true, value: q.value, unit: 'mm[Hg]' };
-  if (code === 'kPa') return { ok: true, value: q.value * MMHG_PER_KPA, unit: 'mm[Hg]' };
+  if (code === 'kPa') {
+    const mmHg = q.value * MMHG_PER_KPA;
+    return Number.isFinite(mmHg) ? { ok: true, value: mmHg, unit: 'mm[Hg]' } : { ok: false, reason: 'PaO2 value is out of range' };
+  }
   return { ok: false, reason: `PaO2 unit "${displayUnit(q)}" not recognised; expected mm[Hg] or kPa (UCUM)` };
 }
 
@@ -98,10 +101,11 @@ const DURATION_WORDS: Record<string, string> = {
   mo: 'mo', month: 'mo', months: 'mo',
 };
 
-/** A Duration (boundsDuration) → days; `code` first, else the human `unit` ("days"). */
+/** A Duration (boundsDuration) → days; `code` first, else the human `unit` ("days"). Negative or overflowing durations → undefined. */
 export function durationToDays(q: Quantity | undefined): number | undefined {
-  if (!q || typeof q.value !== 'number') return undefined;
+  if (!q || typeof q.value !== 'number' || !Number.isFinite(q.value) || q.value < 0) return undefined;
   const unit = q.code ?? (q.unit ? DURATION_WORDS[q.unit.toLowerCase()] : undefined);
   const perUnit = unitOfTimeToDays(unit);
-  return perUnit === undefined ? undefined : q.value * perUnit;
+  const days = perUnit === undefined ? undefined : q.value * perUnit;
+  return days !== undefined && Number.isFinite(days) ? days : undefined;
 }

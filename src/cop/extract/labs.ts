@@ -44,6 +44,8 @@ function vsUln(obs: DatedObservation, m: Measurement, fallbackUlnUPerL: number):
     return undefined;
   }
   const ratio = m.value / uln;
+  // A huge value over a tiny limit overflows: such a pair cannot be compared.
+  if (!Number.isFinite(ratio)) return undefined;
   const flaggedHigh = interpretationCodes(obs.resource).some((c) => HIGH_INTERPRETATIONS.has(c));
   return { ...m, uln, ulnSource, ratio, elevated: ratio > 1 || flaggedHigh };
 }

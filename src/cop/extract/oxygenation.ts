@@ -10,7 +10,11 @@ import type { Thresholds } from '../knowledge.js';
 import { LOINC_CODES, SYSTEMS } from '../valuesets.js';
 import { measurementOf, withinDays, type DatedObservation, type ObservationIndex } from './observation-index.js';
 
-const n = (v: number): string => String(Math.round(v * 10) / 10);
+/** One decimal; a number too large to round that way is written as it is (never "Infinity"). */
+const n = (v: number): string => {
+  const rounded = Math.round(v * 10) / 10;
+  return String(Number.isFinite(rounded) ? rounded : v);
+};
 
 function spo2Of(obs: DatedObservation): SpO2Measurement | undefined {
   const q = obs.resource.valueQuantity;

@@ -1,0 +1,115 @@
+/**
+ * Client authentication on the CDS Hooks routes (R-SEC-02/03, R-DISC-12, R-FB-07): discovery,
+ * service calls and feedback each need `Authorization: Bearer <JWT>` whose `aud` is the public URL
+ * of the endpoint called, computed from PUBLIC_BASE_URL and the route (never the Host header).
+ * CORS preflight, /health and the evidence page are open. A failure answers 401 with a generic
+ * OperationOutcome and `WWW-Authenticate: Bearer`; the reason goes to the log only.
+ *
+ * Not a Fastify plugin (which would be encapsulated): it adds an app-wide `onRequest` hook that
+ * acts on the CDS routes only, so register it after CORS (its headers then reach 401 answers too).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ConfigError } from '../config.js';
+import { operationOutcome } from '../errors.js';
+import { authSettingsProblems, type AuthSettings } from './settings.js';
+import { createTokenVerifier, type AuthenticatedClient, type AuthFailureReason, type TokenVerifier } from './verify.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated CDS Client; null when authentication is off or the route is open. */
+    cdsClient: AuthenticatedClient | null;
+  }
+}
+
+export interface ClientAuthOptions {
+  settings: AuthSettings;
+  /** PUBLIC_BASE_URL without a trailing slash: what `aud` is compared to. */
+  publicBaseUrl?: string;
+  clock: () => Date;
+}
+
+/** Longest Authorization header value looked at; real CDS Client JWTs are well under 2 KB. */
+const MAX_TOKEN_CHARS = 8192;
+
+/** Failures that a well-behaved client causes by mistake or by timing; the rest are logged as warnings. */
+const ROUTINE: ReadonlySet<AuthFailureReason> = new Set(['no-token', 'expired']);
+
+/**
+ * The audiences a token may carry for this request, or undefined for routes that need no token.
+ * `routeUrl` is the route pattern Fastify matched.
+ */
+export function expectedAudiences(routeUrl: string | undefined, params: unknown, baseUrl: string): string[] | undefined {
+  const id = (params as { id?: unknown } | undefined)?.id;
+  switch (routeUrl) {
+    case '/cds-services':
+      return [`${baseUrl}/cds-services`];
+    case '/cds-services/:id':
+      return typeof id === 'string' ? [`${baseUrl}/cds-services/${encodeURIComponent(id)}`] : undefined;
+    case '/cds-services/:id/feedback': {
+      if (typeof id !== 'string') return undefined;
+      // The spec says the feedback URL; some clients send the service URL (R-FB-07): accept both.
+      const service = `${baseUrl}/cds-services/${encodeURIComponent(id)}`;
+      return [`${service}/feedback`, service];
+    }
+    default:
+      return undefined;
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header.slice(0, MAX_TOKEN_CHARS + 20));
+  return match?.[1];
+}
+
+function unauthorized(reply: FastifyReply): FastifyReply {
+  return reply
+    .code(401)
+    .header('www-authenticate', 'Bearer')
+    .header('cache-control', 'no-store')
+    .send(operationOutcome('login', 'Authentication required'));
+}
+
+/** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
+export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {
+  const problems = authSettingsProblems(settings, publicBaseUrl);
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** Decorates requests with `cdsClient` and, when authentication is on, checks every CDS route. */
+export function registerClientAuth(app: FastifyInstance, options: ClientAuthOptions): void {
+  app.decorateRequest('cdsClient', null);
+  if (!options.settings.enabled) return;
+  assertAuthSettings(options.settings, options.publicBaseUrl);
+  const baseUrl = options.publicBaseUrl!.replace(/\/+$/, '');
+  const verifier: TokenVerifier = createTokenVerifier(options.settings, { clock: options.clock });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS') return; // CORS preflight carries no token (R-SEC-12, P#9)
+    const audiences = expectedAudiences(request.routeOptions.url, request.params, baseUrl);
+    if (!audiences) return;
+
+    const token = bearerToken(request);
+    if (!token || token.length > MAX_TOKEN_CHARS) {
+      request.log.info({ auth: { reason: token ? 'malformed-token' : 'no-token' } }, 'authentication failed');
+      return unauthorized(reply);
+    }
+    const result = await verifier.verify(token, audiences);
+    if (!result.ok) {
+      const auth = { reason: result.reason, ...result.log, ...(result.reason === 'aud-mismatch' ? { expectedAud: audiences } : {}) };
+      if (ROUTINE.has(result.reason)) request.log.info({ auth }, 'authentication failed');
+      else request.log.warn({ auth }, 'authentication failed');
+      return unauthorized(reply);
+    }
+
+    const { client } = result;
+    request.cdsClient = client;
+    const bindings: Record<string, string> = { iss: client.iss };
+    if (client.tenant !== undefined) bindings.tenant = client.tenant;
+    if (audiences.length > 1) bindings.audMatched = result.aud === audiences[0] ? 'feedback-url' : 'service-url';
+    request.log = request.log.child(bindings);
+    reply.log = request.log;
+    return undefined;
+  });
+}

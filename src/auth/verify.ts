@@ -1,0 +1,174 @@
+/**
+ * Verifies one CDS Client JWT for one expected audience (R-SEC-04..10, best-practices.md):
+ * ES384/RS384 only; `iss` a trusted client; key from that client's keys or an allow-listed `jku`;
+ * `aud` the URL of the endpoint called; `exp`, `iat`, `jti` required; `iat` not in the future
+ * beyond the clock skew; lifetime (`exp` − `iat`) capped; `tenant` on the client's list when it
+ * has one; `jti` not seen before within the token's lifetime. Never throws for a bad token: the
+ * result names the reason, for the log only.
+ */
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createKeyResolver, KeySourceUnavailable, type KeyResolver } from './key-resolver.js';
+import { createReplayCache, type ReplayCache } from './replay-cache.js';
+import type { AuthSettings } from './settings.js';
+
+/** Asymmetric algorithms the spec recommends (R-SEC-07). `none` and HS* are never accepted (R-SEC-06). */
+export const ALLOWED_ALGORITHMS = ['ES384', 'RS384'] as const;
+
+/** The verified caller, attached to the request as `request.cdsClient`. */
+export interface AuthenticatedClient {
+  iss: string;
+  tenant?: string;
+  jti: string;
+}
+
+export type AuthFailureReason =
+  | 'no-token'
+  | 'malformed-token'
+  | 'alg-not-allowed'
+  | 'unknown-iss'
+  | 'jku-not-allowed'
+  | 'no-key-source'
+  | 'unknown-kid'
+  | 'jwks-unavailable'
+  | 'bad-signature'
+  | 'aud-mismatch'
+  | 'missing-claim'
+  | 'expired'
+  | 'iat-in-future'
+  | 'lifetime-too-long'
+  | 'tenant-not-allowed'
+  | 'replay';
+
+export type VerifyResult =
+  | { ok: true; client: AuthenticatedClient; aud: string }
+  | {
+      ok: false;
+      reason: AuthFailureReason;
+      /** Safe-to-log facts about the failure: never the token. Values from an unverified token are truncated. */
+      log: { iss?: string; tenant?: string; jti?: string; kid?: string; alg?: string; aud?: unknown; jku?: string; detail?: string };
+    };
+
+export interface TokenVerifier {
+  /** `audience`: the URL(s) of the endpoint called; the token's `aud` must contain one of them. */
+  verify(token: string, audience: string | string[]): Promise<VerifyResult>;
+}
+
+export interface VerifierDeps {
+  clock: () => Date;
+  replayCache?: ReplayCache;
+  keyResolver?: KeyResolver;
+}
+
+const clip = (value: unknown, max = 200): string | undefined =>
+  typeof value === 'string' ? value.slice(0, max) : value === undefined ? undefined : `(${typeof value})`;
+
+const clipAud = (aud: unknown): unknown =>
+  Array.isArray(aud) ? aud.slice(0, 5).map((a) => clip(a)) : clip(aud, 300);
+
+function failureOf(error: unknown): { reason: AuthFailureReason; detail?: string } {
+  if (error instanceof KeySourceUnavailable) {
+    const cause = error.cause instanceof Error ? error.cause.message : String(error.cause);
+    return { reason: 'jwks-unavailable', detail: `${error.url}: ${cause}` };
+  }
+  if (error instanceof errors.JWTExpired) return { reason: 'expired' };
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.reason === 'missing') return { reason: 'missing-claim', detail: error.claim };
+    if (error.claim === 'aud') return { reason: 'aud-mismatch' };
+    if (error.claim === 'iss') return { reason: 'unknown-iss' };
+    return { reason: 'malformed-token', detail: error.message };
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return { reason: 'alg-not-allowed' };
+  if (error instanceof errors.JWKSNoMatchingKey) return { reason: 'unknown-kid' };
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return { reason: 'unknown-kid', detail: 'several keys match; kid required' };
+  if (error instanceof errors.JWSSignatureVerificationFailed) return { reason: 'bad-signature' };
+  if (error instanceof errors.JOSEError) return { reason: 'malformed-token', detail: `${error.code}: ${error.message}` };
+  return { reason: 'malformed-token', detail: error instanceof Error ? error.message : String(error) };
+}
+
+export function createTokenVerifier(settings: AuthSettings, deps: VerifierDeps): TokenVerifier {
+  const clients = new Map(settings.trustedClients.map((c) => [c.iss, c]));
+  const skew = settings.clockSkewSeconds;
+  const keys =
+    deps.keyResolver ??
+    createKeyResolver(settings.trustedClients, {
+      cooldownMs: settings.jwksCooldownSeconds * 1000,
+      cacheMaxAgeMs: 10 * 60_000,
+      timeoutMs: 3000,
+    });
+  const replays = deps.replayCache ?? createReplayCache();
+
+  return {
+    async verify(token, audience) {
+      const audiences = typeof audience === 'string' ? [audience] : audience;
+      let header: ReturnType<typeof decodeProtectedHeader>;
+      let unverified: JWTPayload;
+      try {
+        header = decodeProtectedHeader(token);
+        unverified = decodeJwt(token);
+      } catch {
+        return { ok: false, reason: 'malformed-token', log: {} };
+      }
+      const facts = {
+        iss: clip(unverified.iss),
+        tenant: clip(unverified.tenant),
+        jti: clip(unverified.jti),
+        kid: clip(header.kid),
+        alg: clip(header.alg, 20),
+      };
+      // Before any key is looked up: `none` and HS* (e.g. HS256 "signed" with our public key) stop here.
+      if (!(ALLOWED_ALGORITHMS as readonly unknown[]).includes(header.alg)) {
+        return { ok: false, reason: 'alg-not-allowed', log: facts };
+      }
+      const client = typeof unverified.iss === 'string' ? clients.get(unverified.iss) : undefined;
+      if (!client) return { ok: false, reason: 'unknown-iss', log: facts };
+
+      const selection = keys.select(client, header.jku);
+      if (!selection.ok) {
+        return { ok: false, reason: selection.reason, log: { ...facts, ...(selection.jku ? { jku: selection.jku } : {}) } };
+      }
+
+      const now = deps.clock();
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, selection.getKey, {
+          algorithms: [...ALLOWED_ALGORITHMS],
+          issuer: client.iss,
+          audience: audiences,
+          currentDate: now,
+          clockTolerance: skew,
+          requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
+        }));
+      } catch (error) {
+        const { reason, detail } = failureOf(error);
+        return {
+          ok: false,
+          reason,
+          log: { ...facts, ...(reason === 'aud-mismatch' ? { aud: clipAud(unverified.aud) } : {}), ...(detail ? { detail } : {}) },
+        };
+      }
+
+      // Signature and standard claims hold; now the CDS Hooks specifics.
+      const nowSeconds = Math.floor(now.getTime() / 1000);
+      const { iat, exp, jti, tenant } = payload as { iat: number; exp: number; jti: unknown; tenant?: unknown };
+      if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) {
+        return { ok: false, reason: 'malformed-token', log: { ...facts, detail: 'jti must be a non-empty string of at most 256 characters' } };
+      }
+      if (tenant !== undefined && typeof tenant !== 'string') {
+        return { ok: false, reason: 'malformed-token', log: { ...facts, detail: 'tenant must be a string' } };
+      }
+      if (iat > nowSeconds + skew) return { ok: false, reason: 'iat-in-future', log: { ...facts, detail: `iat ${iat}, now ${nowSeconds}` } };
+      if (exp - iat > settings.maxTokenLifetimeSeconds) {
+        return { ok: false, reason: 'lifetime-too-long', log: { ...facts, detail: `exp - iat = ${exp - iat}s` } };
+      }
+      if (client.tenants && (tenant === undefined || !client.tenants.includes(tenant))) {
+        return { ok: false, reason: 'tenant-not-allowed', log: facts };
+      }
+      // Last, so that only verified tokens take a place in the cache; kept until exp (+ skew, as exp is checked with it).
+      if (!replays.checkAndRemember(client.iss, jti, (exp + skew) * 1000, now.getTime())) {
+        return { ok: false, reason: 'replay', log: facts };
+      }
+      const aud = audiences.find((a) => (Array.isArray(payload.aud) ? payload.aud.includes(a) : payload.aud === a))!;
+      return { ok: true, client: { iss: client.iss, jti, ...(tenant !== undefined ? { tenant } : {}) }, aud };
+    },
+  };
+}
