@@ -49,13 +49,17 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
 
   app.get('/cds-services', async () => discovery);
 
-  // Every log line of a call carries its hookInstance, including Fastify's "request completed".
+  // Every log line of a call carries its hookInstance and service id, including Fastify's
+  // "request completed": one child logger per call, bound before the handler runs.
   app.addHook('preHandler', async (request, reply) => {
     const hookInstance = (request.body as { hookInstance?: unknown } | undefined)?.hookInstance;
-    if (typeof hookInstance === 'string' && hookInstance.length > 0 && hookInstance.length <= 256) {
-      request.log = request.log.child({ hookInstance });
-      reply.log = request.log;
-    }
+    const serviceId = (request.params as { id?: unknown } | undefined)?.id;
+    const bindings: Record<string, string> = {};
+    if (typeof hookInstance === 'string' && hookInstance.length > 0 && hookInstance.length <= 256) bindings.hookInstance = hookInstance;
+    if (typeof serviceId === 'string' && services.has(serviceId)) bindings.serviceId = serviceId;
+    if (Object.keys(bindings).length === 0) return;
+    request.log = request.log.child(bindings);
+    reply.log = request.log;
   });
 
   app.post<{ Params: { id: string } }>('/cds-services/:id', async (request) => {
@@ -66,9 +70,8 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     if (body.hook !== service.definition.hook) {
       throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`);
     }
-    const log = request.log.child({ serviceId: service.definition.id });
     return invokeService(service, body, deps, {
-      log,
+      log: request.log,
       evidenceUrl: `${baseUrlOf(request, options.publicBaseUrl)}/evidence/cop`,
     });
   });

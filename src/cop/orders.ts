@@ -32,18 +32,27 @@ export const DOSE_RATE_TYPE = 'http://terminology.hl7.org/CodeSystem/dose-rate-t
  */
 export const LOCAL_FORMULARY_PLACEHOLDER_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/local-formulary-PLACEHOLDER';
 
+/** Freezes a constant and everything in it, so resources can share it safely. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Oral route. cop-codes.md marks 26643006 as U (written from memory); kept because §2.1 shows it. */
-export const ORAL_ROUTE: CodeableConcept = {
+export const ORAL_ROUTE: CodeableConcept = deepFreeze({
   coding: [{ system: SNOMED, code: '26643006', display: 'Oral route' }],
-};
+});
 
 /** The indication on every COP order: SNOMED 719218000 (C2) and ICD-10-CM J84.116 (C). */
-export const COP_REASON: CodeableConcept = {
+export const COP_REASON: CodeableConcept = deepFreeze({
   coding: [
     { system: SNOMED, code: '719218000', display: 'Cryptogenic organizing pneumonia (disorder)' },
     { system: ICD10CM, code: 'J84.116', display: 'Cryptogenic organizing pneumonia' },
   ],
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Products
@@ -70,7 +79,7 @@ function rxnormTablet(code: string): TabletProduct {
 }
 
 /** US prednisone SCDs (cop-codes §3.2: 312615 C, 198145 C2, 312617 C), largest first. */
-export const US_PREDNISONE_TABLETS: readonly TabletProduct[] = ['312615', '198145', '312617'].map(rxnormTablet);
+export const US_PREDNISONE_TABLETS: readonly TabletProduct[] = deepFreeze(['312615', '198145', '312617'].map(rxnormTablet));
 
 /**
  * UK prednisolone 5 mg plain tablets. Why not the US SCD 198142 ("prednisolone 5 MG Oral Tablet")?
@@ -80,7 +89,7 @@ export const US_PREDNISONE_TABLETS: readonly TabletProduct[] = ['312615', '19814
  * extractor, recognise a systemic glucocorticoid, plus a clearly marked placeholder for the site's
  * dm+d code, and plain text the prescriber can read. The dose itself is in mg, not tablets.
  */
-export const UK_PREDNISOLONE_5MG: TabletProduct = {
+export const UK_PREDNISOLONE_5MG: TabletProduct = deepFreeze({
   ingredient: 'prednisolone',
   strengthMg: 5,
   medication: {
@@ -94,10 +103,10 @@ export const UK_PREDNISOLONE_5MG: TabletProduct = {
     ],
     text: 'prednisolone 5 mg tablets',
   },
-};
+});
 
 /** Clarithromycin immediate-release tablets (197517 C, 197516 C). Never 359385 (24 h ER). */
-export const CLARITHROMYCIN_TABLETS: readonly TabletProduct[] = ['197517', '197516'].map(rxnormTablet);
+export const CLARITHROMYCIN_TABLETS: readonly TabletProduct[] = deepFreeze(['197517', '197516'].map(rxnormTablet));
 
 /**
  * The tablet for a glucocorticoid dose (cop-rules R01 step 6): US → 20 mg tablets when the dose is
@@ -176,7 +185,7 @@ export const tabletCountText = (doseMg: number, tablet: TabletProduct): string =
 const mg = (value: number): Quantity => ({ value, unit: 'mg', system: UCUM, code: 'mg' });
 const days = (value: number): Duration => ({ value, unit: 'days', system: UCUM, code: 'd' });
 const tablets = (value: number): Quantity => ({ value, unit: 'tablet', system: ORDERABLE_DRUG_FORM, code: 'TAB' });
-const ORDERED_DOSE: CodeableConcept = { coding: [{ system: DOSE_RATE_TYPE, code: 'ordered', display: 'Ordered' }] };
+const ORDERED_DOSE: CodeableConcept = deepFreeze({ coding: [{ system: DOSE_RATE_TYPE, code: 'ordered', display: 'Ordered' }] });
 
 function dailyDosage(spec: { sequence: number; text: string; doseMg: number; days: number; frequency?: number }): Dosage {
   return {
@@ -222,12 +231,12 @@ function requestShell(patientId: string, intent: RuleContext['medicationRequestI
 
 /**
  * Fixed key order for readable JSON: shell first, then what the medication is and how to take it.
- * Deep-copied so that no two resources (nor a resource and the module's constants) share objects:
- * an EHR adapter that edits one suggestion must not change another.
+ * Resources share the module's frozen constants (codings, route, reason) instead of copying them on
+ * every call: they are only ever serialised, and freezing makes an accidental edit throw.
  */
 function assemble(shell: MedicationRequest, body: Omit<MedicationRequest, 'resourceType' | 'status' | 'intent' | 'subject'>): MedicationRequest {
   const { resourceType, id, status, intent, subject, ...context } = shell;
-  return structuredClone({ resourceType, ...(id ? { id } : {}), status, intent, ...body, subject, ...context });
+  return { resourceType, ...(id ? { id } : {}), status, intent, ...body, subject, ...context };
 }
 
 /** "60.0 kg (Observation/w1, 2026-11-20)": the weight a note relied on. */

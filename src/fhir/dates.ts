@@ -22,22 +22,33 @@ export interface ParsedFhirDate {
   precision: DatePrecision;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Whether year-month-day names a day that exists (no 2026-02-30, no month 13). */
+function isExistingDay(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= (month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!);
+}
+
 /**
  * Midnight UTC of a calendar date, or undefined when there is no such day (2026-02-30, month 13).
- * Built with setUTCFullYear: Date.UTC maps years 0–99 to 1900–1999.
+ * Years 0–99 go through setUTCFullYear: Date.UTC maps them to 1900–1999.
  */
 function utcMidnight(year: number, month: number, day: number): Date | undefined {
+  if (!isExistingDay(year, month, day)) return undefined;
+  if (year >= 100) return new Date(Date.UTC(year, month - 1, day));
   const instant = new Date(0);
   instant.setUTCFullYear(year, month - 1, day);
-  // Reject impossible dates such as 2026-02-31 instead of letting Date roll them over.
-  if (instant.getUTCFullYear() !== year || instant.getUTCMonth() !== month - 1 || instant.getUTCDate() !== day) return undefined;
   return instant;
 }
 
+const DATE_PART = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/;
+
 /** Whether the date part of a FHIR date/dateTime (YYYY[-MM[-DD]]…) names a day that exists. */
 export function isCalendarDate(value: string): boolean {
-  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?/.exec(value);
-  return !!m && utcMidnight(Number(m[1]), m[2] ? Number(m[2]) : 1, m[3] ? Number(m[3]) : 1) !== undefined;
+  const m = DATE_PART.exec(value);
+  return !!m && isExistingDay(Number(m[1]), m[2] ? Number(m[2]) : 1, m[3] ? Number(m[3]) : 1);
 }
 
 /** Parses a FHIR date, dateTime or instant; `undefined` when the string is not one (or names no real day). */

@@ -1,6 +1,6 @@
 /**
  * zod schemas for the parts of FHIR R4 resources the service reads. They check JSON types and
- * date formats of those elements only (everything else passes through untouched), so a resource
+ * date formats of those elements only, so a resource
  * that is malformed where it matters is refused with a clear message instead of being half-read:
  * a dosage that is not an array must not silently become "no dose", it is the sender's error.
  */
@@ -21,14 +21,14 @@ const str = z.string();
 
 // ---- datatypes ------------------------------------------------------------------------------
 
-const coding = z.looseObject({ system: str.optional(), code: str.optional(), display: str.optional() });
-const codeableConcept = z.looseObject({ coding: z.array(coding).optional(), text: str.optional() });
-const quantity = z.looseObject({ value: decimal.optional(), unit: str.optional(), system: str.optional(), code: str.optional() });
-const period = z.looseObject({ start: fhirDateTime.optional(), end: fhirDateTime.optional() });
-const range = z.looseObject({ low: quantity.optional(), high: quantity.optional() });
-const reference = z.looseObject({ reference: str.optional(), display: str.optional() });
+const coding = z.object({ system: str.optional(), code: str.optional(), display: str.optional() });
+const codeableConcept = z.object({ coding: z.array(coding).optional(), text: str.optional() });
+const quantity = z.object({ value: decimal.optional(), unit: str.optional(), system: str.optional(), code: str.optional() });
+const period = z.object({ start: fhirDateTime.optional(), end: fhirDateTime.optional() });
+const range = z.object({ low: quantity.optional(), high: quantity.optional() });
+const reference = z.object({ reference: str.optional(), display: str.optional() });
 
-const timing = z.looseObject({
+const timing = z.object({
   code: codeableConcept.optional(),
   repeat: z
     .looseObject({
@@ -44,19 +44,19 @@ const timing = z.looseObject({
     .optional(),
 });
 
-const dosage = z.looseObject({
+const dosage = z.object({
   sequence: z.number().int().optional(),
   text: str.optional(),
   timing: timing.optional(),
   asNeededBoolean: z.boolean().optional(),
   route: codeableConcept.optional(),
   doseAndRate: z
-    .array(z.looseObject({ type: codeableConcept.optional(), doseQuantity: quantity.optional(), doseRange: range.optional() }))
+    .array(z.object({ type: codeableConcept.optional(), doseQuantity: quantity.optional(), doseRange: range.optional() }))
     .optional(),
 });
 
 /** Contained Medications are read for their code and form. */
-const medication = z.looseObject({ resourceType: z.literal('Medication'), id: str.optional(), code: codeableConcept.optional(), form: codeableConcept.optional() });
+const medication = z.object({ resourceType: z.literal('Medication'), id: str.optional(), code: codeableConcept.optional(), form: codeableConcept.optional() });
 
 // ---- resources --------------------------------------------------------------------------------
 
@@ -68,9 +68,9 @@ const observationValue = {
 };
 
 export const resourceSchemas = {
-  Patient: z.looseObject({ ...base, birthDate: fhirDateTime.optional(), gender: str.optional() }),
-  Encounter: z.looseObject({ ...base, class: coding.optional() }),
-  Observation: z.looseObject({
+  Patient: z.object({ ...base, birthDate: fhirDateTime.optional(), gender: str.optional() }),
+  Encounter: z.object({ ...base, class: coding.optional() }),
+  Observation: z.object({
     ...base,
     status: str.optional(),
     code: codeableConcept.optional(),
@@ -80,10 +80,10 @@ export const resourceSchemas = {
     issued: fhirDateTime.optional(),
     ...observationValue,
     interpretation: z.array(codeableConcept).optional(),
-    referenceRange: z.array(z.looseObject({ low: quantity.optional(), high: quantity.optional() })).optional(),
-    component: z.array(z.looseObject({ code: codeableConcept.optional(), ...observationValue })).optional(),
+    referenceRange: z.array(z.object({ low: quantity.optional(), high: quantity.optional() })).optional(),
+    component: z.array(z.object({ code: codeableConcept.optional(), ...observationValue })).optional(),
   }),
-  Condition: z.looseObject({
+  Condition: z.object({
     ...base,
     clinicalStatus: codeableConcept.optional(),
     verificationStatus: codeableConcept.optional(),
@@ -92,17 +92,17 @@ export const resourceSchemas = {
     onsetPeriod: period.optional(),
     recordedDate: fhirDateTime.optional(),
   }),
-  MedicationRequest: z.looseObject({
+  MedicationRequest: z.object({
     ...base,
     status: str.optional(),
     intent: str.optional(),
     medicationCodeableConcept: codeableConcept.optional(),
     medicationReference: reference.optional(),
-    contained: z.array(z.looseObject({ resourceType: str })).optional(),
+    contained: z.array(z.object({ resourceType: str })).optional(),
     authoredOn: fhirDateTime.optional(),
     dosageInstruction: z.array(dosage).optional(),
   }),
-  MedicationStatement: z.looseObject({
+  MedicationStatement: z.object({
     ...base,
     status: str.optional(),
     medicationCodeableConcept: codeableConcept.optional(),
@@ -111,14 +111,14 @@ export const resourceSchemas = {
     effectivePeriod: period.optional(),
     dosage: z.array(dosage).optional(),
   }),
-  AllergyIntolerance: z.looseObject({
+  AllergyIntolerance: z.object({
     ...base,
     clinicalStatus: codeableConcept.optional(),
     verificationStatus: codeableConcept.optional(),
     code: codeableConcept.optional(),
-    reaction: z.array(z.looseObject({ substance: codeableConcept.optional() })).optional(),
+    reaction: z.array(z.object({ substance: codeableConcept.optional() })).optional(),
   }),
-  ServiceRequest: z.looseObject({
+  ServiceRequest: z.object({
     ...base,
     status: str.optional(),
     code: codeableConcept.optional(),
@@ -131,6 +131,11 @@ export const resourceSchemas = {
 /**
  * Problems with the elements the service reads, as "path: message" lines; empty when the
  * resource is usable. Resource types the service does not read are not checked.
+ */
+/*
+ * The schemas are plain (stripping) objects on purpose: they are used to *check*, never to produce
+ * the resource the service reads, so unknown elements are simply not looked at (tolerated, as FHIR
+ * and CDS Hooks require), and zod does not spend time copying them into an output nobody uses.
  */
 export function resourceProblems(resource: { resourceType: string }): string[] {
   const schema = (resourceSchemas as Record<string, z.ZodType | undefined>)[resource.resourceType];

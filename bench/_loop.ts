@@ -1,0 +1,14 @@
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { hookRequest } from './payloads.js';
+const now = new Date('2026-11-25T12:00:00Z');
+const hook = (process.env.HOOK ?? 'order-select') as 'order-select';
+const body = JSON.stringify(hookRequest(hook, { now, extraObservations: Number(process.env.EXTRA ?? 0) }));
+const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', FEEDBACK_DB_PATH: ':memory:', RATE_LIMIT_MAX: '0' }), { clock: () => now });
+await app.ready();
+const url = `/cds-services/cop-${hook}`;
+const run = async (n: number) => { for (let i = 0; i < n; i++) { const r = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: body }); if (r.statusCode !== 200) throw new Error(r.body); } };
+const N = Number(process.env.N ?? 3000);
+await run(300);
+const t = performance.now(); await run(N); console.log(hook, 'bytes', body.length, 'per request ms', ((performance.now() - t) / N).toFixed(3));
+await app.close();
