@@ -26,7 +26,7 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 /** Whether year-month-day names a day that exists (no 2026-02-30, no month 13). */
-function isExistingDay(year: number, month: number, day: number): boolean {
+export function isExistingDay(year: number, month: number, day: number): boolean {
   if (month < 1 || month > 12 || day < 1) return false;
   return day <= (month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!);
 }
@@ -84,7 +84,12 @@ function utcDayNumber(instant: Date): number {
 export function calendarDaysAgo(date: string | undefined, now: Date): number | undefined {
   const parsed = parseFhirDate(date);
   if (!parsed) return undefined;
-  return utcDayNumber(now) - utcDayNumber(parsed.instant);
+  return daysBetween(parsed.instant, now);
+}
+
+/** Whole calendar days (UTC date parts) from an instant to `now`, as `calendarDaysAgo` counts them. */
+export function daysBetween(instant: Date, now: Date): number {
+  return utcDayNumber(now) - utcDayNumber(instant);
 }
 
 /** Milliseconds since the epoch for ordering resources by date; `undefined` when unparseable. */

@@ -5,7 +5,7 @@
  * a dosage that is not an array must not silently become "no dose", it is the sender's error.
  */
 import { z } from 'zod';
-import { isCalendarDate } from './dates.js';
+import { isExistingDay } from './dates.js';
 
 // ---- primitives -----------------------------------------------------------------------------
 
@@ -13,9 +13,16 @@ import { isCalendarDate } from './dates.js';
 const FHIR_DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?$/;
 const fhirDateTime = z
   .string()
-  .regex(FHIR_DATE_TIME, 'must be a FHIR date or dateTime')
+  .regex(FHIR_DATE_TIME, { message: 'must be a FHIR date or dateTime', abort: true })
   // The pattern admits 2026-02-30 and 2026-04-31; Date would roll them over into the next month.
-  .refine((s) => !FHIR_DATE_TIME.test(s) || isCalendarDate(s), 'must be a date that exists (no 30 February)');
+  // Runs only on strings that matched the pattern (abort above), so the fixed positions hold.
+  .refine(dayExists, 'must be a date that exists (no 30 February)');
+/** For a string already shaped YYYY[-MM[-DD]]…: does its day exist? (Slices, not another regex: hot path.) */
+function dayExists(s: string): boolean {
+  if (s.length < 10) return true; // YYYY or YYYY-MM: the pattern already bounds the month
+  return isExistingDay(Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10)));
+}
+
 const decimal = z.number().finite();
 const str = z.string();
 

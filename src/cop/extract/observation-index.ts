@@ -4,7 +4,7 @@
  * from any prefetch key, so everything downstream filters by code, never by key.
  */
 import type { Observation } from 'fhir/r4.js';
-import { calendarDaysAgo, instantMs, observationDate } from '../../fhir/dates.js';
+import { calendarDaysAgo, daysBetween, observationDate, parseFhirDate } from '../../fhir/dates.js';
 import type { Measurement, Provenance } from '../facts-types.js';
 import { SYSTEMS } from '../valuesets.js';
 
@@ -29,12 +29,16 @@ export function indexObservations(observations: readonly Observation[], now: Dat
   for (const resource of observations) {
     if (!USABLE_STATUSES.has(resource.status)) continue;
     const date = observationDate(resource);
-    const ageDays = calendarDaysAgo(date, now);
-    const ms = instantMs(date);
-    if (date === undefined || ageDays === undefined || ms === undefined) continue;
-    const entry: DatedObservation = { resource, date, ageDays, ms };
+    // One parse per observation: its instant gives both the order and the age in calendar days.
+    const parsed = parseFhirDate(date);
+    if (date === undefined || parsed === undefined) continue;
+    const entry: DatedObservation = { resource, date, ageDays: daysBetween(parsed.instant, now), ms: parsed.instant.getTime() };
     const codes = new Set((resource.code.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
-    for (const code of codes) byCode.set(code, [...(byCode.get(code) ?? []), entry]);
+    for (const code of codes) {
+      const list = byCode.get(code);
+      if (list) list.push(entry);
+      else byCode.set(code, [entry]);
+    }
   }
   for (const list of byCode.values()) list.sort((a, b) => b.ms - a.ms);
 
