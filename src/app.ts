@@ -58,6 +58,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     trustProxy: config.trustProxy,
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
     genReqId: () => randomUUID(),
+    // One access line per call (onResponse below) instead of Fastify's two: half the log volume.
+    disableRequestLogging: true,
     // A URL that cannot be decoded never reaches a route: answer it like every other client error.
     frameworkErrors: (error, request, reply) => {
       request.log.info({ statusCode: 400, code: error.code }, 'request rejected');
@@ -79,6 +81,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const definitions = await loadServiceDefinitions(overrides.hooksDir ?? DEFAULT_HOOKS_DIR);
   const services = bindRules(definitions, RULES);
 
+  app.addHook('onResponse', async (request, reply) => {
+    // The URL without its query (queries may carry identifiers); hookInstance comes from the child logger.
+    reply.log.info(
+      { method: request.method, url: request.url.split('?')[0], statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+      'request completed',
+    );
+  });
   registerJsonParser(app, config);
   registerErrorHandling(app);
   registerDrain(app);
