@@ -7,7 +7,7 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
 import { RULES } from './cop/rules/index.js';
@@ -59,7 +59,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
     genReqId: () => randomUUID(),
     // One access line per call (onResponse below) instead of Fastify's two: half the log volume.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A URL that cannot be decoded never reaches a route: answer it like every other client error.
     frameworkErrors: (error, request, reply) => {
       request.log.info({ statusCode: 400, code: error.code }, 'request rejected');
