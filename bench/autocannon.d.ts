@@ -36,6 +36,16 @@ declare module 'autocannon' {
     throughput: Histogram;
   }
 
+  /** One entry of `requests`; `setupRequest` may rewrite it before each send. */
+  interface RequestSpec {
+    method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    /** A function, or (with `workers`) the absolute path of a module exporting one. */
+    setupRequest?: ((request: RequestSpec, context: Record<string, unknown>) => RequestSpec | null | undefined) | string;
+  }
+
   interface Options {
     url: string;
     title?: string;
@@ -51,9 +61,13 @@ declare module 'autocannon' {
     method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
     headers?: Record<string, string>;
     body?: string | Buffer;
+    requests?: RequestSpec[];
+    /** Requests per second over all connections (each connection gets a per-second quota). */
+    overallRate?: number;
+    connectionRate?: number;
   }
 
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;
-  export type { Options, Result, Histogram };
+  export type { Options, Result, Histogram, RequestSpec };
 }

@@ -84,7 +84,6 @@ export class TokenSigner {
         this.pending.get(id)?.(tokens);
         this.pending.delete(id);
       });
-      worker.unref();
       return worker;
     });
   }

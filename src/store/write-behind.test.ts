@@ -40,20 +40,41 @@ describe('withWriteBehind', () => {
     const { store, written } = fakeStore();
     const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 2, onError: () => {} });
     await wb.recordShownCards([card(1), card(2)]);
-    await wb.shownRules('k', ['COP-R20'], new Date());
+    await wb.recordFeedback('s', [], new Date());
     expect(written.map((b) => b.length)).toEqual([2]);
   });
 
-  it('flushes before every read, every feedback write and on close, so nothing answered is invisible', async () => {
+  it('flushes before every feedback write and on close, so feedback always joins a stored card', async () => {
     const { store, calls } = fakeStore();
     const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: () => {} });
     await wb.recordShownCards([card(1)]);
-    await wb.overriddenRules('k', ['COP-R20'], new Date());
-    await wb.recordShownCards([card(2)]);
     await wb.recordFeedback('s', [], new Date());
-    await wb.recordShownCards([card(3)]);
+    await wb.recordShownCards([card(2)]);
     await wb.close();
-    expect(calls).toEqual(['write', 'overridden', 'write', 'feedback', 'write', 'close']);
+    expect(calls).toEqual(['write', 'feedback', 'write', 'close']);
+  });
+
+  it('answers shown-card reads from the store plus the queue, without a commit', async () => {
+    const { store, calls } = fakeStore();
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: () => {} });
+    await wb.recordShownCards([card(1)]);
+    const since = new Date('2026-11-01T00:00:00Z');
+    expect(await wb.shownRules('k', ['COP-R20'], since, 'patient-view')).toEqual(new Set(['COP-R20']));
+    expect(await wb.shownRules('other-patient', ['COP-R20'], since)).toEqual(new Set());
+    expect(await wb.shownRules('k', ['COP-R20'], new Date('2026-12-01T00:00:00Z'))).toEqual(new Set());
+    expect(await wb.shownRules('k', ['COP-R20'], since, 'order-select')).toEqual(new Set());
+    await wb.overriddenRules('k', ['COP-R20'], since);
+    expect(calls).toEqual(['shown', 'shown', 'shown', 'shown', 'overridden']);
+  });
+
+  it('does not keep cards recorded after close began, and says so', async () => {
+    const { store, written } = fakeStore();
+    const errors: unknown[] = [];
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: (e) => errors.push(e) });
+    await wb.close();
+    await wb.recordShownCards([card(9)]);
+    expect(written).toEqual([]);
+    expect(String(errors[0])).toMatch(/not kept/);
   });
 
   it('keeps the cards of a failed flush and writes them on the next one', async () => {
@@ -66,10 +87,10 @@ describe('withWriteBehind', () => {
     const errors: unknown[] = [];
     const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 1, onError: (e) => errors.push(e) });
     await wb.recordShownCards([card(1)]);
-    await expect(wb.shownRules('k', [], new Date())).rejects.toThrow('disk full');
+    await expect(wb.recordFeedback('s', [], new Date())).rejects.toThrow('disk full');
     fail = false;
     await wb.recordShownCards([card(2)]);
-    await wb.shownRules('k', [], new Date());
+    await wb.recordFeedback('s', [], new Date());
     expect(written.flat().map((c) => c.cardUuid)).toEqual(['c1', 'c2']);
   });
 });

@@ -3,9 +3,10 @@
  * queue is committed in one transaction every few milliseconds (or when it grows), so the hot
  * path pays no fsync. Feedback is never queued: it is committed before its 200.
  *
- * Reads and feedback writes flush the queue first, so the store behaves exactly as if every card
- * had been written synchronously (suppression and feedback joins see every card answered before
- * them). What a crash can lose is at most the last `flushMs` of shown-card records, never feedback.
+ * Feedback writes flush the queue first, and reads of shown cards add what is still queued, so the
+ * store behaves exactly as if every card had been written synchronously (suppression and feedback
+ * joins see every card answered before them) without a commit on the read path. What a crash can
+ * lose is at most the last `flushMs` of shown-card records, never feedback.
  */
 import type { RuleId } from '../cop/knowledge.js';
 import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
@@ -49,9 +50,22 @@ export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): C
     flush().catch(options.onError);
   };
 
+  let closed = false;
+
+  /** Queued cards for one patient, in the shape the store's own query would answer. */
+  const queuedRules = (patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): RuleId[] =>
+    queue
+      .filter((c) => c.patientKey === patientKey && ruleIds.includes(c.ruleId) && c.shownAt >= since && (hook === undefined || c.hook === hook))
+      .map((c) => c.ruleId);
+
   return {
     async recordShownCards(cards: ShownCard[]): Promise<void> {
       if (cards.length === 0) return;
+      if (closed) {
+        // A call that finished after shutdown began: nothing will flush it any more.
+        options.onError(new Error(`store closing: ${cards.length} shown-card record(s) not kept`));
+        return;
+      }
       queue.push(...cards);
       if (queue.length >= options.maxBatch) backgroundFlush();
       else timer ??= setTimeout(backgroundFlush, options.flushMs);
@@ -60,16 +74,20 @@ export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): C
       await flush();
       return store.recordFeedback(serviceId, items, receivedAt);
     },
-    async overriddenRules(patientKey: string, ruleIds: RuleId[], since: Date): Promise<Set<RuleId>> {
-      await flush();
-      return store.overriddenRules(patientKey, ruleIds, since);
-    },
+    // No flush needed: feedback is only ever written after a flush, so every card that has
+    // feedback is already in the store.
+    overriddenRules: (patientKey, ruleIds, since) => store.overriddenRules(patientKey, ruleIds, since),
+    // The store's answer plus what is still queued: the read costs no commit (no fsync on a
+    // patient-view call) and still sees every card answered before it.
     async shownRules(patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): Promise<Set<RuleId>> {
-      await flush();
-      return store.shownRules(patientKey, ruleIds, since, hook);
+      const queued = queuedRules(patientKey, ruleIds, since, hook);
+      const stored = await store.shownRules(patientKey, ruleIds, since, hook);
+      for (const ruleId of queued) stored.add(ruleId);
+      return stored;
     },
     patientKeySecret: () => store.patientKeySecret(),
     async close(): Promise<void> {
+      closed = true;
       await flush();
       await store.close();
     },

@@ -1,0 +1,121 @@
+/**
+ * Child processes of the benchmark (the service, the baseline, the slow FHIR server), their memory
+ * as the kernel sees it, and the one-off build of the service.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (the service must know it before it starts: PUBLIC_BASE_URL). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface MemoryStatus {
+  /** Resident set now (VmRSS), MiB. */
+  rssMiB: number;
+  /** Peak resident set (VmHWM) since start or the last `resetPeak`, MiB. */
+  peakMiB: number;
+}
+
+const kib = (status: string, field: string): number => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return m ? Number(m[1]) : NaN;
+};
+
+export function memoryOf(pid: number): MemoryStatus {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const round = (k: number): number => Math.round((k / 1024) * 10) / 10;
+  return { rssMiB: round(kib(status, 'VmRSS')), peakMiB: round(kib(status, 'VmHWM')) };
+}
+
+/** Resets VmHWM to the current RSS (Linux: `echo 5 > /proc/pid/clear_refs`); false when not allowed. */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for the first IPC message of a type. */
+export function nextMessage<T extends { type: string }>(child: ChildProcess, type: string, timeoutMs = 30_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no "${type}" message from child ${child.pid} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: T): void => {
+      if (message?.type !== type) return;
+      cleanup();
+      resolve(message);
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`child ${child.pid} exited (code ${code}) before sending "${type}"`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** `node --import tsx <script>` with an IPC channel; stderr passes through. */
+export function spawnTsxChild(root: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/**
+ * Compiles src/ and hooks/ (tsconfig.build.json) into a fresh directory under bench/ (so that
+ * node_modules resolves), as `npm run build` would, without touching dist/. Type errors are
+ * reported but do not stop the bench (tsc still emits), since src/ may be mid-edit.
+ */
+export async function buildService(root: string): Promise<{ dir: string; seconds: number; typeErrors: boolean }> {
+  const dir = await mkdtemp(path.join(root, 'bench', '.build-'));
+  const started = performance.now();
+  const tsc = spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', dir, '--sourceMap', 'false'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  tsc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(tsc, 'exit')) as [number | null];
+  if (code !== 0) {
+    console.warn(`tsc reported problems (exit ${code}); benchmarking what it emitted:\n${output.split('\n').slice(0, 20).join('\n')}`);
+  }
+  try {
+    readFileSync(path.join(dir, 'src/main.js'));
+  } catch {
+    throw new Error(`the build produced no ${path.join(dir, 'src/main.js')}:\n${output}`);
+  }
+  return { dir, seconds: (performance.now() - started) / 1000, typeErrors: code !== 0 };
+}
