@@ -143,19 +143,29 @@ export class SqliteStore implements CdsStore {
     return { stored, duplicates: items.length - stored };
   }
 
+  /** Prepared once per shape (the IN-lists vary in length), not on every call. */
+  private readonly prepared = new Map<string, Database.Statement>();
+  private statement(key: string, sql: () => string): Database.Statement {
+    let statement = this.prepared.get(key);
+    if (!statement) {
+      statement = this.db.prepare(sql());
+      this.prepared.set(key, statement);
+    }
+    return statement;
+  }
+
   async overriddenRules(patientKey: string, ruleIds: RuleId[], since: Date): Promise<Set<RuleId>> {
     this.check();
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
     const ids = [...new Set(ruleIds)];
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT s.rule_id AS ruleId
+    const rows = this.statement(
+      `overridden:${ids.length}`,
+      () => `SELECT DISTINCT s.rule_id AS ruleId
            FROM shown_card s JOIN feedback f ON f.card_uuid = s.card_uuid
           WHERE s.patient_key = ? AND s.rule_id IN (${ids.map(() => '?').join(', ')})
             AND f.outcome = 'overridden' AND f.outcome_at >= ?`,
-      )
-      .all(patientKey, ...ids, since.toISOString()) as { ruleId: RuleId }[];
+    ).all(patientKey, ...ids, since.toISOString()) as { ruleId: RuleId }[];
     return new Set(rows.map((r) => r.ruleId));
   }
 
@@ -164,18 +174,32 @@ export class SqliteStore implements CdsStore {
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
     const ids = [...new Set(ruleIds)];
-    const rows = this.db
-      .prepare(
-        `SELECT DISTINCT rule_id AS ruleId FROM shown_card
+    const rows = this.statement(
+      `shown:${ids.length}:${hook === undefined ? 'any' : 'hook'}`,
+      () => `SELECT DISTINCT rule_id AS ruleId FROM shown_card
           WHERE patient_key = ? AND rule_id IN (${ids.map(() => '?').join(', ')}) AND shown_at >= ?
           ${hook === undefined ? '' : 'AND hook = ?'}`,
-      )
-      .all(patientKey, ...ids, since.toISOString(), ...(hook === undefined ? [] : [hook])) as { ruleId: RuleId }[];
+    ).all(patientKey, ...ids, since.toISOString(), ...(hook === undefined ? [] : [hook])) as { ruleId: RuleId }[];
     return new Set(rows.map((r) => r.ruleId));
   }
 
   async patientKeySecret(): Promise<string> {
     return this.secret;
+  }
+
+  async ping(): Promise<void> {
+    this.check();
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {
+    this.check();
+    const ids = [...new Set(cardUuids)];
+    if (ids.length === 0) return new Map();
+    const rows = this.db
+      .prepare(`SELECT card_uuid AS cardUuid, rule_id AS ruleId FROM shown_card WHERE card_uuid IN (${ids.map(() => '?').join(', ')})`)
+      .all(...ids) as { cardUuid: string; ruleId: RuleId }[];
+    return new Map(rows.map((r) => [r.cardUuid, r.ruleId]));
   }
 
   /** The connection's durability settings, for start-up logs and tests. */

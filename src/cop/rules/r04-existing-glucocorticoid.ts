@@ -16,7 +16,7 @@ import {
   fitSummary,
   medicationEvidence,
   mgPerKgText,
-  predEqMgPerDay,
+  totalPredEqMgPerDay,
   usableWeight,
 } from './shared.js';
 
@@ -36,17 +36,6 @@ interface Duplicate {
 function gcDoseText(med: MedicationFact): string {
   const drug = med.glucocorticoid ?? med.name;
   return med.dailyDose ? `${drug} ${compactNumber(med.dailyDose.mgPerDay)} mg/day` : `${drug} (dose unknown)`;
-}
-
-/** Sum of PredEq mg/day; undefined as soon as one dose is unknown, because a partial sum would understate it. */
-function totalPredEq(meds: MedicationFact[]): number | undefined {
-  let total = 0;
-  for (const med of meds) {
-    const predEq = predEqMgPerDay(med);
-    if (predEq === undefined) return undefined;
-    total += predEq;
-  }
-  return total;
 }
 
 function findDuplicate(hook: RuleContext['hook'], drafts: MedicationFact[], active: MedicationFact[]): Duplicate | undefined {
@@ -83,7 +72,7 @@ function duplicateFinding(facts: PatientFacts, dup: Duplicate): Finding {
       `Two systemic glucocorticoids drafted at once: ${draftOthers.map(gcDoseText).join(', ')} and ${gcDoseText(draft)}.`,
       'Two systemic glucocorticoid drafts at once: likely a duplicate order.',
     );
-  const combined = totalPredEq(all);
+  const combined = totalPredEqMgPerDay(all);
   const ordersLine = [
     `Drafted: **${draft.name}**.`,
     activeOthers.length > 0 ? `Active: ${activeOthers.map((m) => m.name).join('; ')}.` : '',
@@ -124,13 +113,13 @@ function copEvidence(facts: PatientFacts): Evidence[] {
 /** PredEq mg/kg as text ("0.17"), when the weight is usable and every dose is known. */
 function mgPerKg(facts: PatientFacts, active: MedicationFact[]): string | undefined {
   const weight = usableWeight(facts);
-  const predEq = totalPredEq(active);
+  const predEq = totalPredEqMgPerDay(active);
   if (!weight || predEq === undefined) return undefined;
   return mgPerKgText(predEq / weight.value);
 }
 
 function currentDoseLine(facts: PatientFacts, active: MedicationFact[]): string {
-  const predEq = totalPredEq(active);
+  const predEq = totalPredEqMgPerDay(active);
   if (predEq === undefined) return 'Current prednisone-equivalent dose not computed: a dose is unknown (never read as 0).';
   const weight = usableWeight(facts);
   const perKg = mgPerKg(facts, active);
