@@ -19,6 +19,8 @@ COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 # dist/src (the server) and dist/hooks (the service definitions, discovered at start-up).
 COPY --from=build /app/dist ./dist
+# The integration CLI (npx cop-cds) runs the compiled dist/src/cli inside the image.
+COPY --from=build /app/bin ./bin
 # The one writable place: the SQLite feedback store (used unless DATABASE_URL is set). Mount a
 # volume here to keep it across containers (docker/compose.yaml does).
 RUN mkdir -p /app/data && chown node:node /app/data && chmod 700 /app/data

@@ -15,12 +15,17 @@ import { checkJsonLimits } from './cds/json-limits.js';
 import { createFhirAllowlist, type FhirAllowlist } from './cds/fhir-allowlist.js';
 import { createFhirFallback, type FhirClient } from './cds/fhir-client.js';
 import type { FhirFallback } from './cds/fhir-fallback.js';
+import type { FhirFetchObserver } from './cds/observer.js';
 import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
 import type { AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
 import { evidenceRoutes } from './evidence-page.js';
+import { allowOwnDemoFhir, registerDemoFhir } from './demo/fhir-endpoint.js';
 import { loggerOptions } from './logging.js';
+import { createMetrics } from './metrics.js';
+import { registerOpenApi } from './openapi.js';
+import { PROBE_URLS, probeRoutes } from './probes.js';
 import { openStore, patientKeyer } from './store/index.js';
 import { withWriteBehind } from './store/write-behind.js';
 import type { CdsStore } from './store/types.js';
@@ -67,7 +72,11 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     },
   });
 
-  const fhirClient = overrides.fhirFallback ? undefined : createOwnedFhirClient(app, config, fhirAllowlist);
+  // With the demo FHIR endpoint on (development only), the service may also call its own /demo/fhir.
+  const allowedFhir = config.demoFhir ? allowOwnDemoFhir(fhirAllowlist, app, config.publicBaseUrl) : fhirAllowlist;
+  // One registry per app (not prom-client's global one): several apps in one process never collide.
+  const metrics = config.metricsEnabled ? createMetrics() : undefined;
+  const fhirClient = overrides.fhirFallback ? undefined : createOwnedFhirClient(app, config, allowedFhir, metrics?.fhirFetch);
   const fhirFallback = overrides.fhirFallback ?? fhirClient!.fallback;
   // Shown-card records are committed behind the response (feedback never is): see write-behind.ts.
   const store = withWriteBehind(overrides.store ?? (await openOwnedStore(app, config)), {
@@ -90,7 +99,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
   registerJsonParser(app, config);
   registerErrorHandling(app);
-  registerDrain(app);
+  const shuttingDown = registerDrain(app);
   await registerSecurityHeaders(app, config);
 
   await app.register(cors, {
@@ -112,6 +121,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 
   // Before the routes: it hooks each route as it is added. Runs as a preHandler, after authentication.
   await registerRateLimit(app, config);
+  // Before any route: it records routes as they are added. Documentation only (see openapi.ts).
+  await registerOpenApi(app);
 
   // Never refused under pressure: it is how an operator (or a load balancer) sees the pressure.
   app.get('/health', { config: { pressureHandler: () => undefined } }, async () => {
@@ -131,6 +142,10 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     };
   });
   await app.register(evidenceRoutes);
+  await app.register(probeRoutes, { store, shuttingDown, ...(metrics ? { registry: metrics.registry } : {}) });
+  if (config.demoFhir) {
+    await registerDemoFhir(app, { clock: overrides.clock ?? (() => new Date()), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
+  }
   await app.register(cdsRoutes, {
     services,
     deps: {
@@ -138,12 +153,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       formulary: config.formulary,
       medicationRequestIntent: config.medicationRequestIntent,
       fallback: fhirFallback,
-      fhirAllowlist,
+      fhirAllowlist: allowedFhir,
       fhirDeadlineMs: config.fhir.deadlineMs,
       clock: overrides.clock ?? (() => new Date()),
       newId: overrides.newId ?? randomUUID,
       store,
       patientKeyOf,
+      ...(metrics ? { observer: metrics.cds } : {}),
     },
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
@@ -151,8 +167,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
 }
 
 /** The HTTP fallback with its connection pool and circuit breaker, closed with the app. */
-function createOwnedFhirClient(app: FastifyInstance, config: AppConfig, allowlist: FhirAllowlist): FhirClient {
-  const client = createFhirFallback(config.fhir, allowlist);
+function createOwnedFhirClient(app: FastifyInstance, config: AppConfig, allowlist: FhirAllowlist, observe?: FhirFetchObserver): FhirClient {
+  const client = createFhirFallback(config.fhir, allowlist, undefined, observe);
   app.addHook('onClose', async () => client.close());
   return client;
 }
@@ -163,7 +179,7 @@ function createOwnedFhirClient(app: FastifyInstance, config: AppConfig, allowlis
  * connection that was busy when close began stays open after its answer, and the server waits for
  * it until the keep-alive timeout, past SHUTDOWN_GRACE_SECONDS.
  */
-function registerDrain(app: FastifyInstance): void {
+function registerDrain(app: FastifyInstance): () => boolean {
   let draining = false;
   app.addHook('preClose', async () => {
     draining = true;
@@ -172,6 +188,7 @@ function registerDrain(app: FastifyInstance): void {
     if (draining) void reply.header('connection', 'close');
     return payload;
   });
+  return () => draining;
 }
 
 /**
@@ -228,8 +245,8 @@ async function registerRateLimit(app: FastifyInstance, config: AppConfig): Promi
     timeWindow: config.rateLimit.windowMs,
     hook: 'preHandler',
     keyGenerator: (request) => (request.cdsClient?.iss ? `iss:${request.cdsClient.iss}` : `ip:${request.ip}`),
-    // CORS preflights and health probes are never limited.
-    allowList: (request) => request.method === 'OPTIONS' || request.routeOptions.url === '/health',
+    // CORS preflights, health probes and the metrics scrape are never limited.
+    allowList: (request) => request.method === 'OPTIONS' || PROBE_URLS.includes(request.routeOptions.url ?? ''),
     errorResponseBuilder: (_request, context) =>
       new TooManyRequestsError(`Too many requests from this client (at most ${context.max} per ${Math.round(config.rateLimit.windowMs / 1000)} s); retry after ${context.after}`),
   });

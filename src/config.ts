@@ -66,6 +66,8 @@ const envSchema = z.object({
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   /** Strict-Transport-Security max-age in seconds; 0 (default) sends no HSTS header (TLS usually ends at a proxy). */
   HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(63_072_000).default(0),
+  /** Prometheus metrics at GET /metrics (unauthenticated: keep it on an internal network). */
+  METRICS_ENABLED: booleanString.default(true),
   /** SQLite file for shown cards and feedback (used unless DATABASE_URL is set). */
   FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
@@ -76,6 +78,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** Client authentication (JWT from the EHR): `on` | `off`; unset: on under NODE_ENV=production or with trusted clients. */
   CDS_AUTH: z.enum(['on', 'off']).optional(),
+  /** Embedded demo FHIR server at /demo/fhir (synthetic patients): `on` (default) | `off`; always off under NODE_ENV=production. */
+  DEMO_FHIR: z.enum(['on', 'off']).optional(),
   /** Trusted CDS Clients as JSON: [{ iss, jwksUrl?, jwks?, jkuAllowlist?, tenants? }] (read by auth/settings.ts). */
   CDS_TRUSTED_CLIENTS: z.string().min(1).optional(),
   /** Or a path to a JSON file with that array. */
@@ -123,6 +127,8 @@ export interface AppConfig {
   /** Per-client rate limit (max 0 = off). */
   rateLimit: { max: number; windowMs: number };
   hstsMaxAgeSeconds: number;
+  /** Serve Prometheus metrics at /metrics. */
+  metricsEnabled: boolean;
   store: {
     sqlitePath: string;
     databaseUrl?: string;
@@ -131,6 +137,8 @@ export interface AppConfig {
   thresholds: Thresholds;
   /** Client authentication (src/auth). */
   auth: AuthSettings;
+  /** Serve the demo FHIR endpoint /demo/fhir (src/demo); never under NODE_ENV=production. */
+  demoFhir: boolean;
 }
 
 /** `mgPerKg` → `COP_MG_PER_KG`. */
@@ -204,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
     hstsMaxAgeSeconds: e.HSTS_MAX_AGE_SECONDS,
+    metricsEnabled: e.METRICS_ENABLED,
+    demoFhir: e.NODE_ENV !== 'production' && e.DEMO_FHIR !== 'off',
     store: {
       sqlitePath: e.FEEDBACK_DB_PATH,
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),

@@ -16,6 +16,7 @@ import type { AppConfig } from '../config.js';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 import { createFhirAllowlist, pathUnderBase, type FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback, FhirFetchRequest, FhirFetchResult } from './fhir-fallback.js';
+import type { FhirFailureClass, FhirFetchObserver } from './observer.js';
 
 export interface FhirClient {
   fallback: FhirFallback;
@@ -30,7 +31,7 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Idle keep-alive connections are dropped after this long. */
 const KEEP_ALIVE_MS = 30_000;
 
-type Page = { kind: 'resource'; resource: Resource } | { kind: 'gone' } | { kind: 'failed'; reason: string };
+type Page = { kind: 'resource'; resource: Resource } | { kind: 'gone' } | { kind: 'failed'; reason: string; cls: FhirFailureClass };
 
 /** How a call bears on the server's circuit: it worked, it failed, or it says nothing (our own deadline). */
 type Verdict = 'success' | 'failure' | 'neutral';
@@ -41,7 +42,7 @@ const serverAnswered = (status: number): boolean => status < 500 && status !== 4
 const DEADLINE_REASON = 'the FHIR deadline of this hook call (FHIR_DEADLINE_MS) passed';
 
 const unavailable = (reason: string): FhirFetchResult => ({ status: 'unavailable', reason });
-const failed = (reason: string): Page => ({ kind: 'failed', reason });
+const failed = (reason: string, cls: FhirFailureClass): Page => ({ kind: 'failed', reason, cls });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -77,6 +78,8 @@ export function createFhirFallback(
   fhir: AppConfig['fhir'],
   allowlist: FhirAllowlist = createFhirAllowlist(fhir),
   breaker: CircuitBreaker = createCircuitBreaker({ failures: fhir.breakerFailures ?? 5, cooldownMs: fhir.breakerCooldownMs ?? 30_000 }),
+  /** Told the result of each fetch that reaches a server (metrics); never given URL, token or body. */
+  observe: FhirFetchObserver = () => undefined,
 ): FhirClient {
   const agent = new Agent({
     connections: fhir.maxConnections,
@@ -90,9 +93,9 @@ export function createFhirFallback(
 
   /** One GET through the server's circuit breaker: fails fast while the circuit is open. */
   async function getPage(base: string, url: string, req: FhirFetchRequest): Promise<Page> {
-    if (req.signal.aborted) return failed(DEADLINE_REASON);
+    if (req.signal.aborted) return failed(DEADLINE_REASON, 'timeout');
     if (breaker.acquire(base) === 'reject') {
-      return failed('FHIR server circuit open: it failed repeatedly and is not called until a cool-down passes (FHIR_BREAKER_COOLDOWN_MS)');
+      return failed('FHIR server circuit open: it failed repeatedly and is not called until a cool-down passes (FHIR_BREAKER_COOLDOWN_MS)', 'circuit-open');
     }
     const { page, verdict } = await getPageOnce(url, req);
     if (verdict === 'success') breaker.success(base);
@@ -121,26 +124,26 @@ export function createFhirFallback(
         // Bounded: a server that sends an endless error body is cut off (and counted) by the timeout.
         await body.dump({ limit: 64 * 1024, signal });
         const verdict: Verdict = serverAnswered(statusCode) ? 'success' : 'failure';
-        return { page: statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode)), verdict };
+        return { page: statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode), 'http-status'), verdict };
       }
       const text = await body.text();
       let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {
-        return { page: failed('the FHIR server answered with a body that is not JSON'), verdict: 'failure' };
+        return { page: failed('the FHIR server answered with a body that is not JSON', 'invalid-response'), verdict: 'failure' };
       }
       if (!isObject(json) || typeof json.resourceType !== 'string') {
-        return { page: failed('the FHIR server answered with JSON that is not a FHIR resource'), verdict: 'failure' };
+        return { page: failed('the FHIR server answered with JSON that is not a FHIR resource', 'invalid-response'), verdict: 'failure' };
       }
       return { page: { kind: 'resource', resource: json as unknown as Resource }, verdict: 'success' };
     } catch (error) {
       // The hook call's deadline is this call's budget running out, not evidence against the server.
-      if (req.signal.aborted) return { page: failed(deadlineReason), verdict: 'neutral' };
+      if (req.signal.aborted) return { page: failed(deadlineReason, 'timeout'), verdict: 'neutral' };
       if (timeout.aborted) {
-        return { page: failed(`the FHIR server did not answer within ${fhir.requestTimeoutMs} ms (FHIR_REQUEST_TIMEOUT_MS)`), verdict: 'failure' };
+        return { page: failed(`the FHIR server did not answer within ${fhir.requestTimeoutMs} ms (FHIR_REQUEST_TIMEOUT_MS)`, 'timeout'), verdict: 'failure' };
       }
-      return { page: failed(networkReason(error)), verdict: 'failure' };
+      return { page: failed(networkReason(error), 'network'), verdict: 'failure' };
     }
   }
 
@@ -181,14 +184,25 @@ export function createFhirFallback(
     const first = await getPage(base, `${base}/${relativeUrl}`, req);
     if (first.kind === 'gone') {
       // A read that finds nothing is "no data"; a search that 404s means the server cannot answer it.
-      return isRead(relativeUrl) ? { status: 'ok', resource: null } : unavailable(statusReason(404));
+      if (isRead(relativeUrl)) return observed('ok', { status: 'ok', resource: null });
+      return observed('http-status', unavailable(statusReason(404)));
     }
-    if (first.kind === 'failed') return unavailable(first.reason);
+    if (first.kind === 'failed') return observed(first.cls, unavailable(first.reason));
     const resource = first.resource;
-    if (resource.resourceType === 'OperationOutcome') return unavailable(outcomeReason(resource as OperationOutcome));
-    if (!isSearchset(resource)) return { status: 'ok', resource };
-    return { status: 'ok', resource: await followPages(resource, base, req) };
+    if (resource.resourceType === 'OperationOutcome') return observed('outcome', unavailable(outcomeReason(resource as OperationOutcome)));
+    if (!isSearchset(resource)) return observed('ok', { status: 'ok', resource });
+    return observed('ok', { status: 'ok', resource: await followPages(resource, base, req) });
   };
+
+  /** Reports a fetch that reached the HTTP layer; an observer that throws never changes the answer. */
+  function observed(result: 'ok' | FhirFailureClass, answer: FhirFetchResult): FhirFetchResult {
+    try {
+      observe(result);
+    } catch {
+      // metrics only
+    }
+    return answer;
+  }
 
   return {
     fallback,

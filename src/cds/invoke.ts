@@ -16,6 +16,7 @@ import { shownCardsOf } from './card-records.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
 import type { FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback } from './fhir-fallback.js';
+import type { CdsObserver } from './observer.js';
 import { describeProblems, malformedResources, resolvePrefetch } from './prefetch.js';
 import type { RegisteredService } from './service-registry.js';
 import { contextSchemas, type CdsResponse, type HookContext, type HookRequest } from './wire.js';
@@ -35,6 +36,8 @@ export interface InvokeDeps {
   store: CdsStore;
   /** Keyed hash of a patient id: the only form in which a patient reaches the store. */
   patientKeyOf: (patientId: string) => string;
+  /** Operator metrics (service calls, cards, feedback); none when metrics are off. */
+  observer?: CdsObserver;
 }
 
 export interface InvokeOptions {
@@ -128,9 +131,9 @@ export async function invokeService(
   );
   const renderOptions = { newId: deps.newId, ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}) };
   const cards = findings.map((f) => renderCard(f, renderOptions));
-  await deps.store.recordShownCards(
-    shownCardsOf(cards, { serviceId: service.definition.id, hook: ruleContext.hook, hookInstance: request.hookInstance, patientKey, shownAt: now }),
-  );
+  const shown = shownCardsOf(cards, { serviceId: service.definition.id, hook: ruleContext.hook, hookInstance: request.hookInstance, patientKey, shownAt: now });
+  await deps.store.recordShownCards(shown);
+  deps.observer?.cardsShown(shown);
   return { cards };
 }
 

@@ -2,10 +2,12 @@
  * The CDS Hooks HTTP surface as a Fastify plugin: discovery, service invocation and feedback.
  * Handlers translate between HTTP and `invokeService`; they know no threshold and no rule.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FeedbackItem, FeedbackResult } from '../store/types.js';
 import { BadRequestError, NotFoundError } from '../errors.js';
 import { feedbackItemsOf } from './card-records.js';
 import { invokeService, type InvokeDeps } from './invoke.js';
+import type { CdsObserver } from './observer.js';
 import type { RegisteredService } from './service-registry.js';
 import { feedbackSchema, hookRequestSchema, type DiscoveryService } from './wire.js';
 
@@ -36,6 +38,28 @@ export function baseUrlOf(request: FastifyRequest, configured?: string): string 
   return configured ?? `${request.protocol}://${request.host}`;
 }
 
+/**
+ * Counts stored feedback by outcome and by the rule of its card (one store query per post). Repeats
+ * are not counted: an all-duplicate post counts nothing; a post mixing new items and repeats, which
+ * the store does not tell apart, counts all its items. Never fails the feedback call.
+ */
+async function observeFeedback(
+  observer: CdsObserver,
+  deps: InvokeDeps,
+  items: FeedbackItem[],
+  result: FeedbackResult,
+  log: FastifyBaseLogger,
+): Promise<void> {
+  if (result.stored === 0) return;
+  try {
+    const rules = deps.store.ruleIdsOfCards ? await deps.store.ruleIdsOfCards(items.map((i) => i.cardUuid)) : new Map<string, string>();
+    observer.feedback(items.map((i) => ({ outcome: i.outcome, ruleId: rules.get(i.cardUuid) })));
+  } catch (err) {
+    log.warn({ err }, 'feedback metrics not updated');
+    observer.feedback(items.map((i) => ({ outcome: i.outcome, ruleId: undefined })));
+  }
+}
+
 export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions): Promise<void> {
   const { services, deps } = options;
   // Built once: discovery is static for the life of the process.
@@ -48,6 +72,17 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
   };
 
   app.get('/cds-services', async () => discovery);
+
+  // Operator metrics at the HTTP boundary: every answer of a known service, errors included.
+  const observer = deps.observer;
+  if (observer) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.routeOptions.url !== '/cds-services/:id') return;
+      const serviceId = (request.params as { id?: unknown } | undefined)?.id;
+      if (typeof serviceId !== 'string' || !services.has(serviceId)) return;
+      observer.serviceCall(serviceId, reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
 
   // Every log line of a call carries its hookInstance and service id, including Fastify's
   // "request completed": one child logger per call, bound before the handler runs.
@@ -81,7 +116,9 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     const parsed = feedbackSchema.safeParse(request.body);
     if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues));
     // Answered only once committed: a 200 means the feedback is durably stored. Repeats are no-ops (R-FB-04).
-    const result = await deps.store.recordFeedback(service.definition.id, feedbackItemsOf(parsed.data), deps.clock());
+    const items = feedbackItemsOf(parsed.data);
+    const result = await deps.store.recordFeedback(service.definition.id, items, deps.clock());
+    if (observer) await observeFeedback(observer, deps, items, result, request.log);
     request.log.info(
       {
         serviceId: service.definition.id,

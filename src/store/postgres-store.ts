@@ -181,6 +181,22 @@ export class PostgresStore implements CdsStore {
     return this.secret;
   }
 
+  async ping(): Promise<void> {
+    this.check();
+    await this.pool.query('SELECT 1');
+  }
+
+  async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {
+    this.check();
+    const ids = [...new Set(cardUuids)];
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ card_uuid: string; rule_id: RuleId }>(
+      'SELECT card_uuid, rule_id FROM shown_card WHERE card_uuid = ANY($1::text[])',
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.card_uuid, r.rule_id]));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

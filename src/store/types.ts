@@ -53,5 +53,9 @@ export interface CdsStore {
   shownRules(patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): Promise<Set<RuleId>>;
   /** The secret used to key patient ids, created once and kept in the store when not configured. */
   patientKeySecret(): Promise<string>;
+  /** A trivial query (readiness probe); rejects when the store cannot answer. */
+  ping?(): Promise<void>;
+  /** The rule of each card uuid known to the store (one query; metrics join feedback to rules with it). */
+  ruleIdsOfCards?(cardUuids: string[]): Promise<Map<string, RuleId>>;
   close(): Promise<void>;
 }

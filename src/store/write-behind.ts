@@ -86,6 +86,21 @@ export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): C
       return stored;
     },
     patientKeySecret: () => store.patientKeySecret(),
+    async ping(): Promise<void> {
+      if (closed) throw new Error('store is closing');
+      // A store without its own ping answers a query that reads nothing.
+      if (store.ping) await store.ping();
+      else await store.shownRules('readiness-probe', ['COP-R01'], new Date(0));
+    },
+    // Queued cards first (none once feedback has flushed the queue), then the store.
+    async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {
+      const found = new Map(queue.filter((c) => cardUuids.includes(c.cardUuid)).map((c) => [c.cardUuid, c.ruleId] as const));
+      const missing = cardUuids.filter((u) => !found.has(u));
+      if (missing.length > 0 && store.ruleIdsOfCards) {
+        for (const [uuid, ruleId] of await store.ruleIdsOfCards(missing)) found.set(uuid, ruleId);
+      }
+      return found;
+    },
     async close(): Promise<void> {
       closed = true;
       await flush();

@@ -1,0 +1,20 @@
+/**
+ * What the CDS pipeline reports to operators (metrics), as plain callbacks: the clinical code never
+ * sees prom-client, and nothing reported carries patient data (service ids, rule ids, indicators,
+ * outcomes, status codes and failure classes only). src/metrics.ts implements it.
+ */
+
+/** Why a FHIR fallback call failed, as a closed set of classes (metric label values). */
+export type FhirFailureClass = 'timeout' | 'http-status' | 'network' | 'circuit-open' | 'outcome' | 'invalid-response';
+
+export interface CdsObserver {
+  /** One service invocation (POST /cds-services/{id}) answered with `statusCode` after `seconds`. */
+  serviceCall(serviceId: string, statusCode: number, seconds: number): void;
+  /** Cards returned by one invocation. */
+  cardsShown(cards: readonly { ruleId: string; indicator: string }[]): void;
+  /** Feedback items newly stored; `ruleId` undefined when the card is not known to the store. */
+  feedback(items: readonly { outcome: 'accepted' | 'overridden'; ruleId: string | undefined }[]): void;
+}
+
+/** One FHIR fallback call (a prefetch key, pages included) that reached the HTTP layer: `ok` or why it failed. */
+export type FhirFetchObserver = (result: 'ok' | FhirFailureClass) => void;

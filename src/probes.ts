@@ -1,0 +1,67 @@
+/**
+ * Kubernetes-style probes and the Prometheus scrape endpoint. Open (no authentication), never rate
+ * limited and never refused under pressure (app.ts): they are how an operator sees the service.
+ * /metrics has no authentication of its own: serve it on an internal network only.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { CdsStore } from './store/types.js';
+
+export const PROBE_URLS = ['/health', '/health/live', '/health/ready', '/metrics'];
+
+export interface ProbeOptions {
+  store: CdsStore;
+  /** True once app.close() has begun. */
+  shuttingDown: () => boolean;
+  /** Metrics registry; no /metrics route when undefined (METRICS_ENABLED=false). */
+  registry?: Registry;
+  /** Longest wait for the store's answer before the probe says not ready. */
+  storeTimeoutMs?: number;
+}
+
+const passUnderPressure = { pressureHandler: () => undefined };
+
+async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function probeRoutes(app: FastifyInstance, options: ProbeOptions): Promise<void> {
+  const timeoutMs = options.storeTimeoutMs ?? 2000;
+
+  app.get('/health/live', { config: passUnderPressure }, async () => ({ status: 'live' }));
+
+  app.get('/health/ready', { config: passUnderPressure }, async (request, reply) => {
+    const shuttingDown = options.shuttingDown();
+    let store: 'ok' | 'failed' = 'ok';
+    try {
+      const { store: s } = options;
+      await withTimeout(s.ping ? s.ping() : s.shownRules('readiness-probe', ['COP-R01'], new Date(0)).then(() => undefined), timeoutMs);
+    } catch (err) {
+      store = 'failed';
+      request.log.warn({ err }, 'readiness: the store did not answer');
+    }
+    const ready = store === 'ok' && !shuttingDown;
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({ status: ready ? 'ready' : 'not-ready', checks: { store, shuttingDown } });
+  });
+
+  const registry = options.registry;
+  if (registry) {
+    app.get('/metrics', { config: passUnderPressure }, async (_request, reply) => {
+      const body = await registry.metrics();
+      return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
+    });
+  }
+}
