@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import type { DestinationStream } from 'pino';
 import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
 import { RULES } from './cop/rules/index.js';
+import { buildSiteValueSets } from './cop/valuesets.js';
 import { checkJsonLimits } from './cds/json-limits.js';
 import { createFhirAllowlist, type FhirAllowlist } from './cds/fhir-allowlist.js';
 import { createFhirFallback, type FhirClient } from './cds/fhir-client.js';
@@ -160,6 +161,9 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       store,
       patientKeyOf,
       ...(metrics ? { observer: metrics.cds } : {}),
+      // Site configuration, built once here: local codes into the value sets, override reasons for the cards.
+      valueSets: buildSiteValueSets(config.site.localCodes),
+      overrideReasons: config.site.overrideReasons,
     },
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { thresholdsSchema, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
 import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
+import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
 
 const MiB = 1024 * 1024;
 
@@ -23,7 +24,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public URL of this service (e.g. https://cds.example.org), used for card source links. */
   PUBLIC_BASE_URL: z.url().optional(),
-  FORMULARY_PROFILE: z.enum(['us', 'uk']).default('us'),
+  /** `us` (default) | `uk`; overrides the site configuration file's `formulary`. */
+  FORMULARY_PROFILE: z.enum(['us', 'uk']).optional(),
+  /** Path to the site configuration JSON file (src/site-config.ts; examples/site-config.json). */
+  SITE_CONFIG_FILE: z.string().min(1).optional(),
   MEDICATION_REQUEST_INTENT: z.enum(['order', 'proposal']).default('order'),
   /** A long chart's prefetch runs to megabytes; 5 MB must pass, so the default is 8 MiB. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(5 * MiB).default(8 * MiB),
@@ -135,6 +139,8 @@ export interface AppConfig {
     patientKeySecret?: string;
   };
   thresholds: Thresholds;
+  /** Site configuration (SITE_CONFIG_FILE): locale, local codes, override reasons. */
+  site: SiteSettings;
   /** Client authentication (src/auth). */
   auth: AuthSettings;
   /** Serve the demo FHIR endpoint /demo/fhir (src/demo); never under NODE_ENV=production. */
@@ -156,26 +162,37 @@ function describeIssues(error: z.ZodError, nameOf: (path: PropertyKey[]) => stri
   return error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`);
 }
 
-/** Reads the thresholds from COP_* variables; unset ones keep their catalog defaults. */
-function loadThresholds(env: NodeJS.ProcessEnv): { value?: Thresholds; problems: string[] } {
-  const raw: Record<string, number | string> = {};
+/**
+ * Reads the thresholds: COP_* variables over the site file's `thresholds` over the catalog defaults.
+ * Both go through the same ranges; a problem names the variable, or the file and field.
+ */
+function loadThresholds(env: NodeJS.ProcessEnv, site?: SiteFileValues): { value?: Thresholds; problems: string[] } {
+  const raw: Record<string, number | string> = { ...site?.thresholds };
+  const fromEnv = new Set<string>();
   for (const key of Object.keys(thresholdsSchema.shape)) {
     const text = env[thresholdEnvName(key)];
     if (text === undefined || text === '') continue;
     const n = Number(text);
     raw[key] = Number.isFinite(n) ? n : text;
+    fromEnv.add(key);
   }
   const parsed = thresholdsSchema.safeParse(raw);
   if (parsed.success) return { value: parsed.data, problems: [] };
-  return { problems: describeIssues(parsed.error, (path) => thresholdEnvName(String(path[0] ?? ''))) };
+  const nameOf = (path: PropertyKey[]): string => {
+    const key = String(path[0] ?? '');
+    return fromEnv.has(key) || !site?.settings.file ? thresholdEnvName(key) : `SITE_CONFIG_FILE (${site.settings.file}): thresholds.${key}`;
+  };
+  return { problems: describeIssues(parsed.error, nameOf) };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
-  const thresholds = loadThresholds(env);
+  const siteFile = env.SITE_CONFIG_FILE ? loadSiteFile(env.SITE_CONFIG_FILE) : { problems: [] };
+  const thresholds = loadThresholds(env, siteFile.value);
   const trustedClients = loadTrustedClients(env);
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error, (path) => String(path[0] ?? ''))),
+    ...siteFile.problems,
     ...thresholds.problems,
     ...trustedClients.problems,
   ];
@@ -185,7 +202,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
-    formulary: e.FORMULARY_PROFILE,
+    // Precedence: environment > site file > default.
+    formulary: e.FORMULARY_PROFILE ?? siteFile.value?.formulary ?? 'us',
     medicationRequestIntent: e.MEDICATION_REQUEST_INTENT,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxJsonDepth: e.MAX_JSON_DEPTH,
@@ -220,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(e.PATIENT_KEY_SECRET ? { patientKeySecret: e.PATIENT_KEY_SECRET } : {}),
     },
     thresholds: thresholds.value,
+    site: siteFile.value?.settings ?? DEFAULT_SITE_SETTINGS,
     auth: {
       enabled: authEnabled(e.CDS_AUTH, e.NODE_ENV, trustedClients.value.length),
       explicit: e.CDS_AUTH !== undefined,

@@ -30,6 +30,16 @@ async function main(): Promise<void> {
   } else {
     app.log.info({ trustedClients: config.auth.trustedClients.map((c) => c.iss) }, 'client authentication is on');
   }
+  if (config.site.file) {
+    app.log.info(
+      {
+        file: config.site.file,
+        localCopCodes: config.site.localCodes.cop?.length ?? 0,
+        overrideReasonRules: Object.keys(config.site.overrideReasons),
+      },
+      'site configuration loaded',
+    );
+  }
   let closing = false;
   const shutdown = (signal: string): void => {
     if (closing) return;

@@ -5,12 +5,13 @@
  */
 import type { Bundle } from 'fhir/r4.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { renderCard } from '../cop/cards.js';
+import { renderCard, type RenderOptions, type SiteOverrideReasons } from '../cop/cards.js';
 import { evaluateRules } from '../cop/evaluate.js';
 import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';
 import type { Finding, FormularyProfile, HookName, RuleContext } from '../cop/rule-types.js';
 import { appliesTo, applySuppression, ONCE_PER_INTERVAL_RULES, suppressionWindows } from '../cop/suppression.js';
+import type { SiteValueSets } from '../cop/valuesets.js';
 import type { CdsStore } from '../store/types.js';
 import { shownCardsOf } from './card-records.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
@@ -38,6 +39,10 @@ export interface InvokeDeps {
   patientKeyOf: (patientId: string) => string;
   /** Operator metrics (service calls, cards, feedback); none when metrics are off. */
   observer?: CdsObserver;
+  /** Condition value sets with the site's local codes (site configuration; built once at start-up). */
+  valueSets?: SiteValueSets;
+  /** The site's override reasons per rule (site configuration). */
+  overrideReasons?: SiteOverrideReasons;
 }
 
 export interface InvokeOptions {
@@ -114,6 +119,7 @@ export async function invokeService(
     },
     now,
     deps.thresholds,
+    deps.valueSets,
   );
   const ruleContext: RuleContext = {
     hook: service.definition.hook,
@@ -129,7 +135,11 @@ export async function invokeService(
     { rules: findings.map((f) => `${f.ruleId}:${f.indicator}`), suppressed: evaluated.length - findings.length },
     'rules evaluated',
   );
-  const renderOptions = { newId: deps.newId, ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}) };
+  const renderOptions: RenderOptions = {
+    newId: deps.newId,
+    ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}),
+    ...(deps.overrideReasons ? { overrideReasons: deps.overrideReasons } : {}),
+  };
   const cards = findings.map((f) => renderCard(f, renderOptions));
   const shown = shownCardsOf(cards, { serviceId: service.definition.id, hook: ruleContext.hook, hookInstance: request.hookInstance, patientKey, shownAt: now });
   await deps.store.recordShownCards(shown);

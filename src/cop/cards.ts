@@ -5,8 +5,8 @@
  * selectionBehavior on every card with suggestions, at most one recommended suggestion.
  */
 import type { Card, Coding, Suggestion } from '../cds/wire.js';
-import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES } from './knowledge.js';
-import { MAX_SUMMARY_LENGTH, type Evidence, type Finding } from './rule-types.js';
+import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES, type RuleId } from './knowledge.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type OverrideReason } from './rule-types.js';
 
 /** CodeSystem of the override reasons this service offers. */
 export const OVERRIDE_REASON_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/override-reasons';
@@ -16,7 +16,11 @@ export interface RenderOptions {
   newId: () => string;
   /** Absolute URL of the evidence page, used as `source.url`. */
   evidenceUrl?: string;
+  /** A site's override reasons per rule (site configuration): replace the rule's own list. */
+  overrideReasons?: SiteOverrideReasons;
 }
+
+export type SiteOverrideReasons = Readonly<Partial<Record<RuleId, readonly OverrideReason[]>>>;
 
 export function evidenceLine(e: Evidence): string {
   const when = e.date ? ` (${e.date.slice(0, 10)}${e.ageDays !== undefined ? `, ${e.ageDays} d ago` : ''})` : '';
@@ -62,7 +66,9 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     card.selectionBehavior = 'at-most-one';
   }
   if (finding.overrideReasons && finding.overrideReasons.length > 0) {
-    card.overrideReasons = finding.overrideReasons.map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
+    // Only where the rule offers override reasons: a site replaces the list, it never adds one.
+    const reasons = options.overrideReasons?.[finding.ruleId] ?? finding.overrideReasons;
+    card.overrideReasons = reasons.map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   }
   const citations = [...new Set(finding.citations)].map((key) => CITATIONS[key]);
   if (citations.length > 0) card.links = citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const }));

@@ -17,6 +17,7 @@ import type {
   AgeFact, DataDomain, DomainStatus, FactsInput, PatientFacts, ResourcePool, ServiceRequestFact, Sex,
 } from './facts-types.js';
 import type { Thresholds } from './knowledge.js';
+import { DEFAULT_SITE_VALUE_SETS, type SiteValueSets } from './valuesets.js';
 
 /**
  * A domain is available only when the resolver said so (a key whose value was `null` is
@@ -72,9 +73,16 @@ function serviceRequests(pool: ResourcePool, draftOrders: Bundle | undefined, no
   ];
 }
 
-export function extractFacts(pool: ResourcePool, input: FactsInput, now: Date, thresholds: Thresholds): PatientFacts {
+/** `valueSets`: the condition value sets with the site's local codes (built once at start-up). */
+export function extractFacts(
+  pool: ResourcePool,
+  input: FactsInput,
+  now: Date,
+  thresholds: Thresholds,
+  valueSets: SiteValueSets = DEFAULT_SITE_VALUE_SETS,
+): PatientFacts {
   const observations = indexObservations(pool.observations, now);
-  const conditions = extractConditionFacts(pool.conditions, domainOf(pool, 'conditions'), now);
+  const conditions = extractConditionFacts(pool.conditions, domainOf(pool, 'conditions'), now, valueSets);
   const age = ageOf(pool.patient, now);
   const sex = sexOf(pool.patient);
   const inpatient = isInpatient(pool.encounter);

@@ -77,11 +77,20 @@ export interface ConditionValueSet {
   snomed: ReadonlySet<string>;
   icd10cm?: (code: string) => boolean;
   icd10who?: (code: string) => boolean;
+  /** A site's locally mapped codes, any system, as `localCodeKey` (site configuration). */
+  local?: ReadonlySet<string>;
+}
+
+/** `system|code` of a local code; ICD codes are compared without the dot and upper-cased. */
+export function localCodeKey(system: string, code: string): string {
+  const icd = system === SYSTEMS.icd10cm || system === SYSTEMS.icd10who;
+  return `${system}|${icd ? normaliseIcd(code) : code}`;
 }
 
 /** Whether one coding falls in a condition value set. */
 export function codingInValueSet(coding: Coding, vs: ConditionValueSet): boolean {
   if (!coding.code) return false;
+  if (vs.local && coding.system && vs.local.has(localCodeKey(coding.system, coding.code))) return true;
   switch (coding.system) {
     case SYSTEMS.snomed: return vs.snomed.has(coding.code);
     case SYSTEMS.icd10cm: return vs.icd10cm?.(coding.code) ?? false;
@@ -101,6 +110,25 @@ export const COP: ConditionValueSet = {
   snomed: new Set(['719218000', '233713004']),
   icd10cm: (code) => normaliseIcd(code) === 'J84116',
 };
+
+/** A site's local codes added to the value sets that allow local mapping (cop-rules.md P-COP). */
+export interface LocalCodes {
+  cop?: readonly { system: string; code: string }[];
+}
+
+/** The condition value sets a site may extend, built once at start-up and passed to the facts layer. */
+export interface SiteValueSets {
+  cop: ConditionValueSet;
+}
+
+export const DEFAULT_SITE_VALUE_SETS: SiteValueSets = { cop: COP };
+
+/** The value sets with a site's local codes added (additive: the catalogue codes always count). */
+export function buildSiteValueSets(local: LocalCodes = {}): SiteValueSets {
+  const cop = local.cop ?? [];
+  if (cop.length === 0) return DEFAULT_SITE_VALUE_SETS;
+  return { cop: { ...COP, local: new Set(cop.map((c) => localCodeKey(c.system, c.code))) } };
+}
 
 /** BOOP (legacy term): counts as COP only when no secondary cause is coded. */
 export const BOOP: ConditionValueSet = { name: 'BOOP', snomed: new Set(['129458007']) };

@@ -8,9 +8,9 @@ import { instantMs } from '../../fhir/dates.js';
 import { codeIn } from '../../fhir/fhirpath.js';
 import type { ConditionFact, CopFact, DomainStatus, SecondaryCauseKind } from '../facts-types.js';
 import {
-  ADRENAL_INSUFFICIENCY, BOOP, COP, CTD, DIABETES, findCodingInValueSet, FRAGILITY_FRACTURE, HYPERTENSION,
+  ADRENAL_INSUFFICIENCY, BOOP, CTD, DEFAULT_SITE_VALUE_SETS, DIABETES, findCodingInValueSet, FRAGILITY_FRACTURE, HYPERTENSION,
   malignancyValueSet, OSTEOPOROSIS, PREGNANCY, respiratoryFailureValueSet, SYSTEMS, WHO_ICD10_J84,
-  type ConditionValueSet,
+  type ConditionValueSet, type SiteValueSets,
 } from '../valuesets.js';
 import { provenance } from './observation-index.js';
 
@@ -66,7 +66,12 @@ export interface ConditionFacts {
 /** Newest first by recorded/onset date, so `[0]` is the most recent record. */
 const newestFirst = (a: ConditionFact, b: ConditionFact): number => (b.date ?? '').localeCompare(a.date ?? '');
 
-export function extractConditionFacts(conditions: readonly Condition[], domain: DomainStatus, now: Date): ConditionFacts {
+export function extractConditionFacts(
+  conditions: readonly Condition[],
+  domain: DomainStatus,
+  now: Date,
+  valueSets: SiteValueSets = DEFAULT_SITE_VALUE_SETS,
+): ConditionFacts {
   const copConditions: { fact: ConditionFact; relapse: boolean }[] = [];
   const boopConditions: { fact: ConditionFact; relapse: boolean }[] = [];
   let whoJ84 = false;
@@ -97,7 +102,7 @@ export function extractConditionFacts(conditions: readonly Condition[], domain: 
     if (!isRecorded(c)) continue;
     const active = isActive(c);
     const relapse = RELAPSE_CLINICAL.has(clinicalStatusOf(c) ?? '');
-    const copRecord = match(c, COP);
+    const copRecord = match(c, valueSets.cop);
     if (copRecord) copRecords.push(copRecord);
     const boopRecord = match(c, BOOP);
     if (boopRecord) boopRecords.push(boopRecord);
