@@ -22,6 +22,7 @@ import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/serv
 import type { AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
 import { evidenceRoutes } from './evidence-page.js';
+import { smartAppRoutes } from './smart/routes.js';
 import { allowOwnDemoFhir, registerDemoFhir } from './demo/fhir-endpoint.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics } from './metrics.js';
@@ -143,6 +144,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     };
   });
   await app.register(evidenceRoutes);
+  // The taper-plan SMART app (COP-R01's smart link): static pages with their own CSP, and GET /smart/plan.
+  await app.register(smartAppRoutes, { thresholds: config.thresholds, formulary: config.formulary });
   await app.register(probeRoutes, { store, shuttingDown, ...(metrics ? { registry: metrics.registry } : {}) });
   if (config.demoFhir) {
     await registerDemoFhir(app, { clock: overrides.clock ?? (() => new Date()), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });

@@ -4,7 +4,7 @@
  * and keeps the wire rules: no null or empty values, summary under 140 characters,
  * selectionBehavior on every card with suggestions, at most one recommended suggestion.
  */
-import type { Card, Coding, Suggestion } from '../cds/wire.js';
+import type { Card, Coding, Link, Suggestion } from '../cds/wire.js';
 import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES, type RuleId } from './knowledge.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type OverrideReason } from './rule-types.js';
 
@@ -50,6 +50,15 @@ function renderSuggestions(finding: Finding, newId: () => string): Suggestion[] 
   });
 }
 
+/** Where the evidence page lives: `evidenceUrl` is `<service base URL>/evidence/cop`. */
+export const EVIDENCE_PATH = '/evidence/cop';
+
+/** The service's absolute base URL, from the evidence page's URL; undefined when none is known. */
+function serviceBaseOf(evidenceUrl: string | undefined): string | undefined {
+  if (!evidenceUrl || !/^https?:\/\//.test(evidenceUrl) || !evidenceUrl.endsWith(EVIDENCE_PATH)) return undefined;
+  return evidenceUrl.slice(0, -EVIDENCE_PATH.length);
+}
+
 export function renderCard(finding: Finding, options: RenderOptions): Card {
   const topic: Coding = { system: RULE_CODE_SYSTEM, code: finding.ruleId, display: RULE_TITLES[finding.ruleId] };
   const card: Card = {
@@ -70,7 +79,15 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     const reasons = options.overrideReasons?.[finding.ruleId] ?? finding.overrideReasons;
     card.overrideReasons = reasons.map((r) => ({ system: OVERRIDE_REASON_SYSTEM, code: r.code, display: r.display }));
   }
+  const links: Link[] = [];
+  const base = serviceBaseOf(options.evidenceUrl);
+  if (base) {
+    for (const l of finding.links ?? []) {
+      links.push({ label: l.label, url: `${base}${l.path}`, type: l.type, ...(l.appContext ? { appContext: l.appContext } : {}) });
+    }
+  }
   const citations = [...new Set(finding.citations)].map((key) => CITATIONS[key]);
-  if (citations.length > 0) card.links = citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const }));
+  links.push(...citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const })));
+  if (links.length > 0) card.links = links;
   return card;
 }

@@ -51,6 +51,19 @@ export interface OverrideReason {
   display: string;
 }
 
+/**
+ * A link to an app of this service (a SMART app), rendered as a card link of `type: 'smart'`. The
+ * path is relative to the service's base URL (the renderer makes it absolute); `appContext` is
+ * handed to the app by the EHR at launch.
+ */
+export interface FindingLink {
+  label: string;
+  type: 'smart';
+  /** Path on this service, e.g. `/smart/launch.html`. */
+  path: string;
+  appContext?: string;
+}
+
 export interface Finding {
   ruleId: RuleId;
   indicator: Indicator;
@@ -62,6 +75,8 @@ export interface Finding {
   suggestions?: FindingSuggestion[];
   overrideReasons?: OverrideReason[];
   citations: CitationKey[];
+  /** Links to this service's apps (shown before the citations); dropped when no base URL is known. */
+  links?: FindingLink[];
 }
 
 export type Rule = {

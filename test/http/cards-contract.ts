@@ -10,7 +10,7 @@ export interface WireCard {
   suggestions?: { label: string; uuid: string; isRecommended?: boolean; actions: WireAction[] }[];
   selectionBehavior?: string;
   overrideReasons?: { system: string; code: string; display: string }[];
-  links?: { label: string; url: string; type: string }[];
+  links?: { label: string; url: string; type: string; appContext?: string }[];
 }
 export interface WireAction {
   type: string;
@@ -29,6 +29,12 @@ export function expectWellFormed(body: { cards: WireCard[] }): void {
     expect(card.source.label).toBe('COP CDS');
     expect(card.source.topic.code).toMatch(/^COP-R\d\d$/);
     expect(card.links?.length ?? 0).toBeGreaterThan(0);
+    for (const link of card.links ?? []) {
+      expect(['absolute', 'smart']).toContain(link.type);
+      // Every link URL is absolute; appContext only on smart links.
+      expect(link.url).toMatch(/^https?:\/\//);
+      if (link.type !== 'smart') expect(link).not.toHaveProperty('appContext');
+    }
     expect(JSON.stringify(card)).not.toMatch(/American Thoracic|\bATS\b|88.100%|up to 31%/);
     uuids.add(card.uuid);
     if (card.suggestions) {

@@ -6,13 +6,14 @@
  * the weight-based initial phase, or as the sequenced 24-week taper.
  * patient-view: the untreated-COP reminder, information only (no suggestion, no weight needed).
  */
-import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import { SMART_LAUNCH_PATH } from '../../smart/constants.js';
+import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
 import {
   buildInitialPhaseRequest, buildTaperRequest, doseComputationText, glucocorticoidName, initialPhasePlan,
   tabletCountText, taperPlan, type GlucocorticoidOrderSpec, type InitialPhasePlan,
 } from '../orders.js';
-import type { Evidence, Finding, FindingSuggestion, OverrideReason, Rule, RuleContext } from '../rule-types.js';
+import type { Evidence, Finding, FindingLink, FindingSuggestion, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates, notAssessedLine, notEligibleLine } from './clarithromycin-gates.js';
 import {
   activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, draftGlucocorticoids, durationText, evidenceOf,
@@ -136,6 +137,22 @@ function suggestionsFor(facts: PatientFacts, draft: MedicationFact, plan: Initia
   ];
 }
 
+export const TAPER_APP_LABEL = 'Open taper plan (SMART app)';
+
+/**
+ * The smart link to the taper-plan app: its appContext carries the plan's inputs (the weight the
+ * card used, where it came from, the formulary), so the app shows the same plan as the card.
+ */
+export function taperAppLink(kg: Measurement, context: RuleContext): FindingLink {
+  const appContext = {
+    weightKg: kg.value,
+    ...(kg.reference ? { weightObservation: kg.reference } : {}),
+    ...(kg.date ? { weightDate: kg.date } : {}),
+    formulary: context.formulary,
+  };
+  return { label: TAPER_APP_LABEL, type: 'smart', path: SMART_LAUNCH_PATH, appContext: JSON.stringify(appContext) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // patient-view variant: the untreated-COP reminder
 
@@ -183,6 +200,7 @@ function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding |
   const t = context.thresholds;
   const drug = glucocorticoidName(context.formulary);
   const c = facts.cop.condition;
+  const kg = usableWeight(facts);
   const recorded = c ? conditionRecordDay(c) : undefined;
   const diagnosis = c
     ? `COP diagnosis ${c.display ? `${c.display} (${c.code})` : c.code}${recorded ? `, recorded ${recorded}` : ''}${c.onset ? `; symptom onset ${c.onset.slice(0, 10)}` : ''}`
@@ -201,6 +219,7 @@ function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding |
     evidence: reminderEvidence(facts),
     overrideReasons: R01_OVERRIDE_REASONS,
     citations: CITATIONS,
+    ...(kg ? { links: [taperAppLink(kg, context)] } : {}),
   };
 }
 
@@ -224,6 +243,7 @@ export function evaluateR01(facts: PatientFacts, context: RuleContext): Finding 
     evidence: evidenceFor(facts, draft),
     overrideReasons: R01_OVERRIDE_REASONS,
     citations: CITATIONS,
+    links: [taperAppLink(kg, context)],
   };
   if (suggestions.length > 0) finding.suggestions = suggestions;
   return finding;

@@ -1,0 +1,117 @@
+/**
+ * The taper-plan SMART app (issue 6), served under /smart/:
+ *  - launch.html: the SMART launch URL (EHR launch with `iss` + `launch`, e.g. a SMART launcher or
+ *    the CDS Hooks Sandbox following a COP-R01 card's smart link) → FHIR.oauth2.authorize.
+ *  - index.html: the redirect URI; FHIR.oauth2.ready() reads Patient, the latest body weight and the
+ *    card's `appContext`, then renders the plan. `index.html?demo=1&weightKg=…` is a preview without
+ *    SMART (no FHIR server, no token), used by the browser test and for a quick look.
+ *  - plan: the dose arithmetic, computed here by taperPlan (no clinical logic in the browser).
+ *  - fhir-client.js: fhirclient's browser build from node_modules (no CDN).
+ * These pages have their own CSP (the app-wide one is `default-src 'none'` for a JSON API).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Thresholds } from '../cop/knowledge.js';
+import { glucocorticoidName, initialPhasePlan, taperPlan } from '../cop/orders.js';
+import type { FormularyProfile } from '../cop/rule-types.js';
+import { BadRequestError } from '../errors.js';
+import { APP_CSS, APP_JS, INDEX_HTML, LAUNCH_HTML, LAUNCH_JS } from './assets.js';
+import { SMART_PREFIX } from './constants.js';
+
+export { SMART_CLIENT_ID_DEFAULT, SMART_LAUNCH_PATH, SMART_PREFIX } from './constants.js';
+
+/**
+ * Scripts, styles and images only from this origin; XHR to this origin (the plan) and to any https
+ * FHIR/authorization server (the `iss` is only known at launch). No inline script or style, no framing.
+ */
+export const SMART_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self' https:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface SmartAppOptions {
+  thresholds: Thresholds;
+  formulary: FormularyProfile;
+}
+
+const planQuerySchema = z.object({
+  weightKg: z.coerce.number().finite().positive().max(500),
+  formulary: z.enum(['us', 'uk']).optional(),
+});
+
+export interface PlanDay {
+  day: number;
+  week: number;
+  doseMg: number;
+  step: number;
+  /** First day of a step (a dose change). */
+  stepStart: boolean;
+}
+
+export interface PlanResponse {
+  weightKg: number;
+  formulary: FormularyProfile;
+  drug: string;
+  maxDailyDoseMg: number;
+  totalDays: number;
+  cumulativeMg: number;
+  initialDose: { doseMg: number; mgPerKg: number; capped: boolean };
+  steps: ReturnType<typeof taperPlan>;
+  days: PlanDay[];
+}
+
+/** The 24-week plan as the app shows it: taperPlan's steps, expanded to one entry per day. */
+export function planFor(weightKg: number, thresholds: Thresholds, formulary: FormularyProfile): PlanResponse {
+  const steps = taperPlan(weightKg, thresholds);
+  const initial = initialPhasePlan(weightKg, thresholds, formulary);
+  const days: PlanDay[] = [];
+  for (const s of steps) {
+    for (let d = s.fromDay; d <= s.toDay; d++) {
+      days.push({ day: d, week: Math.floor((d - 1) / 7) + 1, doseMg: s.doseMg, step: s.sequence, stepStart: d === s.fromDay });
+    }
+  }
+  return {
+    weightKg,
+    formulary,
+    drug: glucocorticoidName(formulary),
+    maxDailyDoseMg: thresholds.maxDailyDoseMg,
+    totalDays: days.length,
+    cumulativeMg: days.reduce((n, d) => n + d.doseMg, 0),
+    initialDose: { doseMg: initial.dose.doseMg, mgPerKg: initial.dose.mgPerKg, capped: initial.dose.capped },
+    steps,
+    days,
+  };
+}
+
+const send = (reply: FastifyReply, type: string, body: string): FastifyReply =>
+  reply.type(type).header('content-security-policy', SMART_CSP).header('cache-control', 'no-cache').send(body);
+
+export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOptions): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const fhirClientJs = readFileSync(require.resolve('fhirclient/build/fhir-client.pure.min.js'), 'utf8');
+
+  const html = 'text/html; charset=utf-8';
+  const js = 'text/javascript; charset=utf-8';
+  app.get(`${SMART_PREFIX}/launch.html`, async (_request, reply) => send(reply, html, LAUNCH_HTML));
+  app.get(`${SMART_PREFIX}/index.html`, async (_request, reply) => send(reply, html, INDEX_HTML));
+  app.get(`${SMART_PREFIX}/`, async (_request, reply) => send(reply, html, INDEX_HTML));
+  app.get(`${SMART_PREFIX}/launch.js`, async (_request, reply) => send(reply, js, LAUNCH_JS));
+  app.get(`${SMART_PREFIX}/app.js`, async (_request, reply) => send(reply, js, APP_JS));
+  app.get(`${SMART_PREFIX}/app.css`, async (_request, reply) => send(reply, 'text/css; charset=utf-8', APP_CSS));
+  app.get(`${SMART_PREFIX}/fhir-client.js`, async (_request, reply) => send(reply, js, fhirClientJs));
+
+  app.get(`${SMART_PREFIX}/plan`, async (request, reply) => {
+    const parsed = planQuerySchema.safeParse(request.query);
+    if (!parsed.success) throw new BadRequestError('weightKg must be a positive number of kilograms (at most 500); formulary is us or uk');
+    const { weightKg, formulary } = parsed.data;
+    return reply.header('cache-control', 'no-store').send(planFor(weightKg, options.thresholds, formulary ?? options.formulary));
+  });
+}
