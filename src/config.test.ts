@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, thresholdEnvName } from './config.js';
+import { loadConfig, thresholdEnvName } from './config.js';
+import { configProblems } from '../test/fixtures/config.js';
 
 describe('loadConfig', () => {
   it('has working defaults: port 8080, formulary us, body limit of at least 5 MB', () => {
@@ -23,21 +24,12 @@ describe('loadConfig', () => {
   });
 
   it('rejects out-of-range and malformed values, naming the variable', () => {
-    const problems = (env: Record<string, string>): string[] => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-      }
-    };
-    expect(problems({ COP_MG_PER_KG: '1.01' })[0]).toMatch(/^COP_MG_PER_KG:/);
-    expect(problems({ COP_MAX_DAILY_DOSE_MG: '80' })[0]).toMatch(/^COP_MAX_DAILY_DOSE_MG:/);
-    expect(problems({ COP_MG_PER_KG: 'lots' })[0]).toMatch(/^COP_MG_PER_KG:/);
-    expect(problems({ PORT: 'eighty' })[0]).toMatch(/^PORT:/);
-    expect(problems({ FORMULARY_PROFILE: 'fr' })[0]).toMatch(/^FORMULARY_PROFILE:/);
-    expect(problems({ BODY_LIMIT_BYTES: '1000' })[0]).toMatch(/^BODY_LIMIT_BYTES:/);
+    expect(configProblems({ COP_MG_PER_KG: '1.01' })[0]).toMatch(/^COP_MG_PER_KG:/);
+    expect(configProblems({ COP_MAX_DAILY_DOSE_MG: '80' })[0]).toMatch(/^COP_MAX_DAILY_DOSE_MG:/);
+    expect(configProblems({ COP_MG_PER_KG: 'lots' })[0]).toMatch(/^COP_MG_PER_KG:/);
+    expect(configProblems({ PORT: 'eighty' })[0]).toMatch(/^PORT:/);
+    expect(configProblems({ FORMULARY_PROFILE: 'fr' })[0]).toMatch(/^FORMULARY_PROFILE:/);
+    expect(configProblems({ BODY_LIMIT_BYTES: '1000' })[0]).toMatch(/^BODY_LIMIT_BYTES:/);
   });
 
   it('splits CORS_ORIGINS and trims PUBLIC_BASE_URL', () => {

@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
 import { buildSiteValueSets, codingInValueSet, COP } from './cop/valuesets.js';
 import { DEFAULT_SITE_SETTINGS } from './site-config.js';
+import { configProblems } from '../test/fixtures/config.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cop-cds-site-config-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -16,15 +17,6 @@ function siteFile(content: unknown): string {
   return file;
 }
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const LOCAL = { system: 'https://ehr.example/codes', code: 'COP-LOCAL-1' };
 
@@ -68,9 +60,9 @@ describe('SITE_CONFIG_FILE', () => {
 
   it('checks file thresholds against the same ranges, naming the file and the field', () => {
     const file = siteFile({ thresholds: { mgPerKg: 1.5 } });
-    expect(problems({ SITE_CONFIG_FILE: file })).toEqual([expect.stringMatching(new RegExp(`^SITE_CONFIG_FILE \\(${file.replace(/[.\\]/g, '\\$&')}\\): thresholds\\.mgPerKg:`))]);
+    expect(configProblems({ SITE_CONFIG_FILE: file })).toEqual([expect.stringMatching(new RegExp(`^SITE_CONFIG_FILE \\(${file.replace(/[.\\]/g, '\\$&')}\\): thresholds\\.mgPerKg:`))]);
     // A bad environment value is still named by its variable.
-    expect(problems({ SITE_CONFIG_FILE: siteFile({ thresholds: { mgPerKg: 0.6 } }), COP_MG_PER_KG: '3' })[0]).toMatch(/^COP_MG_PER_KG:/);
+    expect(configProblems({ SITE_CONFIG_FILE: siteFile({ thresholds: { mgPerKg: 0.6 } }), COP_MG_PER_KG: '3' })[0]).toMatch(/^COP_MG_PER_KG:/);
   });
 
   it('refuses a bad file with the field named', () => {
@@ -90,10 +82,10 @@ describe('SITE_CONFIG_FILE', () => {
       ['{ not json', /: not valid JSON/],
     ];
     for (const [content, pattern] of cases) {
-      const found = problems({ SITE_CONFIG_FILE: siteFile(content) });
+      const found = configProblems({ SITE_CONFIG_FILE: siteFile(content) });
       expect(found.some((p) => p.startsWith('SITE_CONFIG_FILE (') && pattern.test(p)), `${JSON.stringify(content)} → ${found.join(' | ')}`).toBe(true);
     }
-    expect(problems({ SITE_CONFIG_FILE: path.join(dir, 'missing.json') })[0]).toMatch(/^SITE_CONFIG_FILE \(.*missing\.json\): cannot read \(ENOENT\)/);
+    expect(configProblems({ SITE_CONFIG_FILE: path.join(dir, 'missing.json') })[0]).toMatch(/^SITE_CONFIG_FILE \(.*missing\.json\): cannot read \(ENOENT\)/);
   });
 
   it('accepts the documented example (examples/site-config.json)', () => {
