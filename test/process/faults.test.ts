@@ -5,18 +5,16 @@
  * answered within the FHIR deadline plus scheduling slack, no answer is a 5xx, the circuit breaker
  * stops calls to the failing servers, the process stays healthy, and SIGTERM drains calls in flight.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderSelectRequest, orderSignRequest } from '../fixtures/requests.js';
+import { listeningUrl, spawnService, type ServiceProcess } from '../fixtures/service-process.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DEADLINE_MS = 1000;
 const REQUEST_TIMEOUT_MS = 600;
 /** Scheduling slack for hundreds of concurrent calls on a busy test machine. */
@@ -68,31 +66,13 @@ async function startFaultyFhir() {
   };
 }
 
-interface Service {
-  child: ChildProcess;
+interface Service extends ServiceProcess {
   url: string;
-  lines: string[];
-  exited: Promise<number | null>;
 }
 
 async function startService(env: Record<string, string>, dir: string): Promise<Service> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', FEEDBACK_DB_PATH: path.join(dir, 'store.sqlite'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const url = lines.map((l) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean);
-    if (url) return { child, url, lines, exited };
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`service did not start:\n${lines.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const service = spawnService({ FEEDBACK_DB_PATH: path.join(dir, 'store.sqlite'), ...env });
+  return { ...service, url: await listeningUrl(service) };
 }
 
 interface Outcome {

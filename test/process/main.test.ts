@@ -2,51 +2,18 @@
  * The process as an operator runs it: start-up on a configured port, a readable refusal of bad
  * configuration, and graceful shutdown on SIGTERM. Spawns `src/main.ts` through tsx on 127.0.0.1.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Started {
-  child: ChildProcess;
-  lines: string[];
-  exited: Promise<number | null>;
-}
-
-function start(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    // Its own store file, so the process never writes into the checkout.
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', FEEDBACK_DB_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'cop-main-')), 'store.sqlite'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const collect = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', collect);
-  child.stderr!.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, exited };
-}
-
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { listeningUrl, spawnService as start } from '../fixtures/service-process.js';
 
 describe('src/main.ts', () => {
   it('serves, then shuts down cleanly on SIGTERM', async () => {
-    const { child, lines, exited } = start({});
-    const url = await waitFor(() => lines.map((l) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean), 'listening');
+    const service = start({});
+    const { child, lines, exited } = service;
+    const url = await listeningUrl(service);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
     child.kill('SIGTERM');
@@ -73,7 +40,7 @@ describe('src/main.ts', () => {
   it('keeps every acknowledged feedback row when killed with SIGKILL and restarted', async () => {
     const storeFile = path.join(mkdtempSync(path.join(tmpdir(), 'cop-kill-')), 'store.sqlite');
     const first = start({ FEEDBACK_DB_PATH: storeFile });
-    const url = await waitFor(() => first.lines.map((l) => /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(l)?.[1]).find(Boolean), 'listening');
+    const url = await listeningUrl(first);
     const acknowledged: string[] = [];
     for (let i = 0; i < 25; i++) {
       const card = `card-${i}`;
@@ -90,7 +57,7 @@ describe('src/main.ts', () => {
 
     // Restart on the same file: the service opens and migrates it again, and the rows are there.
     const second = start({ FEEDBACK_DB_PATH: storeFile });
-    await waitFor(() => second.lines.find((l) => l.includes('Server listening')), 'restart');
+    await listeningUrl(second);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     const db = new Database(storeFile, { readonly: true });
