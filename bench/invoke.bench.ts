@@ -16,9 +16,13 @@
  *   BENCH_DURATION=3 npm run bench                # quick look
  *   BENCH_SOAK_SECONDS=300 npm run bench          # + the 5-minute soak
  *   BENCH_SCENARIOS=typical:order-select npm run bench
+ *   BENCH_SCENARIOS=typical:order-select:ES384,typical:order-select:RS384 npm run bench
  *
  * Environment: BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (10), BENCH_SCENARIOS (comma list
- * of chart:hook, default all six), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
+ * of chart:hook[:alg], default all six with BENCH_JWT_ALG plus typical:order-select with the other
+ * algorithm), BENCH_JWT_ALG (ES384 | RS384: the CDS Client JWT algorithm, ES384),
+ * BENCH_AUTH (on; off only to see what authentication costs), BENCH_SERVICE_NODE_OPTIONS (NODE_OPTIONS
+ * for the service process only, to try V8 flags), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
  * BENCH_FHIR (1; 0 skips the fallback scenario), BENCH_SOAK_SECONDS (0 = no soak),
  * BENCH_RUNNER (`build`: tsc to bench/.build-*, run with node, as in production; `tsx`: run
  * src/main.ts through tsx), BENCH_CALIBRATE (1: also measure the load generator's token
@@ -38,7 +42,7 @@ import { request as undiciRequest } from 'undici';
 import { hookRequest, type BenchHook } from './payloads.js';
 import { paced, percentile, type PacedResult } from './paced.js';
 import { buildService, freePort, memoryOf, nextMessage, resetPeak, spawnTsxChild, stopChild } from './procs.js';
-import { makeBenchKey, TokenPool, TokenSigner, trustedClientsJson, type BenchKey } from './tokens.js';
+import { JWT_ALGS, makeBenchKey, TokenPool, TokenSigner, trustedClientsJson, type BenchKey, type JwtAlg } from './tokens.js';
 
 type Json = Record<string, unknown>;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,6 +61,17 @@ const HEAVY_OBSERVATIONS = envNumber('BENCH_HEAVY_OBSERVATIONS', 2000, 0);
 const FHIR_DELAY_MS = envNumber('BENCH_FHIR_DELAY_MS', 20, 0);
 const SOAK_SECONDS = envNumber('BENCH_SOAK_SECONDS', 0, 0);
 const RUN_FHIR = process.env.BENCH_FHIR !== '0';
+/** `off` only to see what authentication costs: the issue's numbers are taken with it on. */
+const AUTH = process.env.BENCH_AUTH ?? 'on';
+if (AUTH !== 'on' && AUTH !== 'off') throw new Error(`BENCH_AUTH must be on or off (got "${AUTH}")`);
+/**
+ * The algorithm of the CDS Client JWTs in every scenario that does not name one (ES384); a row with
+ * the other one is added. ES384 verification is ~0.5 ms of P-384 arithmetic, RS384 ~0.03 ms, but
+ * jose verifies through WebCrypto on libuv's thread pool, so on two cores the difference mostly
+ * lands off the event loop.
+ */
+const DEFAULT_ALG = (process.env.BENCH_JWT_ALG ?? 'ES384').toUpperCase() as JwtAlg;
+if (!JWT_ALGS.includes(DEFAULT_ALG)) throw new Error(`BENCH_JWT_ALG must be ${JWT_ALGS.join(' or ')} (got "${process.env.BENCH_JWT_ALG}")`);
 const CALIBRATE = process.env.BENCH_CALIBRATE === '1';
 const KEEP = process.env.BENCH_KEEP === '1';
 const RUNNER = (process.env.BENCH_RUNNER ?? 'build') as 'build' | 'tsx';
@@ -70,15 +85,25 @@ type Chart = (typeof CHARTS)[number];
 interface ScenarioSpec {
   chart: Chart;
   hook: BenchHook;
+  alg: JwtAlg;
 }
 
 function scenarioList(): ScenarioSpec[] {
   const raw = process.env.BENCH_SCENARIOS;
-  if (!raw) return CHARTS.flatMap((chart) => HOOKS.map((hook) => ({ chart, hook })));
+  if (!raw) {
+    const other = JWT_ALGS.find((a) => a !== DEFAULT_ALG)!;
+    return [
+      ...CHARTS.flatMap((chart) => HOOKS.map((hook) => ({ chart, hook, alg: DEFAULT_ALG }))),
+      { chart: 'typical', hook: 'order-select', alg: other },
+    ];
+  }
   return raw.split(',').map((item) => {
-    const [chart, hook] = item.trim().split(':') as [Chart, BenchHook];
-    if (!CHARTS.includes(chart) || !HOOKS.includes(hook)) throw new Error(`BENCH_SCENARIOS: "${item}" is not chart:hook (${CHARTS.join('|')}:${HOOKS.join('|')})`);
-    return { chart, hook };
+    const [chart, hook, alg = DEFAULT_ALG] = item.trim().split(':') as [Chart, BenchHook, string?];
+    const upper = alg.toUpperCase() as JwtAlg;
+    if (!CHARTS.includes(chart) || !HOOKS.includes(hook) || !JWT_ALGS.includes(upper)) {
+      throw new Error(`BENCH_SCENARIOS: "${item}" is not chart:hook[:alg] (${CHARTS.join('|')}:${HOOKS.join('|')}[:${JWT_ALGS.join('|')}])`);
+    }
+    return { chart, hook, alg: upper };
   });
 }
 
@@ -155,7 +180,7 @@ interface Service {
   startupPeakMiB: number;
 }
 
-async function startService(opts: { key: BenchKey; tmp: string; buildDir?: string; fhirBase?: string }): Promise<Service> {
+async function startService(opts: { keys: BenchKey[]; tmp: string; buildDir?: string; fhirBase?: string }): Promise<Service> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const logFile = path.join(opts.tmp, 'service.log');
@@ -165,11 +190,11 @@ async function startService(opts: { key: BenchKey; tmp: string; buildDir?: strin
   for (const name of Object.keys(env)) if (/^(CDS_|COP_|FHIR_|PRESSURE_|RATE_LIMIT_|DATABASE_URL$|PATIENT_KEY_SECRET$)/.test(name)) delete env[name];
   Object.assign(env, {
     NODE_ENV: 'production',
-    CDS_AUTH: 'on',
+    CDS_AUTH: AUTH,
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_BASE_URL: origin,
-    CDS_TRUSTED_CLIENTS: trustedClientsJson(opts.key),
+    CDS_TRUSTED_CLIENTS: trustedClientsJson(...opts.keys),
     LOG_LEVEL: 'info',
     FEEDBACK_DB_PATH: path.join(opts.tmp, 'store.sqlite'),
     PATIENT_KEY_SECRET: randomBytes(24).toString('base64url'),
@@ -178,6 +203,7 @@ async function startService(opts: { key: BenchKey; tmp: string; buildDir?: strin
     RATE_LIMIT_MAX: '1000000000',
     ...(opts.fhirBase ? { CDS_FHIR_ALLOW_HTTP: opts.fhirBase } : {}),
   });
+  if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
   const args = opts.buildDir ? [path.join(opts.buildDir, 'src/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
   const out = openSync(logFile, 'a');
   const err = openSync(stderrFile, 'a');
@@ -233,6 +259,7 @@ interface ScenarioResult {
   name: string;
   chart: Chart;
   hook: BenchHook;
+  jwtAlg: JwtAlg;
   requestBytes: number;
   responseBytes: number;
   cards: string;
@@ -248,8 +275,11 @@ interface ScenarioResult {
 }
 
 interface Ctx {
+  /** The default algorithm's key and signer (fallback, soak, calibration). */
   key: BenchKey;
   signer: TokenSigner;
+  keys: Record<JwtAlg, BenchKey>;
+  signers: Record<JwtAlg, TokenSigner>;
   service: Service;
   baseline: ChildProcess;
   baselineOrigin: string;
@@ -263,14 +293,14 @@ async function setBaselineResponse(ctx: Ctx, body: string): Promise<void> {
 }
 
 /** Tokens for a run expected to make about `expected` requests. */
-async function poolFor(ctx: Ctx, aud: string, expected: number): Promise<TokenPool> {
-  const pool = new TokenPool(ctx.key, aud);
-  await pool.fill(ctx.signer, Math.ceil(expected * 1.4) + 20 * CONNECTIONS);
+async function poolFor(ctx: Ctx, aud: string, expected: number, alg: JwtAlg = DEFAULT_ALG): Promise<TokenPool> {
+  const pool = new TokenPool(ctx.keys[alg], aud);
+  await pool.fill(ctx.signers[alg], Math.ceil(expected * 1.4) + 20 * CONNECTIONS);
   return pool;
 }
 
 async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult> {
-  const name = `${spec.chart} ${spec.hook}`;
+  const name = `${spec.chart} ${spec.hook}${spec.alg === DEFAULT_ALG ? '' : ` ${spec.alg}`}`;
   const servicePath = `/cds-services/cop-${spec.hook}`;
   const aud = `${ctx.service.origin}${servicePath}`;
   const extraObservations = spec.chart === 'heavy' ? HEAVY_OBSERVATIONS : 0;
@@ -279,27 +309,27 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult
   let preSigned = 0;
   let inlineSigned = 0;
 
-  const checkPool = await poolFor(ctx, aud, 1);
+  const checkPool = await poolFor(ctx, aud, 1, spec.alg);
   const check = await checkCall(aud, body, checkPool.take(), name);
   console.log(`\n== ${name}: request ${formatBytes(body.length)}, check 200 with cards [${check.cards}], response ${formatBytes(Buffer.byteLength(check.text))}`);
   await setBaselineResponse(ctx, check.text);
 
   // Baseline: same body, same size of header (the tokens are not verified there, so they cycle).
   const baseUrl = `${ctx.baselineOrigin}${servicePath}`;
-  const basePool = new TokenPool(ctx.key, aud, true);
-  await basePool.fill(ctx.signer, 2000);
+  const basePool = new TokenPool(ctx.keys[spec.alg], aud, true);
+  await basePool.fill(ctx.signers[spec.alg], 2000);
   await cannon(baseUrl, body, basePool, WARMUP_SECONDS);
   const baseline = rowOf(await cannon(baseUrl, body, basePool, DURATION));
   console.log(`   baseline  max rate: ${baseline.reqPerSec} req/s, p50 ${baseline.p50} ms, p99 ${baseline.p99} ms`);
 
   const peakIsPerScenario = resetPeak(pid);
   // Service at max rate: a warm-up sizes the token pool of the measured run.
-  const warmPool = await poolFor(ctx, aud, 3000);
+  const warmPool = await poolFor(ctx, aud, 3000, spec.alg);
   const warm = await cannon(aud, body, warmPool, WARMUP_SECONDS);
   preSigned += 3000;
   inlineSigned += warmPool.inlineSigned;
   // The warm-up runs cold (JIT), so the measured run may be up to twice as fast.
-  const maxPool = await poolFor(ctx, aud, Math.max(warm.requests.average, 50) * 2 * DURATION);
+  const maxPool = await poolFor(ctx, aud, Math.max(warm.requests.average, 50) * 2 * DURATION, spec.alg);
   preSigned += maxPool.remaining;
   const service = rowOf(await cannon(aud, body, maxPool, DURATION));
   inlineSigned += maxPool.inlineSigned;
@@ -309,7 +339,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult
 
   // Half the service's max rate: evenly paced (open loop), then autocannon overallRate (bursty).
   const halfRate = Math.max(1, Math.round(service.reqPerSec / 2));
-  const pacedPool = await poolFor(ctx, aud, halfRate * DURATION);
+  const pacedPool = await poolFor(ctx, aud, halfRate * DURATION, spec.alg);
   preSigned += pacedPool.remaining;
   const pacedResult = await paced({
     origin: ctx.service.origin,
@@ -322,7 +352,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult
   });
   inlineSigned += pacedPool.inlineSigned;
   console.log(`   service   ${halfRate} req/s paced: p50 ${pacedResult.p50} ms, p90 ${pacedResult.p90} ms, p99 ${pacedResult.p99} ms, max ${pacedResult.max} ms (achieved ${pacedResult.achievedRate} req/s)`);
-  const acPool = await poolFor(ctx, aud, halfRate * DURATION);
+  const acPool = await poolFor(ctx, aud, halfRate * DURATION, spec.alg);
   preSigned += acPool.remaining;
   const autocannonHalfRate = rowOf(await cannon(aud, body, acPool, DURATION, { overallRate: halfRate }));
   inlineSigned += acPool.inlineSigned;
@@ -334,6 +364,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult
     name,
     chart: spec.chart,
     hook: spec.hook,
+    jwtAlg: spec.alg,
     requestBytes: body.length,
     responseBytes: Buffer.byteLength(check.text),
     cards: check.cards,
@@ -518,11 +549,14 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown';
   console.log(
     `COP CDS benchmark: node ${process.version}, ${os.cpus().length} CPU(s) (${cpu}), ${CONNECTIONS} connections, ${DURATION} s per run, ` +
-      `service ${RUNNER === 'build' ? 'compiled (tsc) and run with node' : 'run through tsx'}, NODE_ENV=production, auth on (ES384), LOG_LEVEL=info to a file`,
+      `service ${RUNNER === 'build' ? 'compiled (tsc) and run with node' : 'run through tsx'}, NODE_ENV=production, auth ${AUTH} (${DEFAULT_ALG} unless a scenario names its algorithm), LOG_LEVEL=info to a file`,
   );
 
-  const key = makeBenchKey();
-  const signer = new TokenSigner(key);
+  const keys = { ES384: makeBenchKey('ES384'), RS384: makeBenchKey('RS384') };
+  const threads = Math.max(1, os.cpus().length);
+  const signers = { ES384: new TokenSigner(keys.ES384, threads), RS384: new TokenSigner(keys.RS384, threads) };
+  const key = keys[DEFAULT_ALG];
+  const signer = signers[DEFAULT_ALG];
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'cop-bench-'));
   let build: Awaited<ReturnType<typeof buildService>> | undefined;
   let service: Service | undefined;
@@ -551,12 +585,12 @@ async function main(): Promise<void> {
     const fhirBase = (await nextMessage<{ type: string; base: string }>(fhir, 'listening')).base;
     baseline = spawnTsxChild(ROOT, 'bench/baseline-server.ts', { BENCH_BODY_LIMIT: String(8 * 1024 * 1024) });
     const baselinePort = (await nextMessage<{ type: string; port: number }>(baseline, 'listening')).port;
-    service = await startService({ key, tmp, ...(build ? { buildDir: build.dir } : {}), fhirBase });
+    service = await startService({ keys: Object.values(keys), tmp, ...(build ? { buildDir: build.dir } : {}), fhirBase });
     startupPeakMiB = service.startupPeakMiB;
     overallPeakMiB = startupPeakMiB;
     console.log(`service pid ${service.child.pid} at ${service.origin} (rss at start ${memoryOf(service.child.pid!).rssMiB} MiB), log ${service.logFile}`);
 
-    const ctx: Ctx = { key, signer, service, baseline, baselineOrigin: `http://127.0.0.1:${baselinePort}`, now };
+    const ctx: Ctx = { key, signer, keys, signers, service, baseline, baselineOrigin: `http://127.0.0.1:${baselinePort}`, now };
     if (CALIBRATE) calibration = await calibrate(ctx);
     for (const spec of scenarios) {
       const r = await runScenario(ctx, spec);
@@ -576,7 +610,7 @@ async function main(): Promise<void> {
     }
   } finally {
     serviceExit = await stopChild(service?.child);
-    await Promise.allSettled([stopChild(baseline), stopChild(fhir), signer.close()]);
+    await Promise.allSettled([stopChild(baseline), stopChild(fhir), ...Object.values(signers).map((s) => s.close())]);
     if (service) {
       try {
         const log = readFileSync(service.logFile, 'utf8');
@@ -690,7 +724,7 @@ async function main(): Promise<void> {
     heavyObservations: HEAVY_OBSERVATIONS,
     settings: {
       NODE_ENV: 'production',
-      CDS_AUTH: 'on (ES384, inline JWKS)',
+      CDS_AUTH: AUTH === 'off' ? 'off (BENCH_AUTH=off: not the production setting)' : `on (inline JWKS with an ES384 and an RS384 key; scenarios use ${DEFAULT_ALG} unless named)`,
       LOG_LEVEL: 'info (to a file)',
       store: 'SQLite (FEEDBACK_DB_PATH in a temp dir)',
       RATE_LIMIT_MAX: '1000000000 (plugin on, limit out of reach)',

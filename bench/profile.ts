@@ -1,6 +1,6 @@
 /**
  * `npm run bench:profile`: where the service's CPU goes for one hook and chart. Builds the app in
- * this process with the bench's production settings (auth on with ES384 tokens signed beforehand,
+ * this process with the bench's production settings (auth on with RS384 or ES384 tokens signed beforehand,
  * LOG_LEVEL=info to /dev/null, a SQLite store in a temp dir), warms up, then runs N requests
  * through `app.inject` (no sockets: the service's own work) under the V8 CPU profiler (the same
  * profiler as `node --cpu-prof`, started only around the measured requests), prints the top
@@ -11,7 +11,7 @@
  *   PROFILE_HOOK=patient-view PROFILE_CHART=heavy PROFILE_N=200 npm run bench:profile
  *
  * Environment: PROFILE_HOOK (order-select | order-sign | patient-view), PROFILE_CHART (typical |
- * heavy), PROFILE_N (requests, 2000; heavy: 200), PROFILE_AUTH (on | off), PROFILE_LOG_LEVEL
+ * heavy), PROFILE_N (requests, 2000; heavy: 200), PROFILE_AUTH (on | off), PROFILE_JWT_ALG (ES384 | RS384), PROFILE_LOG_LEVEL
  * (info), PROFILE_TOP (frames listed, 30), BENCH_HEAVY_OBSERVATIONS (2000).
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -23,13 +23,15 @@ import pino from 'pino';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { hookRequest, type BenchHook } from './payloads.js';
-import { makeBenchKey, TokenSigner, trustedClientsJson } from './tokens.js';
+import { JWT_ALGS, makeBenchKey, TokenSigner, trustedClientsJson, type JwtAlg } from './tokens.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOOK = (process.env.PROFILE_HOOK ?? 'order-select') as BenchHook;
 const CHART = process.env.PROFILE_CHART ?? 'typical';
 const N = Number(process.env.PROFILE_N ?? (CHART === 'heavy' ? 200 : 2000));
 const AUTH = (process.env.PROFILE_AUTH ?? 'on') === 'on';
+const ALG = (process.env.PROFILE_JWT_ALG ?? 'ES384').toUpperCase() as JwtAlg;
+if (!JWT_ALGS.includes(ALG)) throw new Error(`PROFILE_JWT_ALG: ${JWT_ALGS.join(' or ')} (got ${ALG})`);
 const LOG_LEVEL = process.env.PROFILE_LOG_LEVEL ?? 'info';
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
 const HEAVY = Number(process.env.BENCH_HEAVY_OBSERVATIONS ?? 2000);
@@ -100,7 +102,7 @@ function summarise(profile: CpuProfile, wallMs: number): void {
 async function main(): Promise<void> {
   const now = new Date();
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'cop-profile-'));
-  const key = makeBenchKey();
+  const key = makeBenchKey(ALG);
   const base = 'http://127.0.0.1:8080';
   const url = `/cds-services/cop-${HOOK}`;
   const config = loadConfig({
