@@ -25,6 +25,17 @@ describe('migrations', () => {
     expect(sql).not.toMatch(/patient_id/);
   });
 
+  it('version 2 adds nullable patient_key and rule_id to feedback, one column per ALTER TABLE (SQLite), and the index', () => {
+    const v2 = MIGRATIONS.find((m) => m.version === 2)!;
+    for (const dialect of ['sqlite', 'postgres'] as const) {
+      const statements = migrationStatements(v2, dialect);
+      const alters = statements.filter((s) => /^ALTER TABLE/i.test(s));
+      expect(alters).toEqual(['ALTER TABLE feedback ADD COLUMN patient_key TEXT', 'ALTER TABLE feedback ADD COLUMN rule_id TEXT']);
+      expect(statements.some((s) => /^UPDATE feedback\b/.test(s))).toBe(true);
+      expect(statements).toContain('CREATE INDEX feedback_patient_outcome_time ON feedback (patient_key, outcome, outcome_at, rule_id)');
+    }
+  });
+
   it('pendingMigrations skips applied ones and refuses unknown newer ones', () => {
     expect(pendingMigrations([]).map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(pendingMigrations(MIGRATIONS.map((m) => m.version))).toEqual([]);

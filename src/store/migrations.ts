@@ -59,6 +59,25 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The patient-view override window ("rules overridden for this patient since T") read
+    // feedback through shown_card, walking every card ever shown to the patient. The card's
+    // patient and rule are now copied onto its feedback when the feedback (or, if it came
+    // first, the card) is written, so the window is an index range over that patient's recent
+    // overrides only. NULL while the card is unknown to the store. One column per ALTER TABLE
+    // (SQLite); scalar subqueries rather than UPDATE … FROM, so the SQL suits both dialects.
+    version: 2,
+    name: 'feedback carries its card patient and rule',
+    sql: `
+      ALTER TABLE feedback ADD COLUMN patient_key TEXT;
+      ALTER TABLE feedback ADD COLUMN rule_id TEXT;
+      UPDATE feedback
+         SET patient_key = (SELECT s.patient_key FROM shown_card s WHERE s.card_uuid = feedback.card_uuid),
+             rule_id     = (SELECT s.rule_id FROM shown_card s WHERE s.card_uuid = feedback.card_uuid)
+       WHERE EXISTS (SELECT 1 FROM shown_card s WHERE s.card_uuid = feedback.card_uuid);
+      CREATE INDEX feedback_patient_outcome_time ON feedback (patient_key, outcome, outcome_at, rule_id);
+    `,
+  },
 ];
 
 const TYPES: Record<Dialect, Record<'ts' | 'bool' | 'id', string>> = {

@@ -65,6 +65,30 @@ export async function migratePostgres(pool: pg.Pool, schema?: string): Promise<n
   });
 }
 
+/**
+ * overriddenRules ($1 patient key, $2 since, $3 rule ids): reads feedback alone, a range of
+ * feedback_patient_outcome_time over this patient's overrides since `since`, however many cards
+ * the patient was ever shown.
+ */
+export const OVERRIDDEN_RULES_SQL = `SELECT DISTINCT rule_id FROM feedback
+  WHERE patient_key = $1 AND outcome = 'overridden' AND outcome_at >= $2 AND rule_id = ANY($3::text[])`;
+
+/**
+ * shownRules ($1 patient key, $2 rule ids, $3 since[, $4 hook]): per rule, one index scan on
+ * shown_card_patient_rule_time that stops at the first card in the window (LIMIT 1 in a LATERAL
+ * subquery), rather than reading every card of the window.
+ */
+export const SHOWN_RULES_SQL = {
+  any: `SELECT r.rule_id FROM unnest($2::text[]) AS r(rule_id)
+         CROSS JOIN LATERAL (SELECT 1 FROM shown_card s
+                              WHERE s.patient_key = $1 AND s.rule_id = r.rule_id AND s.shown_at >= $3
+                              LIMIT 1) AS hit`,
+  hook: `SELECT r.rule_id FROM unnest($2::text[]) AS r(rule_id)
+          CROSS JOIN LATERAL (SELECT 1 FROM shown_card s
+                               WHERE s.patient_key = $1 AND s.rule_id = r.rule_id AND s.shown_at >= $3 AND s.hook = $4
+                               LIMIT 1) AS hit`,
+} as const;
+
 export class PostgresStore implements CdsStore {
   private closed = false;
 
@@ -114,13 +138,25 @@ export class PostgresStore implements CdsStore {
     if (cards.length === 0) return;
     for (const c of cards) assertValidDate(c.shownAt, 'shownAt');
     await inTransaction(this.pool, async (client) => {
+      const inserted: string[] = [];
       for (const c of cards) {
-        await client.query(
+        const result = await client.query(
           `INSERT INTO shown_card (card_uuid, rule_id, service_id, hook, hook_instance, patient_key, indicator, suggestion_uuids, shown_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (card_uuid) DO NOTHING`,
           [c.cardUuid, c.ruleId, c.serviceId, c.hook, c.hookInstance, c.patientKey, c.indicator,
             JSON.stringify(c.suggestionUuids), c.shownAt],
+        );
+        if ((result.rowCount ?? 0) > 0) inserted.push(c.cardUuid);
+      }
+      // Feedback that arrived before its card (another instance's card not yet committed) gets
+      // the card's patient and rule now, as the join it replaces would.
+      if (inserted.length > 0) {
+        await client.query(
+          `UPDATE feedback f SET patient_key = s.patient_key, rule_id = s.rule_id
+             FROM shown_card s
+            WHERE s.card_uuid = ANY($1::text[]) AND f.card_uuid = s.card_uuid AND f.patient_key IS NULL`,
+          [inserted],
         );
       }
     });
@@ -135,8 +171,11 @@ export class PostgresStore implements CdsStore {
       for (const item of items) {
         const result = await client.query(
           `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code,
-                                 override_display, had_user_comment, outcome_timestamp, outcome_at, received_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                                 override_display, had_user_comment, outcome_timestamp, outcome_at, received_at,
+                                 patient_key, rule_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                   (SELECT patient_key FROM shown_card WHERE card_uuid = $2),
+                   (SELECT rule_id FROM shown_card WHERE card_uuid = $2))
            ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
           [serviceId, item.cardUuid, item.outcome, JSON.stringify(item.acceptedSuggestions),
             item.overrideReason?.system ?? null, item.overrideReason?.code ?? null,
@@ -154,13 +193,11 @@ export class PostgresStore implements CdsStore {
     this.check();
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ rule_id: RuleId }>(
-      `SELECT DISTINCT s.rule_id
-         FROM shown_card s JOIN feedback f ON f.card_uuid = s.card_uuid
-        WHERE s.patient_key = $1 AND s.rule_id = ANY($2::text[])
-          AND f.outcome = 'overridden' AND f.outcome_at >= $3`,
-      [patientKey, [...new Set(ruleIds)], since],
-    );
+    const { rows } = await this.pool.query<{ rule_id: RuleId }>(OVERRIDDEN_RULES_SQL, [
+      patientKey,
+      since,
+      [...new Set(ruleIds)],
+    ]);
     return new Set(rows.map((r) => r.rule_id));
   }
 
@@ -168,12 +205,12 @@ export class PostgresStore implements CdsStore {
     this.check();
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
-    const { rows } = await this.pool.query<{ rule_id: RuleId }>(
-      `SELECT DISTINCT rule_id FROM shown_card
-        WHERE patient_key = $1 AND rule_id = ANY($2::text[]) AND shown_at >= $3
-          AND ($4::text IS NULL OR hook = $4)`,
-      [patientKey, [...new Set(ruleIds)], since, hook ?? null],
-    );
+    const { rows } = await this.pool.query<{ rule_id: RuleId }>(SHOWN_RULES_SQL[hook === undefined ? 'any' : 'hook'], [
+      patientKey,
+      [...new Set(ruleIds)],
+      since,
+      ...(hook === undefined ? [] : [hook]),
+    ]);
     return new Set(rows.map((r) => r.rule_id));
   }
 

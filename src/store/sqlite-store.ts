@@ -37,9 +37,36 @@ export function migrateSqlite(db: Database.Database): number[] {
   return run.immediate();
 }
 
+/**
+ * overriddenRules for `count` rule ids (parameters: patient key, since, then the rule ids): reads
+ * feedback alone, a range of feedback_patient_outcome_time over this patient's overrides since
+ * `since`, however many cards the patient was ever shown.
+ */
+export function overriddenRulesSql(count: number): string {
+  return `SELECT DISTINCT rule_id AS ruleId FROM feedback
+    WHERE patient_key = ? AND outcome = 'overridden' AND outcome_at >= ?
+      AND rule_id IN (${Array.from({ length: count }, () => '?').join(', ')})`;
+}
+
+/**
+ * shownRules for `count` rule ids (named parameters @patientKey, @since, @hook, @r0…): one
+ * existence check per rule, each a seek on shown_card_patient_rule_time that stops at the first
+ * card in the window. The unary + on hook keeps the planner off shown_card_patient_hook_time,
+ * which it would otherwise pick and then walk every card of the patient on that hook. (`count`
+ * is at most the number of distinct RuleIds, far below SQLite's 500-term compound limit.)
+ */
+export function shownRulesSql(count: number, withHook: boolean): string {
+  return Array.from(
+    { length: count },
+    (_, i) => `SELECT @r${i} AS ruleId WHERE EXISTS (SELECT 1 FROM shown_card
+    WHERE patient_key = @patientKey AND rule_id = @r${i} AND shown_at >= @since${withHook ? ' AND +hook = @hook' : ''})`,
+  ).join('\nUNION ALL\n');
+}
+
 export class SqliteStore implements CdsStore {
   private readonly insertShown: Database.Statement;
   private readonly insertFeedback: Database.Statement;
+  private readonly adoptFeedback: Database.Statement;
   private closed = false;
 
   private constructor(
@@ -51,12 +78,23 @@ export class SqliteStore implements CdsStore {
        VALUES (@cardUuid, @ruleId, @serviceId, @hook, @hookInstance, @patientKey, @indicator, @suggestionUuids, @shownAt)
        ON CONFLICT (card_uuid) DO NOTHING`,
     );
+    // Feedback carries its card's patient and rule (NULL while the card is unknown), so the
+    // override window reads feedback alone.
     this.insertFeedback = db.prepare(
       `INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, override_system, override_code,
-                             override_display, had_user_comment, outcome_timestamp, outcome_at, received_at)
+                             override_display, had_user_comment, outcome_timestamp, outcome_at, received_at,
+                             patient_key, rule_id)
        VALUES (@serviceId, @cardUuid, @outcome, @acceptedSuggestions, @overrideSystem, @overrideCode,
-               @overrideDisplay, @hadUserComment, @outcomeTimestamp, @outcomeAt, @receivedAt)
+               @overrideDisplay, @hadUserComment, @outcomeTimestamp, @outcomeAt, @receivedAt,
+               (SELECT patient_key FROM shown_card WHERE card_uuid = @cardUuid),
+               (SELECT rule_id FROM shown_card WHERE card_uuid = @cardUuid))
        ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
+    );
+    // Feedback that arrived before its card (another connection's card not yet committed) gets
+    // the card's patient and rule when the card is recorded, as the join it replaces would.
+    this.adoptFeedback = db.prepare(
+      `UPDATE feedback SET patient_key = @patientKey, rule_id = @ruleId
+        WHERE card_uuid = @cardUuid AND patient_key IS NULL`,
     );
   }
 
@@ -113,7 +151,11 @@ export class SqliteStore implements CdsStore {
       };
     });
     this.db.transaction(() => {
-      for (const row of rows) this.insertShown.run(row);
+      for (const row of rows) {
+        if (this.insertShown.run(row).changes > 0) {
+          this.adoptFeedback.run({ cardUuid: row.cardUuid, patientKey: row.patientKey, ruleId: row.ruleId });
+        }
+      }
     }).immediate();
   }
 
@@ -159,13 +201,11 @@ export class SqliteStore implements CdsStore {
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
     const ids = [...new Set(ruleIds)];
-    const rows = this.statement(
-      `overridden:${ids.length}`,
-      () => `SELECT DISTINCT s.rule_id AS ruleId
-           FROM shown_card s JOIN feedback f ON f.card_uuid = s.card_uuid
-          WHERE s.patient_key = ? AND s.rule_id IN (${ids.map(() => '?').join(', ')})
-            AND f.outcome = 'overridden' AND f.outcome_at >= ?`,
-    ).all(patientKey, ...ids, since.toISOString()) as { ruleId: RuleId }[];
+    const rows = this.statement(`overridden:${ids.length}`, () => overriddenRulesSql(ids.length)).all(
+      patientKey,
+      since.toISOString(),
+      ...ids,
+    ) as { ruleId: RuleId }[];
     return new Set(rows.map((r) => r.ruleId));
   }
 
@@ -174,12 +214,12 @@ export class SqliteStore implements CdsStore {
     assertValidDate(since, 'since');
     if (ruleIds.length === 0) return new Set();
     const ids = [...new Set(ruleIds)];
-    const rows = this.statement(
-      `shown:${ids.length}:${hook === undefined ? 'any' : 'hook'}`,
-      () => `SELECT DISTINCT rule_id AS ruleId FROM shown_card
-          WHERE patient_key = ? AND rule_id IN (${ids.map(() => '?').join(', ')}) AND shown_at >= ?
-          ${hook === undefined ? '' : 'AND hook = ?'}`,
-    ).all(patientKey, ...ids, since.toISOString(), ...(hook === undefined ? [] : [hook])) as { ruleId: RuleId }[];
+    const params: Record<string, string> = { patientKey, since: since.toISOString() };
+    if (hook !== undefined) params.hook = hook;
+    ids.forEach((id, i) => (params[`r${i}`] = id));
+    const rows = this.statement(`shown:${ids.length}:${hook === undefined ? 'any' : 'hook'}`, () =>
+      shownRulesSql(ids.length, hook !== undefined),
+    ).all(params) as { ruleId: RuleId }[];
     return new Set(rows.map((r) => r.ruleId));
   }
 

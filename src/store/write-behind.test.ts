@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { RuleId } from '../cop/knowledge.js';
+import { openSqliteStore } from './sqlite-store.js';
 import type { CdsStore, ShownCard } from './types.js';
 import { withWriteBehind } from './write-behind.js';
 
@@ -92,5 +93,23 @@ describe('withWriteBehind', () => {
     await wb.recordShownCards([card(2)]);
     await wb.recordFeedback('s', [], new Date());
     expect(written.flat().map((c) => c.cardUuid)).toEqual(['c1', 'c2']);
+  });
+
+  it('on a real store, feedback for a still-queued card carries the card and counts as an override at once', async () => {
+    const store = await openSqliteStore(':memory:');
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: () => {} });
+    try {
+      await wb.recordShownCards([card(1)]);
+      const at = new Date('2026-11-25T10:05:00Z');
+      await wb.recordFeedback(
+        's',
+        [{ cardUuid: 'c1', outcome: 'overridden', acceptedSuggestions: [], hadUserComment: false, outcomeTimestamp: at.toISOString() }],
+        at,
+      );
+      expect(await wb.overriddenRules('k', ['COP-R20'], new Date('2026-11-25T00:00:00Z'))).toEqual(new Set(['COP-R20']));
+      expect(await wb.overriddenRules('other-patient', ['COP-R20'], new Date('2026-11-25T00:00:00Z'))).toEqual(new Set());
+    } finally {
+      await wb.close();
+    }
   });
 });

@@ -71,6 +71,8 @@ export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): C
       else timer ??= setTimeout(backgroundFlush, options.flushMs);
     },
     async recordFeedback(serviceId: string, items: FeedbackItem[], receivedAt: Date): Promise<FeedbackResult> {
+      // The cards first: the store copies each card's patient and rule onto its feedback as it
+      // inserts it, and overriddenRules reads feedback alone.
       await flush();
       return store.recordFeedback(serviceId, items, receivedAt);
     },

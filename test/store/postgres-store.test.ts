@@ -7,7 +7,13 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { openPostgresStore, quoteIdentifier } from '../../src/store/postgres-store.js';
+import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, migrationStatements } from '../../src/store/migrations.js';
+import {
+  OVERRIDDEN_RULES_SQL,
+  SHOWN_RULES_SQL,
+  openPostgresStore,
+  quoteIdentifier,
+} from '../../src/store/postgres-store.js';
 import { storeContract, type StoreBackend, type StoreLocation } from './contract.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -25,6 +31,12 @@ async function withClient<T>(schema: string | undefined, fn: (client: pg.Client)
 }
 
 const newSchemaName = (): string => `cop_test_${process.pid}_${randomBytes(6).toString('hex')}`;
+
+/** `?` placeholders to `$1`, `$2`, … (the contract's raw SQL has no `?` inside literals). */
+const numbered = (sql: string): string => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${(n += 1)}`);
+};
 
 async function postgresLocation(): Promise<StoreLocation> {
   const schema = newSchemaName();
@@ -51,6 +63,19 @@ async function postgresLocation(): Promise<StoreLocation> {
       withClient(schema, async (client) =>
         (await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version),
       ),
+    createAtVersion: (version) =>
+      withClient(undefined, async (client) => {
+        await client.query('BEGIN');
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`);
+        await client.query(`SET LOCAL search_path TO ${quoteIdentifier(schema)}`);
+        await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+        for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
+          for (const statement of migrationStatements(m, 'postgres')) await client.query(statement);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())', [m.version, m.name]);
+        }
+        await client.query('COMMIT');
+      }),
+    query: (sql, params = []) => withClient(schema, async (client) => (await client.query(numbered(sql), params)).rows),
     dispose: () => withClient(undefined, async (client) => void (await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`))),
   };
 }
@@ -100,11 +125,56 @@ if (!url && required) {
       try {
         const stores = await Promise.all(Array.from({ length: 5 }, () => location.open()));
         try {
-          expect(await location.migrationVersions()).toEqual([1]);
+          expect(await location.migrationVersions()).toEqual(MIGRATIONS.map((m) => m.version));
           expect(new Set(await Promise.all(stores.map((s) => s.patientKeySecret()))).size).toBe(1);
         } finally {
           await Promise.all(stores.map((s) => s.close()));
         }
+      } finally {
+        await location.dispose();
+      }
+    });
+
+    it('plans: overriddenRules reads feedback_patient_outcome_time only; shownRules stops at one row per rule', async () => {
+      const location = await postgresLocation();
+      try {
+        const store = await location.open({ patientKeySecret: 'plan-test-secret-0123456789' });
+        await store.close();
+        const schema = String((await location.query('SELECT current_schema() AS s'))[0]!.s);
+        await withClient(schema, async (client) => {
+          // One patient with a long history, 199 others with some; feedback on about a third of the cards.
+          await client.query(`
+            INSERT INTO shown_card (card_uuid, rule_id, service_id, hook, hook_instance, patient_key, indicator, suggestion_uuids, shown_at)
+            SELECT 'c-' || p || '-' || i, 'COP-R' || lpad(((i % 20) + 1)::text, 2, '0'), 's',
+                   CASE WHEN i % 5 = 0 THEN 'order-sign' ELSE 'patient-view' END, 'h', 'p' || p, 'info', '[]',
+                   timestamptz '2025-06-01' - i * interval '1 hour'
+              FROM generate_series(1, 200) AS p, generate_series(1, CASE WHEN p = 1 THEN 4000 ELSE 60 END) AS i`);
+          await client.query(`
+            INSERT INTO feedback (service_id, card_uuid, outcome, accepted_suggestions, had_user_comment,
+                                  outcome_timestamp, outcome_at, received_at, patient_key, rule_id)
+            SELECT 's', card_uuid, CASE WHEN hashtext(card_uuid) % 2 = 0 THEN 'overridden' ELSE 'accepted' END, '[]', false,
+                   shown_at::text, shown_at, shown_at, patient_key, rule_id
+              FROM shown_card WHERE hashtext(card_uuid) % 3 = 0`);
+          await client.query('ANALYZE');
+          const explain = async (sql: string, params: unknown[]): Promise<string> =>
+            (await client.query(`EXPLAIN ${sql}`, params)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+          const since = new Date('2025-05-31T00:00:00Z');
+          const ids = ['COP-R01', 'COP-R05', 'COP-R20'];
+
+          const overridden = await explain(OVERRIDDEN_RULES_SQL, ['p1', since, ids]);
+          expect(overridden).toContain('feedback_patient_outcome_time');
+          expect(overridden).not.toMatch(/shown_card|Seq Scan/);
+
+          for (const [sql, params] of [
+            [SHOWN_RULES_SQL.any, ['p1', ids, since]],
+            [SHOWN_RULES_SQL.hook, ['p1', ids, since, 'patient-view']],
+          ] as const) {
+            const shown = await explain(sql, [...params]);
+            expect(shown).toMatch(/Limit[\s\S]*Index (Only )?Scan using shown_card_patient_rule_time on shown_card/);
+            expect(shown).toMatch(/Index Cond: \(\(patient_key = 'p1'::text\) AND \(rule_id = r\.rule_id\) AND \(shown_at >= /);
+            expect(shown).not.toMatch(/shown_card_patient_hook_time|Seq Scan on shown_card|Hash/);
+          }
+        });
       } finally {
         await location.dispose();
       }
