@@ -22,7 +22,8 @@
  * of chart:hook[:alg], default all six with BENCH_JWT_ALG plus typical:order-select with the other
  * algorithm), BENCH_JWT_ALG (ES384 | RS384: the CDS Client JWT algorithm, ES384),
  * BENCH_AUTH (on; off only to see what authentication costs), BENCH_SERVICE_NODE_OPTIONS (NODE_OPTIONS
- * for the service process only, to try V8 flags), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
+ * for the service process only, to try V8 flags), BENCH_WARMUP_SECONDS (3: each scenario's request
+ * runs this long before anything is measured), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
  * BENCH_FHIR (1; 0 skips the fallback scenario), BENCH_SOAK_SECONDS (0 = no soak),
  * BENCH_RUNNER (`build`: tsc to bench/.build-*, run with node, as in production; `tsx`: run
  * src/main.ts through tsx), BENCH_CALIBRATE (1: also measure the load generator's token
@@ -41,7 +42,7 @@ import autocannon, { type Options, type Result } from 'autocannon';
 import { request as undiciRequest } from 'undici';
 import { hookRequest, type BenchHook } from './payloads.js';
 import { paced, percentile, type PacedResult } from './paced.js';
-import { buildService, freePort, memoryOf, nextMessage, resetPeak, spawnTsxChild, stopChild } from './procs.js';
+import { buildService, freePort, memoryOf, nextMessage, resetPeak, spawnTsxChild, startScriptNodeFlags, stopChild } from './procs.js';
 import { JWT_ALGS, makeBenchKey, TokenPool, TokenSigner, trustedClientsJson, type BenchKey, type JwtAlg } from './tokens.js';
 
 type Json = Record<string, unknown>;
@@ -77,6 +78,9 @@ const KEEP = process.env.BENCH_KEEP === '1';
 const RUNNER = (process.env.BENCH_RUNNER ?? 'build') as 'build' | 'tsx';
 if (RUNNER !== 'build' && RUNNER !== 'tsx') throw new Error(`BENCH_RUNNER must be build or tsx (got "${RUNNER}")`);
 const WARMUP_SECONDS = 1;
+/** The node flags of `npm start` (V8 heap settings): the service runs here as it does in production. */
+const START_NODE_FLAGS = startScriptNodeFlags(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Json);
+const WARMUP_ALL_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 3, 0);
 const PATIENT_ID = 'bench-patient-1';
 const HOOKS: BenchHook[] = ['order-select', 'order-sign', 'patient-view'];
 const CHARTS = ['typical', 'heavy'] as const;
@@ -204,7 +208,9 @@ async function startService(opts: { keys: BenchKey[]; tmp: string; buildDir?: st
     ...(opts.fhirBase ? { CDS_FHIR_ALLOW_HTTP: opts.fhirBase } : {}),
   });
   if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
-  const args = opts.buildDir ? [path.join(opts.buildDir, 'src/main.js')] : ['--import', 'tsx', path.join(ROOT, 'src/main.ts')];
+  const args = opts.buildDir
+    ? [...START_NODE_FLAGS, path.join(opts.buildDir, 'src/main.js')]
+    : [...START_NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'src/main.ts')];
   const out = openSync(logFile, 'a');
   const err = openSync(stderrFile, 'a');
   const child = spawn(process.execPath, args, { cwd: opts.tmp, env, stdio: ['ignore', out, err] });
@@ -299,12 +305,30 @@ async function poolFor(ctx: Ctx, aud: string, expected: number, alg: JwtAlg = DE
   return pool;
 }
 
-async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult> {
-  const name = `${spec.chart} ${spec.hook}${spec.alg === DEFAULT_ALG ? '' : ` ${spec.alg}`}`;
+function requestFor(ctx: Ctx, spec: ScenarioSpec): { servicePath: string; aud: string; body: Buffer } {
   const servicePath = `/cds-services/cop-${spec.hook}`;
-  const aud = `${ctx.service.origin}${servicePath}`;
   const extraObservations = spec.chart === 'heavy' ? HEAVY_OBSERVATIONS : 0;
   const body = Buffer.from(JSON.stringify(hookRequest(spec.hook, { now: ctx.now, patientId: PATIENT_ID, extraObservations })));
+  return { servicePath, aud: `${ctx.service.origin}${servicePath}`, body };
+}
+
+/**
+ * Before anything is measured, every scenario's request runs for WARMUP_ALL_SECONDS: the service
+ * is a long-running process, and without this the first scenario measured V8 still compiling the
+ * service's code (its half-rate p99 came out twice that of the same scenario measured second).
+ */
+async function warmUpService(ctx: Ctx, specs: ScenarioSpec[]): Promise<void> {
+  for (const spec of specs) {
+    const { aud, body } = requestFor(ctx, spec);
+    const pool = await poolFor(ctx, aud, 1000 * WARMUP_ALL_SECONDS, spec.alg);
+    const result = await cannon(aud, body, pool, WARMUP_ALL_SECONDS);
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`warm-up of ${spec.chart} ${spec.hook}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  }
+}
+
+async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<ScenarioResult> {
+  const name = `${spec.chart} ${spec.hook}${spec.alg === DEFAULT_ALG ? '' : ` ${spec.alg}`}`;
+  const { servicePath, aud, body } = requestFor(ctx, spec);
   const pid = ctx.service.child.pid!;
   let preSigned = 0;
   let inlineSigned = 0;
@@ -592,6 +616,10 @@ async function main(): Promise<void> {
 
     const ctx: Ctx = { key, signer, keys, signers, service, baseline, baselineOrigin: `http://127.0.0.1:${baselinePort}`, now };
     if (CALIBRATE) calibration = await calibrate(ctx);
+    if (WARMUP_ALL_SECONDS > 0) {
+      console.log(`warming the service up: ${WARMUP_ALL_SECONDS} s per scenario, not measured`);
+      await warmUpService(ctx, scenarios);
+    }
     for (const spec of scenarios) {
       const r = await runScenario(ctx, spec);
       results.push(r);

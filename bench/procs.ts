@@ -119,3 +119,13 @@ export async function buildService(root: string): Promise<{ dir: string; seconds
   }
   return { dir, seconds: (performance.now() - started) / 1000, typeErrors: code !== 0 };
 }
+
+/**
+ * The node flags of package.json's `start` script ("node --flag=1 … dist/src/main.js" → ["--flag=1",
+ * …]): the benchmark starts the service with them, and a deploy test holds the Dockerfile to them.
+ */
+export function startScriptNodeFlags(pkg: { scripts?: Record<string, string> }): string[] {
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json start script does not run node: "${pkg.scripts?.start}"`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}

@@ -21,6 +21,7 @@ import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startScriptNodeFlags } from '../../bench/procs.js';
 import { parseAllDocuments } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
@@ -78,6 +79,17 @@ type ComposeFile = { name?: string; services: Record<string, ComposeService>; vo
 const COMPOSE_FILES = ['compose.yaml', 'compose.full.yaml'];
 /** The service built from this repository in every compose file. */
 const APP_SERVICE = 'cop-cds';
+
+describe('Dockerfile', () => {
+  it('starts the service with the node flags of `npm start` (the V8 heap settings the benchmark measures)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const flags = startScriptNodeFlags(pkg);
+    expect(flags).toEqual(expect.arrayContaining([expect.stringMatching(/^--heap-growing-percent=\d+$/)]));
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    expect(cmd, 'an exec-form CMD').not.toBeNull();
+    expect(JSON.parse(cmd![1]!)).toEqual(['node', ...flags, 'dist/src/main.js']);
+  });
+});
 
 describe('docker compose files', () => {
   const schema = JSON.parse(readFileSync(path.join(ROOT, 'node_modules/dclint/schemas/compose.schema.json'), 'utf8')) as Record<string, unknown>;
