@@ -21,8 +21,9 @@
  * Environment: BENCH_DURATION (s per run, 10), BENCH_CONNECTIONS (10), BENCH_SCENARIOS (comma list
  * of chart:hook[:alg], default all six with BENCH_JWT_ALG plus typical:order-select with the other
  * algorithm), BENCH_JWT_ALG (ES384 | RS384: the CDS Client JWT algorithm, ES384),
- * BENCH_AUTH (on; off only to see what authentication costs), BENCH_SERVICE_NODE_OPTIONS (NODE_OPTIONS
- * for the service process only, to try V8 flags), BENCH_WARMUP_SECONDS (3: each scenario's request
+ * BENCH_AUTH (on; off only to see what authentication costs), BENCH_NODE_FLAGS (node flags for the service
+ * instead of those of `npm start`, to try V8 settings; "" for none), BENCH_SERVICE_NODE_OPTIONS
+ * (NODE_OPTIONS for the service process only), BENCH_WARMUP_SECONDS (3: each scenario's request
  * runs this long before anything is measured), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
  * BENCH_FHIR (1; 0 skips the fallback scenario), BENCH_SOAK_SECONDS (0 = no soak),
  * BENCH_RUNNER (`build`: tsc to bench/.build-*, run with node, as in production; `tsx`: run
@@ -79,7 +80,9 @@ const RUNNER = (process.env.BENCH_RUNNER ?? 'build') as 'build' | 'tsx';
 if (RUNNER !== 'build' && RUNNER !== 'tsx') throw new Error(`BENCH_RUNNER must be build or tsx (got "${RUNNER}")`);
 const WARMUP_SECONDS = 1;
 /** The node flags of `npm start` (V8 heap settings): the service runs here as it does in production. */
-const START_NODE_FLAGS = startScriptNodeFlags(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Json);
+const START_NODE_FLAGS = process.env.BENCH_NODE_FLAGS !== undefined
+  ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean)
+  : startScriptNodeFlags(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Json);
 const WARMUP_ALL_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 3, 0);
 const PATIENT_ID = 'bench-patient-1';
 const HOOKS: BenchHook[] = ['order-select', 'order-sign', 'patient-view'];
