@@ -85,6 +85,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     flushMs: 100,
     maxBatch: 500,
     onError: (err) => app.log.error({ err }, 'could not record shown cards; will retry'),
+    onDiscarded: (records) =>
+      app.log.warn({ records }, 'a call whose client had hung up finished after shutdown began; its shown cards are not recorded'),
   });
   app.addHook('onClose', async () => store.close());
   const patientKeyOf = patientKeyer(await store.patientKeySecret());

@@ -78,6 +78,18 @@ describe('withWriteBehind', () => {
     expect(String(errors[0])).toMatch(/not kept/);
   });
 
+  it('reports cards recorded after close began to onDiscarded when given, not as an error', async () => {
+    const { store, written } = fakeStore();
+    const errors: unknown[] = [];
+    const discarded: number[] = [];
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: (e) => errors.push(e), onDiscarded: (n) => discarded.push(n) });
+    await wb.close();
+    await wb.recordShownCards([card(9), card(10)]);
+    expect(written).toEqual([]);
+    expect(discarded).toEqual([2]);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps the cards of a failed flush and writes them on the next one', async () => {
     const { store, written } = fakeStore();
     let fail = true;

@@ -18,6 +18,12 @@ export interface WriteBehindOptions {
   maxBatch: number;
   /** Called when a background flush fails (the cards are kept and retried on the next flush). */
   onError: (error: unknown) => void;
+  /**
+   * Called with the number of cards recorded after close began, which are not kept. The server
+   * closes the store only once its connected clients are answered, so such a call's client had
+   * hung up: nobody saw those cards. Without it, onError is told.
+   */
+  onDiscarded?: (count: number) => void;
 }
 
 export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): CdsStore {
@@ -63,7 +69,8 @@ export function withWriteBehind(store: CdsStore, options: WriteBehindOptions): C
       if (cards.length === 0) return;
       if (closed) {
         // A call that finished after shutdown began: nothing will flush it any more.
-        options.onError(new Error(`store closing: ${cards.length} shown-card record(s) not kept`));
+        if (options.onDiscarded) options.onDiscarded(cards.length);
+        else options.onError(new Error(`store closing: ${cards.length} shown-card record(s) not kept`));
         return;
       }
       queue.push(...cards);
