@@ -19,7 +19,7 @@ describe('replay cache', () => {
     cache.checkAndRemember('i', 'old', 2_000, 1_000);
     cache.checkAndRemember('i', 'a', 100_000, 1_000);
     cache.checkAndRemember('i', 'b', 100_000, 1_000);
-    // 70 s later: the sweep drops "old" (expired) and there is room without evicting a live entry.
+    // Later: "old" has expired and leaves first, so there is room without evicting a live entry.
     expect(cache.checkAndRemember('i', 'c', 100_000, 71_000)).toBe(true);
     expect(cache.size).toBe(3);
     expect(cache.checkAndRemember('i', 'a', 100_000, 71_000)).toBe(false);
@@ -27,5 +27,16 @@ describe('replay cache', () => {
     expect(cache.checkAndRemember('i', 'd', 100_000, 72_000)).toBe(true);
     expect(cache.size).toBe(3);
     expect(cache.checkAndRemember('i', 'c', 100_000, 72_000)).toBe(false);
+  });
+
+  it('lets expired entries go as calls come, without waiting for a sweep', () => {
+    const cache = createReplayCache();
+    for (let i = 0; i < 1_000; i++) cache.checkAndRemember('i', `t${i}`, 1_000 + i, i);
+    expect(cache.size).toBe(1_000);
+    // At 1,500 ms t0…t500 have expired (expiry <= now): the next call drops them.
+    expect(cache.checkAndRemember('i', 'late', 10_000, 1_500)).toBe(true);
+    expect(cache.size).toBe(500);
+    // A replay of a still-live token is still refused.
+    expect(cache.checkAndRemember('i', 't999', 2_000, 1_500)).toBe(false);
   });
 });
