@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../config.js';
 import { openStore, storeKind } from './index.js';
-import { SqliteStore } from './sqlite-store.js';
+import { ThreadedSqliteStore } from './sqlite-thread-store.js';
 
 describe('openStore', () => {
   it('chooses PostgreSQL when DATABASE_URL is set, SQLite otherwise', () => {
@@ -20,7 +20,7 @@ describe('openStore', () => {
       const file = path.join(dir, 'data', 'cop-cds.sqlite');
       const store = await openStore({ sqlitePath: file, patientKeySecret: 'configured-secret-123' });
       try {
-        expect(store).toBeInstanceOf(SqliteStore);
+        expect(store).toBeInstanceOf(ThreadedSqliteStore);
         expect(await store.patientKeySecret()).toBe('configured-secret-123');
       } finally {
         await store.close();

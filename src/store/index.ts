@@ -1,10 +1,10 @@
 /**
  * The feedback store: PostgreSQL when DATABASE_URL is set, otherwise the SQLite file at
- * FEEDBACK_DB_PATH. Both migrate their schema on open.
+ * FEEDBACK_DB_PATH (run on a worker thread). Both migrate their schema on open.
  */
 import type { AppConfig } from '../config.js';
 import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openThreadedSqliteStore } from './sqlite-thread-store.js';
 import type { CdsStore } from './types.js';
 
 export type StoreConfig = AppConfig['store'];
@@ -28,10 +28,13 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
       ...(options.onPoolError ? { onPoolError: options.onPoolError } : {}),
     });
   }
-  return openSqliteStore(config.sqlitePath, secret);
+  // SQLite on its own thread: no commit, fsync or checkpoint on the event loop. (`:memory:` is one
+  // database per store, on that thread.)
+  return openThreadedSqliteStore(config.sqlitePath, secret);
 }
 
 export type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
 export { patientKey, patientKeyer, type PatientKeyer } from './patient-key.js';
 export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { openThreadedSqliteStore, ThreadedSqliteStore, type SqliteSettings } from './sqlite-thread-store.js';
