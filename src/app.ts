@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { DestinationStream } from 'pino';
+import pino, { type DestinationStream } from 'pino';
 import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
 import { RULES } from './cop/rules/index.js';
 import { buildSiteValueSets } from './cop/valuesets.js';
@@ -60,7 +60,9 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const fhirAllowlist = createFhirAllowlist(config.fhir);
   assertAuthSettings(config.auth, config.publicBaseUrl);
   const app = Fastify({
-    logger: { ...loggerOptions(config.logLevel), ...(overrides.logStream ? { stream: overrides.logStream } : {}) },
+    // stdout written asynchronously (pino's default is a synchronous write per line, on the event
+    // loop); pino flushes what is pending when the process exits.
+    logger: { ...loggerOptions(config.logLevel), stream: overrides.logStream ?? pino.destination({ dest: 1, sync: false }) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
