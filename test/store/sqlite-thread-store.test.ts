@@ -3,87 +3,23 @@
  * adds: open failures, a worker that stops, close, and an event loop the commits do not block.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, migrationStatements } from '../../src/store/migrations.js';
 import { openStore } from '../../src/store/index.js';
 import { SqliteStore, openSqliteStore } from '../../src/store/sqlite-store.js';
 import { ThreadedSqliteStore, openThreadedSqliteStore } from '../../src/store/sqlite-thread-store.js';
 import type { ShownCard } from '../../src/store/types.js';
-import { storeContract, type StoreBackend, type StoreLocation } from './contract.js';
+import { storeContract, type StoreBackend } from './contract.js';
+import { sqliteLocation } from './sqlite-location.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const THREAD_STORE = path.join(ROOT, 'src/store/sqlite-thread-store.ts');
 
-async function threadedLocation(): Promise<StoreLocation & { file: string; dir: string }> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'cop-store-thread-'));
-  const file = path.join(dir, 'nested', 'data', 'cop-cds.sqlite');
-  const read = <T>(fn: (db: Database.Database) => T): T => {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      return fn(db);
-    } finally {
-      db.close();
-    }
-  };
-  const write = <T>(fn: (db: Database.Database) => T): T => {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
-    try {
-      return fn(db);
-    } finally {
-      db.close();
-    }
-  };
-  const tables = (db: Database.Database): string[] =>
-    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
-      name: string;
-    }[]).map((r) => r.name);
-  return {
-    file,
-    dir,
-    open: (options = {}) => openThreadedSqliteStore(file, options),
-    tables: async () => read(tables),
-    dump: async () =>
-      read((db) =>
-        tables(db)
-          .map((t) => `${t}\n${db.prepare(`SELECT * FROM "${t}"`).all().map((r) => JSON.stringify(r)).join('\n')}`)
-          .join('\n'),
-      ),
-    migrationVersions: async () =>
-      read((db) => (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version)),
-    rawText: async () => {
-      const parent = path.dirname(file);
-      const names = await readdir(parent);
-      const contents = await Promise.all(names.map((n) => readFile(path.join(parent, n))));
-      return contents.map((b) => b.toString('latin1')).join('\n');
-    },
-    createAtVersion: async (version) =>
-      write((db) =>
-        db.transaction(() => {
-          db.exec(SCHEMA_MIGRATIONS_DDL.sqlite);
-          for (const m of MIGRATIONS.filter((m) => m.version <= version)) {
-            for (const statement of migrationStatements(m, 'sqlite')) db.exec(statement);
-            db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-          }
-        })(),
-      ),
-    query: async (sql, params = []) =>
-      write((db) => {
-        const statement = db.prepare(sql);
-        if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
-        statement.run(...params);
-        return [];
-      }),
-    dispose: () => rm(dir, { recursive: true, force: true }),
-  };
-}
+const threadedLocation = () => sqliteLocation(openThreadedSqliteStore, 'cop-store-thread-');
 
 const backend: StoreBackend = { fresh: threadedLocation };
 storeContract('SQLite on a worker thread', () => backend);
