@@ -496,6 +496,13 @@ interface SoakResult {
   growthPercent: number;
   /** Least-squares trend over every sample after the warm-up minute, over that span, against their mean. */
   trendGrowthPercent: number;
+  /**
+   * The live-heap floor: the lowest V8 heapUsed the service's /health reported (sampled each second)
+   * in each minute, in MiB. Right after a major GC, heapUsed is the live heap, so a leak shows as
+   * rising floors however the RSS sawtooth falls.
+   */
+  heapFloorsMiB: number[];
+  heapFloorGrowthPercent: number;
   paced: PacedResult;
 }
 
@@ -530,6 +537,18 @@ async function runSoak(ctx: Ctx, rate: number): Promise<SoakResult> {
   await pool.fill(ctx.signer, rate * 15);
   let refilling = false;
   const samples: SoakResult['samples'] = [{ second: 0, rssMiB: memoryOf(pid).rssMiB }];
+  const heapFloors: number[] = [];
+  const sampleHeap = (second: number): void => {
+    void fetch(`${ctx.service.origin}/health`)
+      .then((r) => r.json() as Promise<{ pressure?: { heapUsedBytes?: number } }>)
+      .then((health) => {
+        const used = health.pressure?.heapUsedBytes;
+        if (typeof used !== 'number') return;
+        const minute = Math.floor(second / 60);
+        heapFloors[minute] = Math.min(heapFloors[minute] ?? Infinity, used / 1024 / 1024);
+      })
+      .catch(() => undefined);
+  };
   console.log(`\n== soak: typical order-select at ${rate} req/s for ${SOAK_SECONDS} s, RSS every 5 s`);
   const result = await paced({
     origin: ctx.service.origin,
@@ -540,6 +559,7 @@ async function runSoak(ctx: Ctx, rate: number): Promise<SoakResult> {
     durationSeconds: SOAK_SECONDS,
     connections: CONNECTIONS,
     onSecond: (second) => {
+      sampleHeap(second);
       if (!refilling && pool.remaining < rate * 10) {
         refilling = true;
         void ctx.signer.sign(aud, rate * 5, 1).then((tokens) => {
@@ -561,10 +581,14 @@ async function runSoak(ctx: Ctx, rate: number): Promise<SoakResult> {
   const last = samples[samples.length - 1]!.rssMiB;
   const growthPercent = round1(((last - first) / first) * 100);
   const trend = trendGrowthPercent(samples.filter((s) => s.second >= startAt));
+  // Whole minutes only, after the first (warm-up) one.
+  const floors = heapFloors.slice(1, Math.floor(SOAK_SECONDS / 60)).map(round1);
+  const heapFloorGrowthPercent = floors.length >= 2 ? round1(((floors[floors.length - 1]! - floors[0]!) / floors[0]!) * 100) : 0;
+  console.log(`   live-heap floor per minute (min heapUsed from /health): ${floors.join(', ')} MiB (${heapFloorGrowthPercent}%)`);
   console.log(`   rss ${first} → ${last} MiB (${growthPercent}%), trend ${trend}% over the soak, p99 ${result.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}, inline-signed ${pool.inlineSigned}`);
   return {
     seconds: SOAK_SECONDS, rate, samples, firstMiB: first, lastMiB: last, maxMiB: Math.max(...samples.map((s) => s.rssMiB)),
-    growthPercent, trendGrowthPercent: trend, paced: result,
+    growthPercent, trendGrowthPercent: trend, heapFloorsMiB: floors, heapFloorGrowthPercent, paced: result,
   };
 }
 
@@ -763,9 +787,9 @@ async function main(): Promise<void> {
     {
       target: 'RSS growth < 10% over the soak at half rate',
       measured: soak
-        ? `trend ${soak.trendGrowthPercent}% (least squares over the samples after minute 1); end points ${soak.firstMiB} → ${soak.lastMiB} MiB (${soak.growthPercent}%), max ${soak.maxMiB} MiB, ${soak.seconds} s at ${soak.rate} req/s`
+        ? `live-heap floor ${soak.heapFloorGrowthPercent}% (${soak.heapFloorsMiB.join(' → ')} MiB, minutes 2–${soak.heapFloorsMiB.length + 1}); RSS trend ${soak.trendGrowthPercent}% (least squares after minute 1); RSS end points ${soak.firstMiB} → ${soak.lastMiB} MiB (${soak.growthPercent}%), max ${soak.maxMiB} MiB, ${soak.seconds} s at ${soak.rate} req/s`
         : 'not run (BENCH_SOAK_SECONDS=300)',
-      met: soak ? soak.trendGrowthPercent < 10 && soak.growthPercent < 10 : null,
+      met: soak ? soak.trendGrowthPercent < 10 && soak.growthPercent < 10 && soak.heapFloorGrowthPercent < 10 : null,
     },
   ];
   console.log('');
