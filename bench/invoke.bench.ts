@@ -22,8 +22,7 @@
  * of chart:hook[:alg], default all six with BENCH_JWT_ALG plus typical:order-select with the other
  * algorithm), BENCH_JWT_ALG (ES384 | RS384: the CDS Client JWT algorithm, ES384),
  * BENCH_AUTH (on; off only to see what authentication costs), BENCH_NODE_FLAGS (node flags for the service
- * instead of those of `npm start`, to try V8 settings; "" for none), BENCH_SERVICE_NODE_OPTIONS
- * (NODE_OPTIONS for the service process only), BENCH_WARMUP_SECONDS (3: each scenario's request
+ * instead of those of `npm start`, to try V8 settings; "" for none), BENCH_WARMUP_SECONDS (3: each scenario's request
  * runs this long before anything is measured), BENCH_HEAVY_OBSERVATIONS (2000), BENCH_FHIR_DELAY_MS (20),
  * BENCH_FHIR (1; 0 skips the fallback scenario), BENCH_SOAK_SECONDS (0 = no soak),
  * BENCH_RUNNER (`build`: tsc to bench/.build-*, run with node, as in production; `tsx`: run
@@ -210,7 +209,6 @@ async function startService(opts: { keys: BenchKey[]; tmp: string; buildDir?: st
     RATE_LIMIT_MAX: '1000000000',
     ...(opts.fhirBase ? { CDS_FHIR_ALLOW_HTTP: opts.fhirBase } : {}),
   });
-  if (process.env.BENCH_SERVICE_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_SERVICE_NODE_OPTIONS;
   const args = opts.buildDir
     ? [...START_NODE_FLAGS, path.join(opts.buildDir, 'src/main.js')]
     : [...START_NODE_FLAGS, '--import', 'tsx', path.join(ROOT, 'src/main.ts')];
