@@ -84,12 +84,12 @@ describe('weight (P-WEIGHT)', () => {
     }
   });
 
-  it('converts 132 [lb_av] to 59.9 kg and keeps the original', () => {
+  it('converts 132 [lb_av] to 59.9 kg and keeps the original, written as a person does (lb)', () => {
     const fact = w(weight(132, '[lb_av]', 5));
     expect(fact.state).toBe('fresh');
     expect(fact.kg?.value).toBeCloseTo(59.874, 3);
     expect(fact.kg?.value.toFixed(1)).toBe('59.9');
-    expect(fact.kg?.original).toEqual({ value: 132, unit: '[lb_av]' });
+    expect(fact.kg?.original).toEqual({ value: 132, unit: 'lb' });
   });
 
   it('converts g', () => {
@@ -104,8 +104,9 @@ describe('weight (P-WEIGHT)', () => {
     expect(fact.reason).toMatch(/"lbs"/);
   });
 
-  it('marks a unit-only weight (no system) invalid', () => {
-    expect(w(weight(60, 'kg', 4, { system: null })).state).toBe('invalid');
+  it('reads a unit-only weight (no system) in kg, g, lb, lbs or oz, and no other unit text', () => {
+    expect(w(weight(60, 'kg', 4, { system: null })).kg?.value).toBe(60);
+    expect(w(weight(60, 'kilo', 4, { system: null })).state).toBe('invalid');
   });
 
   it('is absent with no weight and reports an unavailable domain', () => {

@@ -2,7 +2,7 @@
  * P-WEIGHT (cop-rules.md §0.2): the latest body weight (LOINC 29463-7), converted to kg, checked for
  * plausibility, and classed fresh / stale / absent / conflicting / invalid.
  */
-import { bodyWeightToKg, displayUnit } from '../../fhir/ucum.js';
+import { bodyWeightToKg, humanUnit } from '../../fhir/ucum.js';
 import type { DomainStatus, Measurement, WeightFact } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import { LOINC_CODES } from '../valuesets.js';
@@ -17,11 +17,12 @@ const kgText = (kg: number): string => `${kg.toFixed(1)} kg`;
 function converted(obs: DatedObservation): { ok: true; kg: Measurement } | { ok: false; reason: string; latest?: Measurement } {
   const q = obs.resource.valueQuantity;
   const result = bodyWeightToKg(q);
+  // Units as a person writes them ("132 lb", not "132 [lb_av]"), so cards print `original`/`latest` as they are.
   if (!result.ok) {
-    const latest = q && typeof q.value === 'number' ? measurementOf(obs, q.value, displayUnit(q)) : undefined;
+    const latest = q && typeof q.value === 'number' ? measurementOf(obs, q.value, humanUnit(q)) : undefined;
     return latest ? { ok: false, reason: result.reason, latest } : { ok: false, reason: result.reason };
   }
-  const original = q && typeof q.value === 'number' && (q.code ?? q.unit) !== 'kg' ? { value: q.value, unit: q.code ?? q.unit ?? '' } : undefined;
+  const original = q && typeof q.value === 'number' && result.from !== 'kg' ? { value: q.value, unit: humanUnit(q) } : undefined;
   return { ok: true, kg: measurementOf(obs, result.value, 'kg', original) };
 }
 
