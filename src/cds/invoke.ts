@@ -15,6 +15,7 @@ import type { SiteValueSets } from '../cop/valuesets.js';
 import type { CdsStore } from '../store/types.js';
 import { shownCardsOf } from './card-records.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
+import { DEFAULT_SITE_TIME_ZONE, siteClock } from '../fhir/dates.js';
 import type { FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback } from './fhir-fallback.js';
 import type { CdsObserver } from './observer.js';
@@ -32,6 +33,8 @@ export interface InvokeDeps {
   /** Time for all FHIR calls of one hook call, from its start (FHIR_DEADLINE_MS). */
   fhirDeadlineMs: number;
   clock: () => Date;
+  /** IANA zone whose calendar date is "today" for facts and rules (SITE_TIME_ZONE; default UTC). */
+  siteTimeZone?: string;
   newId: () => string;
   /** Shown cards and feedback; also the history the patient-view suppression windows read. */
   store: CdsStore;
@@ -92,6 +95,9 @@ export async function invokeService(
   const fhirDeadline = AbortSignal.timeout(deps.fhirDeadlineMs);
   const context = parseContext(service, request);
   const now = deps.clock();
+  // Facts and rules count days on the site's calendar (decision 22): they get the site clock, whose
+  // UTC fields are the site's local date and time. The store and the suppression windows keep `now`.
+  const siteNow = siteClock(now, deps.siteTimeZone ?? DEFAULT_SITE_TIME_ZONE);
 
   const resolution = await resolvePrefetch({
     service: service.definition,
@@ -108,7 +114,7 @@ export async function invokeService(
   if (patient?.id && patient.id !== context.patientId) {
     throw new BadRequestError('prefetch.patient is a different patient from context.patientId');
   }
-  options.log.debug({ sources: resolution.sources, partialKeys: resolution.partialKeys }, 'prefetch resolved');
+  options.log.debug({ sources: resolution.sources, partialKeys: resolution.partialKeys, medicationReferences: resolution.medicationReferences }, 'prefetch resolved');
 
   const facts = extractFacts(
     resolution.pool,
@@ -117,13 +123,13 @@ export async function invokeService(
       selections: context.selections ?? [],
       ...(context.draftOrders ? { draftOrders: context.draftOrders as Bundle } : {}),
     },
-    now,
+    siteNow,
     deps.thresholds,
     deps.valueSets,
   );
   const ruleContext: RuleContext = {
     hook: service.definition.hook,
-    now,
+    now: siteNow,
     thresholds: deps.thresholds,
     formulary: deps.formulary,
     medicationRequestIntent: deps.medicationRequestIntent,

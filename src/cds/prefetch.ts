@@ -19,6 +19,7 @@ import { BadRequestError, PreconditionFailedError } from '../errors.js';
 import { resourceProblems } from '../fhir/schemas.js';
 import { pathUnderBase } from './fhir-allowlist.js';
 import type { FhirFallback, FhirFetchRequest } from './fhir-fallback.js';
+import { bundleResources, createMedicationResolver, type MedicationReferenceResult } from './medication-references.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
 
@@ -88,6 +89,8 @@ export interface PrefetchResolution {
   /** Per key: where the data came from, for logs (no PHI: states and counts only). */
   sources: Record<string, 'prefetch' | 'fetched' | 'unavailable'>;
   partialKeys: string[];
+  /** External Medication references: how many were in the request, read, or left unresolved. */
+  medicationReferences: MedicationReferenceResult['counts'];
 }
 
 export interface ResolveInput {
@@ -138,10 +141,34 @@ async function readRemainingPages(
   return { kind: 'resources', resources: [...state.resources, ...rest.resources], partial: rest.partial };
 }
 
+/** The resources of a prefetch value as sent (a Bundle's entries with their fullUrls, or one resource). */
+function sentResources(value: unknown): ReturnType<typeof bundleResources> {
+  if (!isObject(value) || typeof value.resourceType !== 'string') return { resources: [], fullUrls: [] };
+  if (value.resourceType === 'Bundle') return bundleResources(value as unknown as Bundle);
+  return { resources: [value as unknown as Resource], fullUrls: [undefined] };
+}
+
 export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchResolution> {
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
+  // External Medications (decision 10): index what came with the request, then start reading the
+  // rest at once, beside the prefetch fetches; orders that arrive through a fetch add their own.
+  const medicationResolver = createMedicationResolver({
+    ...(input.fhirServer ? { fhirServer: input.fhirServer } : {}),
+    read: (relativeUrl) => input.fallback({ ...fetchFields(input, 'medication'), relativeUrl }),
+  });
+  const sent = [bundleResources(input.context.draftOrders as Bundle | undefined), ...entries.map(([key]) => sentResources(input.prefetch?.[key]))];
+  for (const s of sent) medicationResolver.addResources(s.resources, s.fullUrls);
+  for (const s of sent) medicationResolver.resolveOrdersOf(s.resources);
+  const withMedicationReads = <T extends { state: PrefetchValueState; source: string }>(resolved: T): T => {
+    // Idempotent for what was indexed above; picks up fetched keys and pages read after a `next` link.
+    if (resolved.state.kind === 'resources') {
+      medicationResolver.addResources(resolved.state.resources);
+      medicationResolver.resolveOrdersOf(resolved.state.resources);
+    }
+    return resolved;
+  };
   const states = await Promise.all(
-    entries.map(async ([key, spec]) => {
+    entries.map(async ([key, spec]) => withMedicationReads(await (async () => {
       const value = input.prefetch?.[key];
       const state = classifyPrefetchValue(value);
       if (state.kind === 'resources' && state.partial) {
@@ -157,7 +184,7 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
         return { key, spec, state: { kind: 'error', reason: fetched.reason } as PrefetchValueState, source: 'unavailable' as const };
       }
       return { key, spec, state: classifyPrefetchValue(fetched.resource), source: 'fetched' as const };
-    }),
+    })())),
   );
 
   const missingRequired = states.filter((s) => s.spec.required && (s.state.kind === 'error' || s.state.kind === 'invalid' || s.state.kind === 'missing'));
@@ -173,7 +200,10 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
   );
   if (malformed.length > 0) throw malformedResources(malformed);
 
+  const references = await medicationResolver.settle();
   const pool = emptyPool();
+  pool.medications = references.medications;
+  pool.unresolvedMedications = references.unresolved;
   const sources: PrefetchResolution['sources'] = {};
   const partialKeys: string[] = [];
   const seen = new Set<string>();
@@ -185,7 +215,7 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
     if (state.partial) partialKeys.push(key);
     for (const resource of state.resources) addToPool(pool, resource, seen);
   }
-  return { pool, sources, partialKeys };
+  return { pool, sources, partialKeys, medicationReferences: references.counts };
 }
 
 const MAX_REPORTED_PROBLEMS = 20;
@@ -205,7 +235,7 @@ export function malformedResources(problems: string[]): BadRequestError {
 export function emptyPool(): ResourcePool {
   return {
     observations: [], conditions: [], medicationRequests: [], medicationStatements: [], allergies: [], serviceRequests: [],
-    domains: {},
+    medications: new Map(), unresolvedMedications: new Map(), domains: {},
   };
 }
 

@@ -234,6 +234,13 @@ export interface DailyDose {
   derivation: string;
 }
 
+/**
+ * How an order's drug was identified (cop-rules.md decision 10): its `medicationCodeableConcept`, a
+ * contained Medication, an external `Medication/{id}` (sent with the request or read from the FHIR
+ * server), the reference's `display` name alone (ingredient known, strength not), or not at all.
+ */
+export type MedicationIdentifiedBy = 'code' | 'contained' | 'external' | 'display' | 'none';
+
 export interface MedicationFact {
   /** `MedicationRequest/{id}` (or `MedicationStatement/{id}`). */
   reference: string;
@@ -243,6 +250,14 @@ export interface MedicationFact {
   intent?: string;
   /** Human-readable name for cards (`text`, else the first coding display, else the code). */
   name: string;
+  /**
+   * `none`: nothing names the drug (an unresolvable reference without a display). Such an order is
+   * *unidentified*: it could be a glucocorticoid, clarithromycin or an interacting drug, so every
+   * predicate that asks "is there such an order?" becomes unknown, never "no".
+   */
+  identifiedBy: MedicationIdentifiedBy;
+  /** Why an unidentified order could not be identified, in words for a card ("not found on the EHR's FHIR server"). */
+  unidentifiedReason?: string;
   classes: MedicationClass[];
   /** Set when the medication is a systemic glucocorticoid. */
   glucocorticoid?: GlucocorticoidIngredient;
@@ -341,6 +356,14 @@ export interface ResourcePool {
   medicationStatements: import('fhir/r4.js').MedicationStatement[];
   allergies: import('fhir/r4.js').AllergyIntolerance[];
   serviceRequests: import('fhir/r4.js').ServiceRequest[];
+  /**
+   * External Medications the orders name by `medicationReference`, keyed by the reference exactly as
+   * written (`Medication/123`, or an absolute URL on `fhirServer`): found among the request's
+   * resources or read from the FHIR server (src/cds/medication-references.ts).
+   */
+  medications: ReadonlyMap<string, import('fhir/r4.js').Medication>;
+  /** References that could not be resolved, with the reason in words a card may show. */
+  unresolvedMedications: ReadonlyMap<string, string>;
   domains: Partial<Record<DataDomain, DomainStatus>>;
 }
 

@@ -96,6 +96,7 @@ export function extractFacts(
       medsDomain: domainOf(pool, 'meds'),
       allergiesDomain: domainOf(pool, 'allergies'),
       glucocorticoidGapDays: thresholds.glucocorticoidGapDays,
+      lookup: { medications: pool.medications, unresolved: pool.unresolvedMedications },
     },
     now,
   );

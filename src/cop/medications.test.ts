@@ -80,7 +80,9 @@ describe('classification', () => {
   it('takes the name from text, else the first display, else the code', () => {
     expect(medicationFactFromRequest(medicationRequest({ rxnorm: '312615', display: 'prednisone 20 MG Oral Tablet' })).name).toBe('prednisone 20 MG Oral Tablet');
     expect(medicationFactFromRequest(medicationRequest({ rxnorm: '312615', text: 'Prednisone 20mg' })).name).toBe('Prednisone 20mg');
-    expect(medicationFactFromRequest(medicationRequest({})).name).toBe('unnamed medication');
+    const unnamed = medicationFactFromRequest(medicationRequest({}));
+    expect(unnamed.name).toBe('medication not identified');
+    expect(unnamed.identifiedBy).toBe('none');
   });
 
   it('reads a contained Medication', () => {
@@ -114,7 +116,7 @@ describe('daily dose', () => {
     ['{tablet}', { value: 2, unit: '{tablet}' }],
     ['TAB', { value: 2, unit: 'tablet', system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm', code: 'TAB' }],
   ])('turns a tablet count (%s) into mg with the product strength', (_label, dose) => {
-    const d = deriveDailyDose([dosage({ dose, frequency: 1, period: 1, periodUnit: 'd' })], { ingredient: 'prednisone', strengthMg: 5, doseForm: 'oral-tablet', name: 'x', rxnorm: '312617' }, 'prednisone');
+    const d = deriveDailyDose([dosage({ dose, frequency: 1, period: 1, periodUnit: 'd' })], { strengthMg: 5, per: 'tablet', name: 'x' }, 'prednisone');
     expect(d.dailyDose?.mgPerDay).toBe(10);
   });
 
@@ -136,7 +138,8 @@ describe('daily dose', () => {
     ['no dose', [dosage({ frequency: 1, period: 1, periodUnit: 'd' })], /no dose/],
     ['no timing', [dosage({ dose: ucum(20, 'mg') })], /frequency\/period/],
     ['tablets of an unknown product', [dosage({ dose: { value: 1, unit: '{pill}' }, frequency: 1, period: 1, periodUnit: 'd' })], /strength is unknown/],
-    ['unsupported unit', [dosage({ dose: ucum(1, 'mL'), frequency: 1, period: 1, periodUnit: 'd' })], /neither mg nor a tablet count/],
+    ['mL of a product without a stated strength', [dosage({ dose: ucum(1, 'mL'), frequency: 1, period: 1, periodUnit: 'd' })], /strength per mL is unknown/],
+    ['unsupported unit', [dosage({ dose: ucum(1, 'g'), frequency: 1, period: 1, periodUnit: 'd' })], /neither mg nor a tablet count/],
     ['zero dose', [dosage({ dose: ucum(0, 'mg'), frequency: 1, period: 1, periodUnit: 'd' })], /positive/],
   ])('leaves the dose unknown (never 0) with a reason: %s', (_label, dosages, reason) => {
     const fact = medicationFactFromRequest(medicationRequest({ text: 'prednisone', dosages }));

@@ -10,12 +10,14 @@ import type {
 import { calendarDaysAgo, parseFhirDate } from '../fhir/dates.js';
 import { routeOf } from '../fhir/fhirpath.js';
 import { durationToDays, UCUM_SYSTEM, unitOfTimeToDays } from '../fhir/ucum.js';
-import type { DailyDose, GlucocorticoidIngredient, MedicationClass, MedicationFact } from './facts-types.js';
+import type {
+  DailyDose, GlucocorticoidIngredient, MedicationClass, MedicationFact, MedicationIdentifiedBy,
+} from './facts-types.js';
 import { PREDNISONE_EQUIVALENCE } from './knowledge.js';
 import {
   ATC_CLASS_PREFIXES, CLARITHROMYCIN_INTERACTING_DRUGS, currentUnconfirmedCodes, ingredientTable,
-  NON_SYSTEMIC_ROUTE_WORDS, RXNORM_PRODUCTS, SYSTEMS, TABLET_ORDERABLE_FORM, TABLET_UCUM_ANNOTATIONS,
-  wordMatcher, type RxNormProduct,
+  NON_SYSTEMIC_ROUTE_WORDS, RXNORM_PRODUCTS, SNOMED_PRODUCTS, SYSTEMS, TABLET_FORM_CODES, TABLET_ORDERABLE_FORM,
+  TABLET_UCUM_ANNOTATIONS, wordMatcher,
 } from './valuesets.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -26,8 +28,20 @@ export interface MedicationIdentity {
   classes: MedicationClass[];
   glucocorticoid?: GlucocorticoidIngredient;
   rxnormCodes: string[];
-  /** The ordered product, when its RxNorm SCD is in the product table (gives the tablet strength). */
-  product?: RxNormProduct & { rxnorm: string };
+  /** The ordered product, when its RxNorm SCD (or SNOMED CT product) is in the product table. */
+  product?: ProductStrength;
+}
+
+/**
+ * How many mg one countable unit of the product holds: per tablet (the product table, or a
+ * Medication's `ingredient.strength` such as 5 mg per 1 TAB), or per mL (an oral solution's
+ * mg/mL). A dose in tablets or mL becomes mg only through this.
+ */
+export interface ProductStrength {
+  strengthMg: number;
+  per: 'tablet' | 'mL';
+  /** Where the strength came from, for the dose derivation ("prednisone 5 MG Oral Tablet"). */
+  name: string;
 }
 
 const isNonSystemicText = wordMatcher(NON_SYSTEMIC_ROUTE_WORDS);
@@ -44,19 +58,67 @@ function ingredientNameMatchers(): { entry: ReturnType<typeof ingredientTable>[n
   return table.map((entry, i) => ({ entry, matches: matchers[i] ?? (() => false) }));
 }
 
-/** The medication concept and, for a contained Medication, its dose form. */
-function medicationConcept(
-  resource: MedicationRequest | MedicationStatement,
-): { concept?: CodeableConcept; form?: CodeableConcept } {
-  if (resource.medicationCodeableConcept) return { concept: resource.medicationCodeableConcept };
-  const ref = resource.medicationReference?.reference;
+/**
+ * What names an order's drug (cop-rules.md decision 10, US Core: "the client application SHALL
+ * support all methods"): `medicationCodeableConcept`; a contained Medication (`#id`); an external
+ * Medication the I/O layer found or fetched (`medications`, keyed by the reference as written); else
+ * the reference's `display` as a name. Nothing at all → `none`, the order is unidentified.
+ */
+export interface MedicationSource {
+  identifiedBy: MedicationIdentifiedBy;
+  concept?: CodeableConcept;
+  /** The Medication resource (contained or external): dose form and ingredient strengths. */
+  medication?: Medication;
+  unidentifiedReason?: string;
+}
+
+export interface MedicationLookup {
+  medications: ReadonlyMap<string, Medication>;
+  unresolved: ReadonlyMap<string, string>;
+}
+
+const NO_LOOKUP: MedicationLookup = { medications: new Map(), unresolved: new Map() };
+
+/** A concept that names something: a coded coding, a display or a text. */
+const namesSomething = (c: CodeableConcept | undefined): c is CodeableConcept =>
+  !!c && (!!c.text?.trim() || (c.coding ?? []).some((x) => !!x.code?.trim() || !!x.display?.trim()));
+
+/** A Medication's code, or (when it has none) a concept made of its ingredients' codes and names. */
+function conceptOfMedication(medication: Medication): CodeableConcept | undefined {
+  if (namesSomething(medication.code)) return medication.code;
+  const items = (medication.ingredient ?? []).map((i) => i.itemCodeableConcept).filter(namesSomething);
+  if (items.length === 0) return undefined;
+  const text = items.map((i) => i.text ?? i.coding?.find((c) => c.display)?.display).filter(Boolean).join(' + ');
+  return { coding: items.flatMap((i) => i.coding ?? []), ...(text ? { text } : {}) };
+}
+
+function fromMedication(medication: Medication | undefined, identifiedBy: 'contained' | 'external'): MedicationSource | undefined {
+  if (!medication) return undefined;
+  const concept = conceptOfMedication(medication);
+  return concept ? { identifiedBy, concept, medication } : undefined;
+}
+
+export function medicationSource(resource: MedicationRequest | MedicationStatement, lookup: MedicationLookup = NO_LOOKUP): MedicationSource {
+  if (namesSomething(resource.medicationCodeableConcept)) return { identifiedBy: 'code', concept: resource.medicationCodeableConcept };
+  const reference = resource.medicationReference;
+  const ref = reference?.reference?.trim();
+  let found: MedicationSource | undefined;
+  let reason: string;
   if (ref?.startsWith('#')) {
-    const contained = resource.contained?.find(
-      (r): r is Medication => r.resourceType === 'Medication' && r.id === ref.slice(1),
-    );
-    if (contained) return { concept: contained.code, form: contained.form };
+    const contained = resource.contained?.find((r): r is Medication => r.resourceType === 'Medication' && r.id === ref.slice(1));
+    found = fromMedication(contained, 'contained');
+    reason = contained ? 'the contained medication names no drug' : 'the contained medication it refers to is missing';
+  } else if (ref) {
+    const external = lookup.medications.get(ref);
+    found = fromMedication(external, 'external');
+    reason = external ? 'the referenced medication names no drug' : (lookup.unresolved.get(ref) ?? 'the referenced medication could not be read');
+  } else {
+    reason = resource.medicationCodeableConcept ? 'the medication code is empty' : 'no medication is named';
   }
-  return {};
+  if (found) return found;
+  const display = reference?.display?.trim();
+  if (display) return { identifiedBy: 'display', concept: { text: display } };
+  return { identifiedBy: 'none', unidentifiedReason: reason };
 }
 
 /** Classes and glucocorticoid ingredient from codes (RxNorm SCD/IN, ATC) and, as a fallback, names. */
@@ -81,11 +143,17 @@ export function identifyMedication(concept: CodeableConcept | undefined, extraTe
       rxnormCodes.push(code);
       const scd = RXNORM_PRODUCTS[code];
       if (scd) {
-        product ??= { ...scd, rxnorm: code };
+        product ??= { strengthMg: scd.strengthMg, per: 'tablet', name: scd.name };
         table.filter((e) => e.ingredient === scd.ingredient).forEach(addIngredient);
       }
       table.filter((e) => e.rxnorm.includes(code)).forEach(addIngredient);
       if (CLARITHROMYCIN_INTERACTING_DRUGS.some((d) => d.rxnormIngredients.includes(code))) classes.add('clarithromycin-interacting');
+    } else if (coding.system === SYSTEMS.snomed) {
+      const snomedProduct = SNOMED_PRODUCTS[code];
+      if (snomedProduct) {
+        product ??= { strengthMg: snomedProduct.strengthMg, per: 'tablet', name: snomedProduct.name };
+        table.filter((e) => e.ingredient === snomedProduct.ingredient).forEach(addIngredient);
+      }
     } else if (coding.system === SYSTEMS.atc) {
       table.filter((e) => e.atc.includes(code)).forEach(addIngredient);
       ATC_CLASS_PREFIXES.filter((p) => code.startsWith(p.prefix)).forEach((p) => classes.add(p.cls));
@@ -104,6 +172,62 @@ export function identifyMedication(concept: CodeableConcept | undefined, extraTe
   if (glucocorticoid) identity.glucocorticoid = glucocorticoid;
   if (product) identity.product = product;
   return identity;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strength stated by a Medication resource
+
+const MG_PER_MASS_UNIT: Record<string, number> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001 };
+const isTabletWord = wordMatcher(['tab', 'tabs', 'tablets?']);
+
+/** mg in a strength numerator (UCUM mg, g, ug; or the same as unit text), else undefined. */
+function massInMg(q: Quantity | undefined): number | undefined {
+  if (!q || typeof q.value !== 'number' || !(q.value > 0) || !Number.isFinite(q.value)) return undefined;
+  if (q.system !== undefined && q.system !== UCUM_SYSTEM) return undefined;
+  const factor = MG_PER_MASS_UNIT[(q.code ?? q.unit ?? '').trim()];
+  return factor === undefined ? undefined : q.value * factor;
+}
+
+/** The Medication's dose form is a tablet (v3 TAB, SNOMED CT tablet forms, or the word). */
+function isTabletForm(form: CodeableConcept | undefined): boolean {
+  if (!form) return false;
+  if ((form.coding ?? []).some((c) => c.code !== undefined && TABLET_FORM_CODES.has(`${c.system ?? ''}|${c.code}`))) return true;
+  return [form.text, ...(form.coding ?? []).map((c) => c.display)].some((t) => !!t && isTabletWord(t));
+}
+
+/** What one unit of a strength denominator is: a tablet, a mL, or something the dose cannot be counted in. */
+function denominatorKind(q: Quantity | undefined, form: CodeableConcept | undefined): 'tablet' | 'mL' | undefined {
+  const code = (q?.code ?? q?.unit ?? '').trim();
+  if (q && isTabletCount(q)) return 'tablet';
+  if (code === 'mL' && (q?.system === undefined || q.system === UCUM_SYSTEM)) return 'mL';
+  // "5 mg per 1" (unit 1 or none): per unit of the dose form, so per tablet when the form is one.
+  if ((code === '' || code === '1') && isTabletForm(form)) return 'tablet';
+  return undefined;
+}
+
+/**
+ * Strength from `Medication.ingredient[].strength`: the one ingredient that states one, or the one
+ * that names the glucocorticoid when several do. Anything ambiguous (two strengths, an unreadable
+ * ratio) stays unknown: a dose in tablets is then not turned into mg.
+ */
+export function strengthFromMedication(medication: Medication | undefined, glucocorticoid?: GlucocorticoidIngredient): ProductStrength | undefined {
+  const ingredients = (medication?.ingredient ?? []).filter((i) => i.strength);
+  let chosen = ingredients.length === 1 ? ingredients[0] : undefined;
+  if (!chosen && ingredients.length > 1 && glucocorticoid) {
+    const named = ingredients.filter((i) => identifyMedication(i.itemCodeableConcept).glucocorticoid === glucocorticoid);
+    chosen = named.length === 1 ? named[0] : undefined;
+  }
+  const ratio = chosen?.strength;
+  if (!ratio) return undefined;
+  const mg = massInMg(ratio.numerator);
+  const denominator = ratio.denominator;
+  const perCount = denominator?.value ?? 1;
+  const per = denominatorKind(denominator, medication?.form);
+  if (mg === undefined || per === undefined || !(perCount > 0) || !Number.isFinite(perCount)) return undefined;
+  const strengthMg = mg / perCount;
+  if (!Number.isFinite(strengthMg) || !(strengthMg > 0)) return undefined;
+  const name = conceptOfMedication(medication as Medication)?.text ?? `${fmt(strengthMg)} mg per ${per}`;
+  return { strengthMg, per, name };
 }
 
 /**
@@ -154,6 +278,10 @@ function isTabletCount(q: Quantity): boolean {
   return (q.system === undefined || q.system === UCUM_SYSTEM) && code !== undefined && TABLET_UCUM_ANNOTATIONS.has(code);
 }
 
+function isMillilitres(q: Quantity): boolean {
+  return (q.system === undefined || q.system === UCUM_SYSTEM) && (q.code ?? q.unit) === 'mL';
+}
+
 /** mg/day of one dosage instruction. */
 function dosageMgPerDay(dosage: Dosage, product: MedicationIdentity['product']): StepDose {
   if (dosage.asNeededBoolean || dosage.asNeededCodeableConcept) return { ok: false, reason: 'dose is "as needed"' };
@@ -171,9 +299,13 @@ function dosageMgPerDay(dosage: Dosage, product: MedicationIdentity['product']):
     amountMg = dose.value;
     amountText = `${fmt(dose.value)} mg`;
   } else if (isTabletCount(dose)) {
-    if (!product) return { ok: false, reason: `dose is ${fmt(dose.value)} tablet(s) but the product strength is unknown` };
+    if (product?.per !== 'tablet') return { ok: false, reason: `dose is ${fmt(dose.value)} tablet(s) but the tablet strength is unknown` };
     amountMg = dose.value * product.strengthMg;
     amountText = `${fmt(dose.value)} x ${fmt(product.strengthMg)} mg ${dose.value === 1 ? 'tablet' : 'tablets'}`;
+  } else if (isMillilitres(dose)) {
+    if (product?.per !== 'mL') return { ok: false, reason: `dose is ${fmt(dose.value)} mL but the strength per mL is unknown` };
+    amountMg = dose.value * product.strengthMg;
+    amountText = `${fmt(dose.value)} mL x ${fmt(product.strengthMg)} mg/mL`;
   } else {
     return { ok: false, reason: `dose unit "${dose.unit ?? dose.code ?? ''}" is neither mg nor a tablet count` };
   }
@@ -249,7 +381,7 @@ function boundsDays(dosage: Dosage): number | undefined {
   const start = parseFhirDate(period.start);
   const end = parseFhirDate(period.end);
   if (!start || !end) return undefined;
-  const days = (calendarDaysAgo(period.start, end.instant) ?? 0);
+  const days = (calendarDaysAgo(period.start, end.day) ?? 0);
   // An end before the start is not a course length.
   if (days < 0) return undefined;
   // A date-only end means "through that day", so it counts inclusively.
@@ -289,15 +421,28 @@ export interface ClassifyOptions {
   selected?: boolean;
   /** A draft from `context.draftOrders`: keep the resource for `update` suggestions. */
   draft?: boolean;
+  /** External Medications found or fetched for this request (decision 10). */
+  lookup?: MedicationLookup;
 }
+
+/** The name an unidentified order gets on a card (its date and dose instructions go beside it). */
+export const UNIDENTIFIED_NAME = 'medication not identified';
 
 function classify(
   resource: MedicationRequest | MedicationStatement,
   dosages: readonly Dosage[],
+  lookup: MedicationLookup,
 ): Omit<MedicationFact, 'reference' | 'resourceType' | 'selected' | 'start'> {
-  const { concept, form } = medicationConcept(resource);
+  const source = medicationSource(resource, lookup);
+  const { concept, medication } = source;
+  const form = medication?.form;
   const formTexts = [form?.text, ...(form?.coding ?? []).map((c) => c.display)].filter((t): t is string => !!t);
-  const identity = identifyMedication(concept, formTexts);
+  // A Medication's ingredient codes (RxNorm IN, ATC) say what it is when its own code is local.
+  const ingredientCodings = medication?.code ? (medication.ingredient ?? []).flatMap((i) => i.itemCodeableConcept?.coding ?? []) : [];
+  const identity = identifyMedication(
+    ingredientCodings.length > 0 && concept ? { ...concept, coding: [...(concept.coding ?? []), ...ingredientCodings] } : concept,
+    formTexts,
+  );
   const classes = new Set(identity.classes);
   let glucocorticoid = identity.glucocorticoid;
 
@@ -313,15 +458,18 @@ function classify(
   }
 
   const fact: Omit<MedicationFact, 'reference' | 'resourceType' | 'selected' | 'start'> = {
-    name: identity.name,
+    name: source.identifiedBy === 'none' ? UNIDENTIFIED_NAME : identity.name,
+    identifiedBy: source.identifiedBy,
     classes: [...classes],
     rxnormCodes: identity.rxnormCodes,
   };
+  if (source.unidentifiedReason) fact.unidentifiedReason = source.unidentifiedReason;
   if (resource.id) fact.id = resource.id;
   if (resource.status) fact.status = resource.status;
   if (glucocorticoid) fact.glucocorticoid = glucocorticoid;
 
-  const dose = deriveDailyDose(dosages, identity.product, glucocorticoid);
+  const product = identity.product ?? strengthFromMedication(medication, glucocorticoid);
+  const dose = deriveDailyDose(dosages, product, glucocorticoid);
   if (dose.dailyDose) fact.dailyDose = dose.dailyDose;
   else if (dose.doseUnknownReason) fact.doseUnknownReason = dose.doseUnknownReason;
 
@@ -336,7 +484,7 @@ export function medicationFactFromRequest(request: MedicationRequest, options: C
   const fact: MedicationFact = {
     reference: request.id ? `MedicationRequest/${request.id}` : 'MedicationRequest',
     resourceType: 'MedicationRequest',
-    ...classify(request, dosages),
+    ...classify(request, dosages, options.lookup ?? NO_LOOKUP),
     intent: request.intent,
     selected: options.selected ?? false,
   };
@@ -346,12 +494,12 @@ export function medicationFactFromRequest(request: MedicationRequest, options: C
   return fact;
 }
 
-export function medicationFactFromStatement(statement: MedicationStatement): MedicationFact {
+export function medicationFactFromStatement(statement: MedicationStatement, lookup: MedicationLookup = NO_LOOKUP): MedicationFact {
   const dosages = statement.dosage ?? [];
   const fact: MedicationFact = {
     reference: statement.id ? `MedicationStatement/${statement.id}` : 'MedicationStatement',
     resourceType: 'MedicationStatement',
-    ...classify(statement, dosages),
+    ...classify(statement, dosages, lookup),
     selected: false,
   };
   const start = statement.effectivePeriod?.start ?? statement.effectiveDateTime ?? firstBoundsStart(dosages);

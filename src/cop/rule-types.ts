@@ -18,7 +18,11 @@ export type Indicator = 'info' | 'warning' | 'critical';
 
 export interface RuleContext {
   hook: HookName;
-  /** "Today": the time of the request, injected so tests use a fixed clock. */
+  /**
+   * "Today": the site clock of the request (fhir/dates.ts siteClock: its UTC fields are the site's
+   * local date and time, decision 22), injected so tests use a fixed clock. Read its calendar date
+   * only; it is not the real instant.
+   */
   now: Date;
   thresholds: Thresholds;
   formulary: FormularyProfile;

@@ -59,7 +59,7 @@ export function buildTask(spec: TaskSpec): Task {
   return task;
 }
 
-/** Today + n days as YYYY-MM-DD (UTC calendar). */
+/** Today + n days as YYYY-MM-DD: `now` is the site clock (fhir/dates.ts siteClock), so its UTC date is the site's today. */
 export function addDays(now: Date, days: number): string {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + days));
   return d.toISOString().slice(0, 10);

@@ -275,6 +275,22 @@ export const RXNORM_PRODUCTS: Readonly<Record<string, RxNormProduct>> = {
   '904431': { ingredient: 'alendronate', strengthMg: 70, doseForm: 'oral-tablet', name: 'alendronic acid 70 MG Oral Tablet' },
 };
 
+/**
+ * SNOMED CT medicinal products that EHRs outside the US (and the FHIR R4 specification's own
+ * prednisone example, MedicationRequest `medrx0303`: "Prednisone 5mg tablet", dose 1 TAB) use in
+ * place of an RxNorm SCD: product → ingredient and tablet strength.
+ */
+export const SNOMED_PRODUCTS: Readonly<Record<string, RxNormProduct>> = {
+  '373994007': { ingredient: 'prednisone', strengthMg: 5, doseForm: 'oral-tablet', name: 'Prednisone 5mg tablet' },
+};
+
+/** Dose-form codes of a tablet (`system|code`): a strength "5 mg per 1" of such a form is per tablet. */
+export const TABLET_FORM_CODES: ReadonlySet<string> = new Set([
+  'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm|TAB',
+  'http://snomed.info/sct|385055001', // Tablet (basic dose form)
+  'http://snomed.info/sct|421026006', // Oral tablet
+]);
+
 /** An ingredient the rules care about and every way the facts layer recognises it. */
 export interface IngredientEntry {
   ingredient: string;

@@ -1,9 +1,12 @@
 import type { Observation } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { daysAgo, NOW } from '../../test/fixtures/facts.js';
-import { addDays, ageFromBirthDate, calendarDaysAgo, hoursBetween, observationDate, parseFhirDate } from './dates.js';
+import {
+  addDays, ageFromBirthDate, calendarDaysAgo, canonicalTimeZone, daysFromTo, hoursBetween, isoDate, observationDate, parseFhirDate, siteClock,
+  writtenDay,
+} from './dates.js';
 
-describe('calendarDaysAgo (decision 9: whole calendar days, UTC date parts)', () => {
+describe('calendarDaysAgo (decision 9: whole calendar days; decision 22: written days, site today)', () => {
   it('counts calendar days, not 24-hour periods', () => {
     expect(calendarDaysAgo(daysAgo(0), NOW)).toBe(0);
     expect(calendarDaysAgo(daysAgo(30), NOW)).toBe(30);
@@ -13,9 +16,10 @@ describe('calendarDaysAgo (decision 9: whole calendar days, UTC date parts)', ()
     expect(calendarDaysAgo('2026-11-25T00:01:00Z', NOW)).toBe(0);
   });
 
-  it('uses the UTC date of a dateTime with an offset', () => {
-    // 2026-11-25T01:00+02:00 is 2026-11-24T23:00Z: yesterday in UTC.
-    expect(calendarDaysAgo('2026-11-25T01:00:00+02:00', NOW)).toBe(1);
+  it('uses the date as written in a dateTime with an offset, not its UTC date', () => {
+    // 2026-11-25T01:00+02:00 is 2026-11-24T23:00Z, but it was written on (and happened on) the 25th.
+    expect(calendarDaysAgo('2026-11-25T01:00:00+02:00', NOW)).toBe(0);
+    expect(calendarDaysAgo('2026-11-24T23:00:00-05:00', NOW)).toBe(1);
   });
 
   it('counts a partial date from its first day, and rejects garbage', () => {
@@ -99,5 +103,76 @@ describe('calendar sanity (no rolled-over or 1900-mapped dates)', () => {
     expect(parseFhirDate('0099')?.instant.getUTCFullYear()).toBe(99);
     expect(ageFromBirthDate('0050-06', new Date('2026-11-25T10:00:00Z'))).toEqual({ status: 'known', years: 1976 });
     expect(addDays('2026-01-01', 1e12)).toBeUndefined();
+  });
+});
+
+describe('the site\'s today (decision 22)', () => {
+  // 04:30 UTC on 2 November is 23:30 on 1 November in New York (EST, −05:00) and 17:30 on
+  // 2 November in Auckland (NZDT, +13:00).
+  const instant = new Date('2026-11-02T04:30:00Z');
+  const weighed = '2026-11-01T23:00:00-05:00';
+
+  it('counts from the written day of the resource to the site\'s calendar date', () => {
+    expect(calendarDaysAgo(weighed, siteClock(instant, 'UTC'))).toBe(1);
+    expect(calendarDaysAgo(weighed, siteClock(instant, 'America/New_York'))).toBe(0);
+    expect(calendarDaysAgo(weighed, siteClock(instant, 'Pacific/Auckland'))).toBe(1);
+  });
+
+  it('the site clock carries the local date and time in its UTC fields', () => {
+    expect(siteClock(instant, 'UTC').toISOString()).toBe('2026-11-02T04:30:00.000Z');
+    expect(siteClock(instant, 'America/New_York').toISOString()).toBe('2026-11-01T23:30:00.000Z');
+    expect(siteClock(instant, 'Pacific/Auckland').toISOString()).toBe('2026-11-02T17:30:00.000Z');
+    expect(isoDate(siteClock(instant, 'America/New_York'))).toBe('2026-11-01');
+    // Daylight saving: the same wall time in summer is −04:00 in New York.
+    expect(siteClock(new Date('2026-07-01T03:30:00Z'), 'America/New_York').toISOString()).toBe('2026-06-30T23:30:00.000Z');
+    // The real instant is not changed.
+    expect(instant.toISOString()).toBe('2026-11-02T04:30:00.000Z');
+  });
+
+  it('a 30-day freshness boundary flips with the zone (30 days fresh, 31 stale)', () => {
+    const thirtyWrittenDaysEarlier = '2026-10-02T23:30:00-05:00';
+    expect(calendarDaysAgo(thirtyWrittenDaysEarlier, siteClock(instant, 'America/New_York'))).toBe(30);
+    expect(calendarDaysAgo(thirtyWrittenDaysEarlier, siteClock(instant, 'UTC'))).toBe(31);
+  });
+
+  it('takes a birthday on the site\'s date', () => {
+    // Born 2 November 2008: in UTC it is already the 2nd (18); in New York still the 1st (17).
+    expect(ageFromBirthDate('2008-11-02', siteClock(instant, 'UTC'))).toEqual({ status: 'known', years: 18 });
+    expect(ageFromBirthDate('2008-11-02', siteClock(instant, 'America/New_York'))).toEqual({ status: 'known', years: 17 });
+    expect(ageFromBirthDate('2008-11-02', siteClock(instant, 'Pacific/Auckland'))).toEqual({ status: 'known', years: 18 });
+  });
+
+  it('knows IANA names (canonical spelling) and refuses anything else', () => {
+    expect(canonicalTimeZone('UTC')).toBe('UTC');
+    expect(canonicalTimeZone('Europe/London')).toBe('Europe/London');
+    expect(canonicalTimeZone('america/new_york')).toBe('America/New_York');
+    for (const bad of ['Mars/Olympus_Mons', '', '+05:00', '-0500', 'Europe/London; DROP', 'local']) {
+      expect(canonicalTimeZone(bad), bad).toBeUndefined();
+    }
+  });
+});
+
+describe('a resource\'s day is the date as written (decision 22)', () => {
+  it('writtenDay, daysFromTo and addDays read the written date, not the UTC date', () => {
+    expect(writtenDay('2026-11-01T23:00:00-05:00')).toBe('2026-11-01');
+    expect(writtenDay('2026-11-02T01:00:00+13:00')).toBe('2026-11-02');
+    expect(writtenDay('2026-11')).toBe('2026-11-01');
+    expect(parseFhirDate('2026-11-01T23:00:00-05:00')?.instant.toISOString()).toBe('2026-11-02T04:00:00.000Z');
+    expect(parseFhirDate('2026-11-01T23:00:00-05:00')?.day.toISOString()).toBe('2026-11-01T00:00:00.000Z');
+    // 23:00−05:00 on the 1st and 01:00+13:00 on the 3rd: two written days apart, though only 8 h apart in time.
+    expect(daysFromTo('2026-11-01T23:00:00-05:00', '2026-11-03T01:00:00+13:00')).toBe(2);
+    expect(hoursBetween('2026-11-01T23:00:00-05:00', '2026-11-03T01:00:00+13:00')).toBe(8);
+    expect(daysFromTo('2026-11-01', 'garbage')).toBeUndefined();
+    expect(addDays('2026-11-01T23:00:00-05:00', 1)).toBe('2026-11-02');
+  });
+
+  it('a time without an offset is unknown, never read in the server\'s local zone', () => {
+    for (const local of ['2026-11-01T10:00:00', '2026-11-01T10:00', '2026-11-01T10:00:00.5']) {
+      expect(parseFhirDate(local), local).toBeUndefined();
+      expect(calendarDaysAgo(local, NOW), local).toBeUndefined();
+      expect(writtenDay(local), local).toBeUndefined();
+    }
+    expect(parseFhirDate('2026-11-01T10:00Z')?.precision).toBe('time');
+    expect(parseFhirDate('2026-11-01T10:00:00.123+05:30')?.instant.toISOString()).toBe('2026-11-01T04:30:00.123Z');
   });
 });

@@ -1,10 +1,28 @@
 /**
- * Calendar arithmetic on FHIR date / dateTime / instant strings.
+ * Calendar arithmetic on FHIR date / dateTime / instant strings (clinical catalog decision 22;
+ * recency windows: cop-rules.md decision 9, 30 days ago = fresh, 31 = stale, 91 = absent).
  *
- * Recency windows count whole calendar days between a resource's date and today's date, using
- * UTC date parts (cop-rules.md decision 9: 30 days ago = fresh, 31 = stale, 91 = absent).
- * A dateTime with a time-zone offset is first turned into its UTC instant, then its UTC date is
- * taken, so the same resource always gets the same age whatever the server's local zone.
+ * Two kinds of "date" meet here, and they are kept apart:
+ *
+ * - A resource's calendar day is the date AS WRITTEN, in the resource's own offset: a weight taken
+ *   at 2026-11-01T23:00:00-05:00 was taken on 2026-11-01, never "2026-11-02 in UTC". A year or
+ *   year-month counts from its first day. `ParsedFhirDate.day` holds it as midnight UTC of that
+ *   date; `ParsedFhirDate.instant` is the true instant, for ordering and hour arithmetic only.
+ * - "Today" is the calendar date in the site's time zone (SITE_TIME_ZONE, an IANA name, default
+ *   UTC). The request pipeline (cds/invoke.ts) turns its real instant into the SITE CLOCK once per
+ *   request (`siteClock`): a Date whose UTC fields are the site's local date and time. Facts and
+ *   rules receive that Date as `now`, so everything that reads `now`'s UTC date parts (day counts,
+ *   ages, a review date n weeks ahead) reads the site's date. Its getTime() is NOT the real
+ *   instant: the store and the suppression windows keep the real one (invoke.ts).
+ *
+ * Design choice: the site clock, rather than a new "today" type threaded through every extractor
+ * and rule, because `now: Date` already reaches all of them and each of them only ever reads its
+ * calendar date; a new type would change every signature from facts.ts down, for the same result.
+ * Every day count therefore compares two calendar Dates (UTC date parts): the site clock or a
+ * resource's `day`, never a resource's `instant`.
+ *
+ * A dateTime with a time but no offset is not FHIR ("if hours and minutes are specified, a time
+ * zone SHALL be populated"): it parses to undefined (unknown), never to the server's local zone.
  */
 import type { Observation } from 'fhir/r4.js';
 
@@ -12,13 +30,20 @@ const MS_PER_DAY = 86_400_000;
 
 /** FHIR date/dateTime/instant: YYYY, YYYY-MM, YYYY-MM-DD, or a full dateTime with offset. */
 const PARTIAL_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+/** A date with a time, which FHIR requires to carry its offset (Z or ±hh:mm). */
+const DATE_TIME_WITH_ZONE = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** How precisely a FHIR date string was written. */
 export type DatePrecision = 'year' | 'month' | 'day' | 'time';
 
 export interface ParsedFhirDate {
-  /** The earliest instant the string can denote (midnight UTC for date-only forms). */
+  /** The earliest instant the string can denote (midnight UTC for date-only forms): for ordering and hours only. */
   instant: Date;
+  /**
+   * The calendar day as written (in the resource's own offset; a partial date: its first day), as
+   * midnight UTC of that date. This, not `instant`, is what day counts use.
+   */
+  day: Date;
   precision: DatePrecision;
 }
 
@@ -61,35 +86,58 @@ export function parseFhirDate(value: string | undefined): ParsedFhirDate | undef
     const day = partial[3] ? Number(partial[3]) : 1;
     const precision: DatePrecision = partial[3] ? 'day' : partial[2] ? 'month' : 'year';
     const instant = utcMidnight(year, month, day);
-    return instant ? { instant, precision } : undefined;
+    return instant ? { instant, day: instant, precision } : undefined;
   }
-  // A dateTime with a time part must carry an offset in FHIR; Date.parse handles the ISO forms,
-  // but rolls impossible days over (2026-02-30T… → 2 March), so the date part is checked first.
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || !isCalendarDate(value)) return undefined;
+  // A time must carry an offset in FHIR. Without one the instant is unknown: Date.parse would read
+  // it in the server's local zone, so it is refused here (and by the schema, fhir/schemas.ts).
+  const timed = DATE_TIME_WITH_ZONE.exec(value);
+  if (!timed) return undefined;
+  // Date.parse handles the ISO forms with an offset, but rolls impossible days over
+  // (2026-02-30T… → 2 March), so the written day is checked first (utcMidnight).
+  const day = utcMidnight(Number(timed[1]), Number(timed[2]), Number(timed[3]));
+  if (!day) return undefined;
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) return undefined;
-  return { instant: new Date(ms), precision: 'time' };
+  return { instant: new Date(ms), day, precision: 'time' };
 }
 
-/** Days since 1970-01-01 of the UTC calendar date of an instant. */
-function utcDayNumber(instant: Date): number {
-  return Math.floor(instant.getTime() / MS_PER_DAY);
+/** The calendar day of a FHIR date as written (YYYY-MM-DD; a partial date: its first day). */
+export function writtenDay(value: string | undefined): string | undefined {
+  const parsed = parseFhirDate(value);
+  return parsed ? isoDate(parsed.day) : undefined;
+}
+
+/** Days since 1970-01-01 of the UTC calendar date of a Date. */
+function utcDayNumber(date: Date): number {
+  return Math.floor(date.getTime() / MS_PER_DAY);
 }
 
 /**
- * Whole calendar days from `date` to `now` (UTC date parts). 0 = today, 1 = yesterday;
+ * Whole calendar days from the day `date` was written on to the calendar date of `now`: the site
+ * clock (`siteClock`), or another resource's `ParsedFhirDate.day`. 0 = today, 1 = yesterday;
  * negative for a future date. A partial date (year or year-month) counts from its first day,
  * so an imprecise date is never treated as more recent than it could be.
  */
 export function calendarDaysAgo(date: string | undefined, now: Date): number | undefined {
   const parsed = parseFhirDate(date);
   if (!parsed) return undefined;
-  return daysBetween(parsed.instant, now);
+  return daysBetween(parsed.day, now);
 }
 
-/** Whole calendar days (UTC date parts) from an instant to `now`, as `calendarDaysAgo` counts them. */
-export function daysBetween(instant: Date, now: Date): number {
-  return utcDayNumber(now) - utcDayNumber(instant);
+/**
+ * Whole calendar days between two calendar Dates (UTC date parts), as `calendarDaysAgo` counts
+ * them: each is a `ParsedFhirDate.day` or the site clock, never a resource's `instant` (whose UTC
+ * date need not be the date written).
+ */
+export function daysBetween(from: Date, to: Date): number {
+  return utcDayNumber(to) - utcDayNumber(from);
+}
+
+/** Whole calendar days from the day `from` was written on to the day `to` was written on; undefined if either is unreadable. */
+export function daysFromTo(from: string | undefined, to: string | undefined): number | undefined {
+  const a = parseFhirDate(from);
+  const b = parseFhirDate(to);
+  return a && b ? daysBetween(a.day, b.day) : undefined;
 }
 
 /** Milliseconds since the epoch for ordering resources by date; `undefined` when unparseable. */
@@ -105,24 +153,82 @@ export function hoursBetween(a: string, b: string): number | undefined {
   return Math.abs(ma - mb) / 3_600_000;
 }
 
-/** Adds whole days to a FHIR date and returns YYYY-MM-DD (UTC); undefined past the range of dates. */
+/** Adds whole days to the day a FHIR date was written on and returns YYYY-MM-DD; undefined past the range of dates. */
 export function addDays(date: string, days: number): string | undefined {
   const parsed = parseFhirDate(date);
   if (!parsed) return undefined;
-  const result = new Date(parsed.instant.getTime() + days * MS_PER_DAY);
+  const result = new Date(parsed.day.getTime() + days * MS_PER_DAY);
   return Number.isNaN(result.getTime()) ? undefined : result.toISOString().slice(0, 10);
 }
 
-/** Today's UTC date as YYYY-MM-DD. */
+/** The UTC date of a calendar Date as YYYY-MM-DD: for the site clock, the site's today. */
 export function isoDate(now: Date): string {
   return now.toISOString().slice(0, 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The site's time zone
+
+/** The zone used when the site names none (SITE_TIME_ZONE, site file `timeZone`). */
+export const DEFAULT_SITE_TIME_ZONE = 'UTC';
+
+/** One formatter per zone (few zones, many requests: building a DateTimeFormat is the cost). */
+const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = wallClockFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    wallClockFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/**
+ * The IANA time-zone name in its canonical spelling (`america/new_york` → `America/New_York`), or
+ * undefined when it is not a zone this runtime knows. Offsets (`+05:00`) are not zone names: a
+ * fixed offset would be wrong for half the year wherever clocks change.
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return undefined;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The site clock: a Date whose UTC fields are the local date and time in `timeZone` at the real
+ * instant `now` (module comment). Facts and rules take it as their `now`; its getTime() is not the
+ * real instant, so it must not reach the store or the suppression windows.
+ */
+export function siteClock(now: Date, timeZone: string): Date {
+  if (timeZone === 'UTC' || Number.isNaN(now.getTime())) return new Date(now.getTime());
+  const parts: Record<string, number> = {};
+  for (const p of wallClockFormatter(timeZone).formatToParts(now)) {
+    if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  }
+  const wall = new Date(0);
+  wall.setUTCFullYear(parts.year!, parts.month! - 1, parts.day!);
+  wall.setUTCHours(parts.hour!, parts.minute!, parts.second!, now.getUTCMilliseconds());
+  return wall;
 }
 
 export type AgeResult =
   | { status: 'known'; years: number }
   | { status: 'unknown'; reason: 'no-birth-date' | 'ambiguous-birth-date' };
 
-/** Whole years from a birth date (y, m 1-12, d) to today's UTC date. */
+/** Whole years from a birth date (y, m 1-12, d) to the UTC date of `now` (the site clock: the site's today). */
 function yearsOnCalendar(year: number, month: number, day: number, now: Date): number {
   const ny = now.getUTCFullYear();
   const nm = now.getUTCMonth() + 1;
@@ -134,7 +240,8 @@ function yearsOnCalendar(year: number, month: number, day: number, now: Date): n
 /**
  * Age in whole calendar years (P-ADULT). A year-only or year-month birthDate gives a known age only
  * when the earliest and the latest possible birthday both give the same age; otherwise the age is
- * 'ambiguous-birth-date' (unknown), never rounded either way.
+ * 'ambiguous-birth-date' (unknown), never rounded either way. `now` is the site clock, so the
+ * birthday comes on the site's date.
  */
 export function ageFromBirthDate(birthDate: string | undefined, now: Date): AgeResult {
   if (!birthDate) return { status: 'unknown', reason: 'no-birth-date' };

@@ -18,9 +18,24 @@ describe('resourceProblems', () => {
   });
 
   it('refuses dates that are not FHIR dates', () => {
-    expect(resourceProblems({ resourceType: 'Patient', birthDate: '15/06/1970' } as never)).toEqual(['birthDate: must be a FHIR date or dateTime']);
+    expect(resourceProblems({ resourceType: 'Patient', birthDate: '15/06/1970' } as never)).toEqual([
+      'birthDate: must be a FHIR date or dateTime (a time needs a time-zone offset, e.g. 2026-11-01T10:00:00-05:00)',
+    ]);
     expect(resourceProblems({ resourceType: 'Condition', onsetDateTime: '2026-13-01' } as never)).toHaveLength(1);
     expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: '2026-11-20T09:30:00+01:00' } as never)).toEqual([]);
+  });
+
+  it('refuses a time without a time-zone offset (FHIR requires one; decision 22)', () => {
+    for (const local of ['2026-11-01T10:00:00', '2026-11-01T10:00', '2026-11-01T10:00:00.123']) {
+      expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: local } as never), local).toEqual([
+        expect.stringMatching(/^effectiveDateTime: must be a FHIR date or dateTime \(a time needs a time-zone offset/),
+      ]);
+    }
+    expect(resourceProblems({ resourceType: 'MedicationRequest', authoredOn: '2026-11-01T10:00:00' } as never)).toHaveLength(1);
+    // A date alone needs no offset; a time with Z or ±hh:mm is fine.
+    for (const ok of ['2026-11-01', '2026-11-01T10:00:00Z', '2026-11-01T23:00:00-05:00', '2026-11-01T10:00+14:00']) {
+      expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: ok } as never), ok).toEqual([]);
+    }
   });
 
   it('checks contained Medications a MedicationRequest refers to', () => {

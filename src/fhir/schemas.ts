@@ -9,11 +9,17 @@ import { isExistingDay } from './dates.js';
 
 // ---- primitives -----------------------------------------------------------------------------
 
-/** FHIR date / dateTime / instant: YYYY, YYYY-MM, YYYY-MM-DD, or with a time and zone. */
-const FHIR_DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00))?)?)?)?$/;
+/**
+ * FHIR date / dateTime / instant: YYYY, YYYY-MM, YYYY-MM-DD, or with a time AND its zone: FHIR
+ * requires an offset whenever a time is given, and without one the instant is unknown (decision 22).
+ */
+const FHIR_DATE_TIME = /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])(T([01]\d|2[0-3]):[0-5]\d(:([0-5]\d|60)(\.\d+)?)?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?$/;
 const fhirDateTime = z
   .string()
-  .regex(FHIR_DATE_TIME, { message: 'must be a FHIR date or dateTime', abort: true })
+  .regex(FHIR_DATE_TIME, {
+    message: 'must be a FHIR date or dateTime (a time needs a time-zone offset, e.g. 2026-11-01T10:00:00-05:00)',
+    abort: true,
+  })
   // The pattern admits 2026-02-30 and 2026-04-31; Date would roll them over into the next month.
   // Runs only on strings that matched the pattern (abort above), so the fixed positions hold.
   .refine(dayExists, 'must be a date that exists (no 30 February)');
@@ -62,8 +68,16 @@ const dosage = z.object({
     .optional(),
 });
 
-/** Contained Medications are read for their code and form. */
-const medication = z.object({ resourceType: z.literal('Medication'), id: str.optional(), code: codeableConcept.optional(), form: codeableConcept.optional() });
+const ratio = z.object({ numerator: quantity.optional(), denominator: quantity.optional() });
+
+/** Medications (contained or external) are read for their code, form and ingredient strengths. */
+const medication = z.object({
+  resourceType: z.literal('Medication'),
+  id: str.optional(),
+  code: codeableConcept.optional(),
+  form: codeableConcept.optional(),
+  ingredient: z.array(z.object({ itemCodeableConcept: codeableConcept.optional(), strength: ratio.optional() })).optional(),
+});
 
 // ---- resources --------------------------------------------------------------------------------
 
@@ -75,6 +89,7 @@ const observationValue = {
 };
 
 export const resourceSchemas = {
+  Medication: medication,
   Patient: z.object({ ...base, birthDate: fhirDateTime.optional(), gender: str.optional() }),
   Encounter: z.object({ ...base, class: coding.optional() }),
   Observation: z.object({

@@ -8,7 +8,7 @@ import type {
 import { calendarDaysAgo } from '../../fhir/dates.js';
 import { allergyCodings, allergyTexts, codeIn } from '../../fhir/fhirpath.js';
 import type { DomainStatus, MedicationFact, MedicationsFact, Tristate } from '../facts-types.js';
-import { medicationFactFromRequest, medicationFactFromStatement } from '../medications.js';
+import { medicationFactFromRequest, medicationFactFromStatement, type MedicationLookup } from '../medications.js';
 import { currentUnconfirmedCodes, MACROLIDE_NAMES, SYSTEMS, wordMatcher } from '../valuesets.js';
 
 const ACTIVE_REQUEST_STATUSES: ReadonlySet<string> = new Set(['active', 'on-hold']);
@@ -113,16 +113,23 @@ export interface MedicationInputs {
   medsDomain: DomainStatus;
   allergiesDomain: DomainStatus;
   glucocorticoidGapDays: number;
+  /** External Medications the orders reference (found in the request or fetched), decision 10. */
+  lookup?: MedicationLookup;
 }
 
 export function extractMedications(inputs: MedicationInputs, now: Date): MedicationsFact {
+  const lookup = inputs.lookup;
   const active = [
-    ...inputs.requests.filter(isCurrentRequest).map((r) => medicationFactFromRequest(r)),
-    ...inputs.statements.filter(isCurrentStatement).map(medicationFactFromStatement),
+    ...inputs.requests.filter(isCurrentRequest).map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {})),
+    ...inputs.statements.filter(isCurrentStatement).map((s) => medicationFactFromStatement(s, lookup)),
   ];
   const selections = new Set(inputs.selections);
   const drafts = draftMedicationRequests(inputs.draftOrders).map((r) =>
-    medicationFactFromRequest(r, { draft: true, selected: r.id !== undefined && selections.has(`MedicationRequest/${r.id}`) }),
+    medicationFactFromRequest(r, {
+      draft: true,
+      selected: r.id !== undefined && selections.has(`MedicationRequest/${r.id}`),
+      ...(lookup ? { lookup } : {}),
+    }),
   );
   const fact: MedicationsFact = {
     active,

@@ -14,6 +14,7 @@ const USABLE_STATUSES: ReadonlySet<string> = new Set(['final', 'amended', 'corre
 export interface DatedObservation {
   resource: Observation;
   date: string;
+  /** Whole calendar days from the day `date` was written on to the site's today. */
   ageDays: number;
   /** Instant of `date`, for ordering and the 24-hour weight-conflict test. */
   ms: number;
@@ -29,10 +30,11 @@ export function indexObservations(observations: readonly Observation[], now: Dat
   for (const resource of observations) {
     if (!USABLE_STATUSES.has(resource.status)) continue;
     const date = observationDate(resource);
-    // One parse per observation: its instant gives both the order and the age in calendar days.
+    // One parse per observation: its instant gives the order, its day as written the age in
+    // calendar days (decision 22: 23:00-05:00 on 1 November was 1 November, whatever UTC says).
     const parsed = parseFhirDate(date);
     if (date === undefined || parsed === undefined) continue;
-    const entry: DatedObservation = { resource, date, ageDays: daysBetween(parsed.instant, now), ms: parsed.instant.getTime() };
+    const entry: DatedObservation = { resource, date, ageDays: daysBetween(parsed.day, now), ms: parsed.instant.getTime() };
     const codes = new Set((resource.code.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
     for (const code of codes) {
       const list = byCode.get(code);

@@ -80,6 +80,14 @@ describe('PftFact.fvcBaseline / fvcOnTreatment (COP-R16)', () => {
     expect(f.fvcPercentPredicted?.value).toBe(74);
   });
 
+  it('places an FVC by the day written on it, not its UTC date (decision 22)', () => {
+    // 23:30−05:00 on the run's start day is the next day in UTC: still the baseline (day 0).
+    const lateEvening = { ...fvc(72, 56), effectiveDateTime: `${daysAgo(56)}T23:30:00-05:00` };
+    const f = factsFor({ medicationRequests: [prednisoneSince(56)], observations: [lateEvening] }).pft;
+    expect(f.fvcBaseline).toMatchObject({ value: 72, daysFromRunStart: 0 });
+    expect(f.fvcOnTreatment).toBeUndefined();
+  });
+
   it('a baseline is at most pftBaselineWindowDays (90) before the run start', () => {
     const at = (ageDays: number) => factsFor({ medicationRequests: [prednisoneSince(56)], observations: [fvc(70, ageDays)] }).pft.fvcBaseline;
     expect(at(56 + 90)?.daysFromRunStart).toBe(-90);

@@ -3,7 +3,7 @@
  * 90 days → true; either at or below its threshold → false; otherwise unknown. The CDS does not
  * compute predicted values, so absolute FVC/FEV1 alone leave it unknown (absoluteOnly).
  */
-import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
+import { daysFromTo, parseFhirDate } from '../../fhir/dates.js';
 import { isPercent, quantityUnit } from '../../fhir/ucum.js';
 import type { DomainStatus, FvcOnRun, Measurement, PftFact, PftPreserved } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
@@ -36,7 +36,8 @@ function firstPlaced(
   for (const obs of list) {
     const q = obs.resource.valueQuantity;
     if (!q || typeof q.value !== 'number' || !isPercent(q)) continue;
-    const daysFromRunStart = calendarDaysAgo(runStart, new Date(obs.ms));
+    // Both days as written (decision 22), not the UTC date of the observation's instant.
+    const daysFromRunStart = daysFromTo(runStart, obs.date);
     if (daysFromRunStart === undefined || !accept(obs, daysFromRunStart)) continue;
     return { ...measurementOf(obs, q.value, '%'), loinc, daysFromRunStart };
   }

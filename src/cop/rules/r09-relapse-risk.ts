@@ -42,7 +42,8 @@ export function symptomToTreatment(facts: PatientFacts, now: Date): Interval {
   // A year-only onset leaves the interval uncertain by up to a year: not shown as a number.
   if (parsed.precision === 'year') return { status: 'unknown', reason: `symptom onset recorded to the year only (${onset})` };
   const treatmentStart = facts.medications.glucocorticoidRunStart;
-  const end = treatmentStart ? parseFhirDate(treatmentStart)?.instant : now;
+  // Day as written (decision 22); without a run, today on the site's calendar (`now`: the site clock).
+  const end = treatmentStart ? parseFhirDate(treatmentStart)?.day : now;
   if (!end) return { status: 'unknown', reason: `glucocorticoid start date not readable (${treatmentStart})` };
   const days = calendarDaysAgo(onset, end);
   if (days === undefined || days < 0) {

@@ -17,7 +17,7 @@ function withDraft(mgPerDay: number | undefined, overrides: Partial<PatientFacts
 }
 
 function medication(cls: MedicationFact['classes'][number], name: string, status = 'active'): MedicationFact {
-  return { reference: `MedicationRequest/${cls}`, resourceType: 'MedicationRequest', status, name, classes: [cls], rxnormCodes: [], selected: false };
+  return { reference: `MedicationRequest/${cls}`, resourceType: 'MedicationRequest', status, name, identifiedBy: 'code', classes: [cls], rxnormCodes: [], selected: false };
 }
 
 function withMeds(active: MedicationFact[], extraDrafts: MedicationFact[] = []): PatientFacts {

@@ -9,7 +9,7 @@
  * `assessPoorResponse` is exported so that COP-R18 ("or R16 fired") computes the same condition
  * from the facts instead of depending on rule order.
  */
-import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
+import { calendarDaysAgo, daysFromTo } from '../../fhir/dates.js';
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
@@ -57,8 +57,8 @@ const signed = (n: number): string => (n > 0 ? `+${compactNumber(n)}` : compactN
 
 /** Whole calendar days from the run's start day to a date; undefined when unreadable. */
 function daysFromStart(runStart: string, date: string | undefined): number | undefined {
-  const parsed = parseFhirDate(date);
-  return parsed ? calendarDaysAgo(runStart, parsed.instant) : undefined;
+  // Both days as written (decision 22), not the UTC date of the instant.
+  return daysFromTo(runStart, date);
 }
 
 function initialDose(facts: PatientFacts, runStart: string): InitialDose {

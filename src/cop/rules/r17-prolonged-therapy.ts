@@ -6,7 +6,7 @@
  * unnecessary. When a glucocorticoid order is signed and the course has passed (or the draft would
  * carry it past) the configured length, say so. Information only, no suggestions.
  */
-import { parseFhirDate } from '../../fhir/dates.js';
+import { writtenDay } from '../../fhir/dates.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
@@ -94,9 +94,9 @@ export function extensionBeyondLimit(facts: PatientFacts, draft: MedicationFact,
   return plannedEnd > limit ? { draft, runStart, plannedEnd, limit } : undefined;
 }
 
-/** The UTC calendar day (YYYY-MM-DD) of a FHIR date, so days compare as strings. */
+/** The calendar day (YYYY-MM-DD) of a FHIR date as written (decision 22), so days compare as strings. */
 function dayOf(date: string | undefined): string | undefined {
-  return parseFhirDate(date)?.instant.toISOString().slice(0, 10);
+  return writtenDay(date);
 }
 
 function addDaysTo(day: string, days: number): string {

@@ -8,7 +8,7 @@ import { r19 } from './r19-pregnancy-safety.js';
 function draft(cls: MedicationClass, name: string, rxnorm: string, overrides: Partial<MedicationFact> = {}): MedicationFact {
   return {
     reference: `MedicationRequest/draft-${cls}`, id: `draft-${cls}`, resourceType: 'MedicationRequest', status: 'draft', intent: 'order',
-    name, classes: [cls], rxnormCodes: [rxnorm], selected: false, ...overrides,
+    name, identifiedBy: 'code', classes: [cls], rxnormCodes: [rxnorm], selected: false, ...overrides,
   };
 }
 const mmf = (o: Partial<MedicationFact> = {}) => draft('mycophenolate', 'mycophenolate mofetil 500 MG Oral Tablet', '200060', o);

@@ -37,6 +37,12 @@ describe('COP-R20 surveillance: the 3-year window', () => {
     expect(r20.evaluate(firstRecorded(dayShift(THREE_YEARS_AGO, shift)), view) !== undefined).toBe(fires);
   });
 
+  it('places a dateTime by the day written on it, not its UTC date (decision 22)', () => {
+    // Written the day before the window (its UTC date is inside it) → no card; and the reverse.
+    expect(r20.evaluate(firstRecorded(`${dayShift(THREE_YEARS_AGO, -1)}T23:30:00-05:00`), view)).toBeUndefined();
+    expect(r20.evaluate(firstRecorded(`${THREE_YEARS_AGO}T01:00:00+09:00`), view)).toBeDefined();
+  });
+
   it('uses onset when there is no recordedDate; an undated record gives no card', () => {
     expect(r20.evaluate(firstRecorded(undefined, { onset: daysAgo(400) }), view)?.detail[0]).toContain(`COP first onset ${daysAgo(400)}`);
     expect(r20.evaluate(firstRecorded(undefined, { onset: dayShift(THREE_YEARS_AGO, -1) }), view)).toBeUndefined();

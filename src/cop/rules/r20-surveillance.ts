@@ -7,15 +7,15 @@
  * "At most once per 90 days" and the 24-hour override window are applied by the pipeline from
  * the feedback store (thresholds `surveillanceIntervalDays`, `overrideSuppressionHours`), not here.
  */
-import { parseFhirDate } from '../../fhir/dates.js';
+import { writtenDay } from '../../fhir/dates.js';
 import type { ConditionFact, PatientFacts } from '../facts-types.js';
 import type { Finding, Rule, RuleContext } from '../rule-types.js';
 import { conditionEvidence } from './shared.js';
 
-/** The UTC calendar day of a FHIR date (a partial date counts from its first day). */
-const dayOf = (date: string | undefined): string | undefined => parseFhirDate(date)?.instant.toISOString().slice(0, 10);
+/** The calendar day of a FHIR date as written (decision 22; a partial date counts from its first day). */
+const dayOf = (date: string | undefined): string | undefined => writtenDay(date);
 
-/** The same calendar day `years` years before `now` (UTC); 29 February rolls to 1 March. */
+/** The same calendar day `years` years before `now` (the site clock: the site's today); 29 February rolls to 1 March. */
 export function yearsBefore(now: Date, years: number): string {
   return new Date(Date.UTC(now.getUTCFullYear() - years, now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
 }
