@@ -258,6 +258,8 @@ export interface MedicationFact {
   identifiedBy: MedicationIdentifiedBy;
   /** Why an unidentified order could not be identified, in words for a card ("not found on the EHR's FHIR server"). */
   unidentifiedReason?: string;
+  /** An unidentified order's own dosage text (first instruction, shortened), so a clinician can tell which order it is. */
+  instructions?: string;
   classes: MedicationClass[];
   /** Set when the medication is a systemic glucocorticoid. */
   glucocorticoid?: GlucocorticoidIngredient;

@@ -464,6 +464,8 @@ function classify(
     rxnormCodes: identity.rxnormCodes,
   };
   if (source.unidentifiedReason) fact.unidentifiedReason = source.unidentifiedReason;
+  const instructions = source.identifiedBy === 'none' ? dosages.find((d) => d.text?.trim())?.text?.trim() : undefined;
+  if (instructions) fact.instructions = instructions.length > 100 ? `${instructions.slice(0, 99)}…` : instructions;
   if (resource.id) fact.id = resource.id;
   if (resource.status) fact.status = resource.status;
   if (glucocorticoid) fact.glucocorticoid = glucocorticoid;

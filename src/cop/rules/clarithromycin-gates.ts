@@ -9,7 +9,7 @@
  */
 import type { PatientFacts } from '../facts-types.js';
 import type { Evidence, RuleContext } from '../rule-types.js';
-import { evidenceOf, evidenceWithProvenance, isAdult } from './shared.js';
+import { evidenceOf, evidenceWithProvenance, isAdult, unidentifiedActiveOrders } from './shared.js';
 
 export type ClarithromycinGate =
   | 'adult'
@@ -85,6 +85,11 @@ function interactionGate(facts: PatientFacts): GateResult {
   }
   // Without the medication list we cannot tell that nothing interacts.
   if (facts.medications.domain !== 'available') return unknown('no-interacting-drug', 'active medication list (interactions)');
+  // Decision 10: an order nothing identifies may be an interacting drug (or clarithromycin itself).
+  const unidentified = unidentifiedActiveOrders(facts).length;
+  if (unidentified > 0) {
+    return unknown('no-interacting-drug', `identity of ${unidentified === 1 ? 'an active order' : `${unidentified} active orders`} (interactions)`);
+  }
   return met('no-interacting-drug');
 }
 

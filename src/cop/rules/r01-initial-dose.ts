@@ -17,7 +17,8 @@ import type { Evidence, Finding, FindingLink, FindingSuggestion, OverrideReason,
 import { assessClarithromycinGates, notAssessedLine, notEligibleLine } from './clarithromycin-gates.js';
 import {
   activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, draftGlucocorticoids, durationText, evidenceOf,
-  fitSummary, isAdult, measurementText, medicationEvidence, mgPerKgText, selectedGlucocorticoidDraft, usableWeight,
+  fitSummary, isAdult, isUnidentified, measurementText, medicationEvidence, mgPerKgText, selectedGlucocorticoidDraft,
+  unidentifiedActiveOrders, unidentifiedOrderText, usableWeight,
 } from './shared.js';
 
 const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
@@ -197,6 +198,9 @@ function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding |
   if (facts.medications.domain === 'unavailable') return undefined;
   if (activeGlucocorticoids(facts).length > 0 || draftGlucocorticoids(facts).length > 0) return undefined;
   if (facts.medications.active.some((m) => m.classes.includes('clarithromycin'))) return undefined;
+  // Decision 10: an order nothing identifies may be the treatment; "no treatment ordered" is then unknown.
+  const unidentified = unidentifiedActiveOrders(facts);
+  if (unidentified.length > 0) return unidentifiedOrdersFinding(facts, unidentified, 'patient-view');
   const t = context.thresholds;
   const drug = glucocorticoidName(context.formulary);
   const c = facts.cop.condition;
@@ -223,9 +227,50 @@ function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding |
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Unidentified orders (decision 10): no dose, and the card names the order it could not identify
+
+/**
+ * An order whose drug nothing identifies could be a glucocorticoid already running (a second full
+ * starting course would then be offered) or the selected order itself: no dose is offered, and the
+ * card says which order could not be read so that the clinician can check it.
+ */
+function unidentifiedOrdersFinding(facts: PatientFacts, orders: MedicationFact[], where: 'patient-view' | 'active' | 'selected'): Finding {
+  const kind = where === 'selected' ? 'selected' : 'active';
+  const what = where === 'selected'
+    ? 'the selected order\'s medication could not be identified'
+    : orders.length === 1 ? 'an active medication order could not be identified' : `${orders.length} active medication orders could not be identified`;
+  const summary = where === 'patient-view'
+    ? fitSummary(`COP recorded; treatment unknown: ${what}. Check the medication list.`, 'COP recorded; an active medication order could not be identified.')
+    : fitSummary(`No COP starting dose suggested: ${what}. Check the medication list.`, `No COP starting dose suggested: ${what}.`);
+  const detail = [
+    ...orders.map((m) => `- ${capitalise(unidentifiedOrderText(m, kind))}.`),
+    where === 'selected'
+      ? 'Without knowing the drug, no weight-based dose can be computed for it; choose a coded glucocorticoid order to get a dose suggestion.'
+      : 'It may be a systemic glucocorticoid or clarithromycin already running: if so, adjust that order rather than starting a new course.',
+  ];
+  const evidence: Evidence[] = orders.map((m) => medicationEvidence(where === 'selected' ? 'Selected order' : 'Active order (not identified)', m));
+  if (facts.cop.condition) evidence.push(conditionEvidence('COP diagnosis', facts.cop.condition));
+  return { ruleId: 'COP-R01', indicator: where === 'patient-view' ? 'info' : 'warning', summary, detail, evidence, overrideReasons: R01_OVERRIDE_REASONS, citations: CITATIONS };
+}
+
+const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** order-select with an unidentified order in play: the selected draft itself, or an active order beside a selected glucocorticoid. */
+function unidentifiedAtSelect(facts: PatientFacts): Finding | undefined {
+  if (!facts.cop.present || !isAdult(facts)) return undefined;
+  const selectedUnidentified = facts.medications.drafts.filter((d) => d.selected && isUnidentified(d));
+  if (selectedUnidentified.length > 0) return unidentifiedOrdersFinding(facts, selectedUnidentified, 'selected');
+  if (!selectedGlucocorticoidDraft(facts) || activeGlucocorticoids(facts).length > 0) return undefined;
+  const unidentified = unidentifiedActiveOrders(facts);
+  return unidentified.length > 0 ? unidentifiedOrdersFinding(facts, unidentified, 'active') : undefined;
+}
+
 export function evaluateR01(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook === 'patient-view') return untreatedReminder(facts, context);
   if (context.hook !== 'order-select') return undefined;
+  const unidentified = unidentifiedAtSelect(facts);
+  if (unidentified) return unidentified;
   const draft = selectedDraftForInitialDose(facts);
   const kg = facts.weight.kg;
   if (!draft || !kg) return undefined;

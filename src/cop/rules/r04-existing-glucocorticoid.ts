@@ -17,6 +17,8 @@ import {
   medicationEvidence,
   mgPerKgText,
   totalPredEqMgPerDay,
+  unidentifiedActiveOrders,
+  unidentifiedOrderText,
   usableWeight,
 } from './shared.js';
 
@@ -148,6 +150,27 @@ function existingFinding(facts: PatientFacts, active: MedicationFact[]): Finding
   return { ruleId: 'COP-R04', indicator: 'info', summary, detail, evidence, citations: ['STEROID-TOXICITY'] };
 }
 
+/**
+ * order-sign, a glucocorticoid drafted, no identified active one, but an active order nothing
+ * identifies (decision 10): whether the draft duplicates a running course is unknown, so say so.
+ */
+function duplicateUnknownFinding(facts: PatientFacts, draft: MedicationFact, unidentified: MedicationFact[]): Finding {
+  return {
+    ruleId: 'COP-R04',
+    indicator: 'info',
+    summary: fitSummary(
+      `Duplicate check not possible: ${unidentified.length === 1 ? 'an active order' : `${unidentified.length} active orders`} could not be identified. Check it is not a glucocorticoid.`,
+      'Duplicate check not possible: an active medication order could not be identified.',
+    ),
+    detail: [
+      ...unidentified.map((m) => `- ${unidentifiedOrderText(m, 'active')}.`),
+      `Drafted: **${draft.name}**. If the unidentified order is a systemic glucocorticoid, two courses would add up dose and toxicity.`,
+    ],
+    evidence: [medicationEvidence('Drafted glucocorticoid', draft), ...unidentified.map((m) => medicationEvidence('Active order (not identified)', m)), ...copEvidence(facts)],
+    citations: ['STEROID-TOXICITY'],
+  };
+}
+
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (!facts.cop.present) return undefined;
   // patient-view carries no drafts: only the info variant can apply there (decision 5).
@@ -158,6 +181,11 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const duplicate = findDuplicate(context.hook, drafts, active);
   if (duplicate) return duplicateFinding(facts, duplicate);
   if (drafts.length === 0 && active.length > 0) return existingFinding(facts, active);
+  const unidentified = unidentifiedActiveOrders(facts).filter((m) => !draftRefs.has(m.reference));
+  const lastDraft = drafts.at(-1);
+  if (context.hook === 'order-sign' && lastDraft && active.length === 0 && unidentified.length > 0) {
+    return duplicateUnknownFinding(facts, lastDraft, unidentified);
+  }
   return undefined;
 }
 

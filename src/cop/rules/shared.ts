@@ -24,6 +24,23 @@ export const selectedGlucocorticoidDraft = (facts: PatientFacts): MedicationFact
 export const draftsOfClass = (facts: PatientFacts, cls: MedicationFact['classes'][number]): MedicationFact[] =>
   facts.medications.drafts.filter((m) => m.classes.includes(cls));
 
+export const isUnidentified = (med: MedicationFact): boolean => med.identifiedBy === 'none';
+
+/**
+ * Current orders whose drug nothing identifies (decision 10). Each could be a glucocorticoid,
+ * clarithromycin or an interacting drug: P-GC-ACTIVE and the clarithromycin gates are then unknown.
+ */
+export const unidentifiedActiveOrders = (facts: PatientFacts): MedicationFact[] =>
+  facts.medications.active.filter(isUnidentified);
+
+/** "an active order (since 2026-10-01; "Take 4 tablets daily"): its medication was not found on the EHR's FHIR server". */
+export function unidentifiedOrderText(med: MedicationFact, kind: 'active' | 'selected' | 'drafted'): string {
+  const facts = [med.start ? `${kind === 'active' ? 'since' : 'dated'} ${med.start.slice(0, 10)}` : '', med.instructions ? `"${med.instructions}"` : '']
+    .filter(Boolean).join('; ');
+  const noun = kind === 'active' ? 'an active order' : kind === 'selected' ? 'the selected order' : 'a drafted order';
+  return `${noun}${facts ? ` (${facts})` : ''}: ${med.unidentifiedReason ?? 'its medication could not be identified'}`;
+}
+
 /** Round half-up to the nearest `step` (5 mg by default): 42.5 → 45, 42.4 → 40. */
 export const roundToStep = (value: number, step = 5): number => Math.floor(value / step + 0.5 + 1e-9) * step;
 
