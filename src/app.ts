@@ -164,6 +164,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       fhirAllowlist: allowedFhir,
       fhirDeadlineMs: config.fhir.deadlineMs,
       clock: overrides.clock ?? (() => new Date()),
+      siteTimeZone: config.siteTimeZone,
       newId: overrides.newId ?? randomUUID,
       store,
       patientKeyOf,

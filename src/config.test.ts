@@ -32,6 +32,15 @@ describe('loadConfig', () => {
     expect(configProblems({ BODY_LIMIT_BYTES: '1000' })[0]).toMatch(/^BODY_LIMIT_BYTES:/);
   });
 
+  it('reads SITE_TIME_ZONE (IANA name, default UTC) and refuses a zone it does not know, naming the variable', () => {
+    expect(loadConfig({}).siteTimeZone).toBe('UTC');
+    expect(loadConfig({ SITE_TIME_ZONE: 'America/New_York' }).siteTimeZone).toBe('America/New_York');
+    expect(loadConfig({ SITE_TIME_ZONE: 'europe/london' }).siteTimeZone).toBe('Europe/London');
+    for (const bad of ['Mars/Olympus_Mons', '+05:00', 'EST5EDT; rm', '']) {
+      expect(configProblems({ SITE_TIME_ZONE: bad }), bad).toEqual([expect.stringMatching(/^SITE_TIME_ZONE: .*not an IANA time-zone name/)]);
+    }
+  });
+
   it('splits CORS_ORIGINS and trims PUBLIC_BASE_URL', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', PUBLIC_BASE_URL: 'https://cds.example/' });
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);

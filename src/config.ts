@@ -7,6 +7,7 @@ import { thresholdsSchema, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
 import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
+import { canonicalTimeZone, DEFAULT_SITE_TIME_ZONE } from './fhir/dates.js';
 
 const MiB = 1024 * 1024;
 
@@ -18,6 +19,14 @@ const booleanString = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** An IANA time-zone name (e.g. Europe/London), turned into its canonical spelling. */
+export const timeZoneName = z.string().transform((name, ctx) => {
+  const zone = canonicalTimeZone(name);
+  if (zone) return zone;
+  ctx.addIssue({ code: 'custom', message: `"${name.slice(0, 64)}" is not an IANA time-zone name this runtime knows (e.g. UTC, Europe/London, America/New_York)` });
+  return z.NEVER;
+});
+
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -28,6 +37,8 @@ const envSchema = z.object({
   FORMULARY_PROFILE: z.enum(['us', 'uk']).optional(),
   /** Path to the site configuration JSON file (src/site-config.ts; examples/site-config.json). */
   SITE_CONFIG_FILE: z.string().min(1).optional(),
+  /** The site's time zone (IANA name): "today" and day counts use its calendar date; overrides the site file's `timeZone`. */
+  SITE_TIME_ZONE: timeZoneName.optional(),
   MEDICATION_REQUEST_INTENT: z.enum(['order', 'proposal']).default('order'),
   /** A long chart's prefetch runs to megabytes; 5 MB must pass, so the default is 8 MiB. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(5 * MiB).default(8 * MiB),
@@ -102,6 +113,8 @@ export interface AppConfig {
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   publicBaseUrl?: string;
   formulary: FormularyProfile;
+  /** IANA time zone whose calendar date is "today" for facts and rules (decision 22; default UTC). */
+  siteTimeZone: string;
   medicationRequestIntent: 'order' | 'proposal';
   bodyLimitBytes: number;
   maxJsonDepth: number;
@@ -204,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     // Precedence: environment > site file > default.
     formulary: e.FORMULARY_PROFILE ?? siteFile.value?.formulary ?? 'us',
+    siteTimeZone: e.SITE_TIME_ZONE ?? siteFile.value?.timeZone ?? DEFAULT_SITE_TIME_ZONE,
     medicationRequestIntent: e.MEDICATION_REQUEST_INTENT,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxJsonDepth: e.MAX_JSON_DEPTH,

@@ -58,6 +58,15 @@ describe('SITE_CONFIG_FILE', () => {
     expect(loadConfig({ SITE_CONFIG_FILE: siteFile({ thresholds: { mgPerKg: 2 } }), COP_MG_PER_KG: '0.5' }).thresholds.mgPerKg).toBe(0.5);
   });
 
+  it('takes the time zone from the file; SITE_TIME_ZONE wins; a bad zone names the file and the field', () => {
+    const file = siteFile({ timeZone: 'Pacific/Auckland' });
+    expect(loadConfig({ SITE_CONFIG_FILE: file }).siteTimeZone).toBe('Pacific/Auckland');
+    expect(loadConfig({ SITE_CONFIG_FILE: file, SITE_TIME_ZONE: 'Europe/London' }).siteTimeZone).toBe('Europe/London');
+    expect(loadConfig({ SITE_CONFIG_FILE: siteFile({ formulary: 'uk' }) }).siteTimeZone).toBe('UTC');
+    const bad = siteFile({ timeZone: 'Atlantis/Capital' });
+    expect(configProblems({ SITE_CONFIG_FILE: bad })).toEqual([expect.stringMatching(/^SITE_CONFIG_FILE \(.*\): timeZone: not an IANA time-zone name/)]);
+  });
+
   it('checks file thresholds against the same ranges, naming the file and the field', () => {
     const file = siteFile({ thresholds: { mgPerKg: 1.5 } });
     expect(configProblems({ SITE_CONFIG_FILE: file })).toEqual([expect.stringMatching(new RegExp(`^SITE_CONFIG_FILE \\(${file.replace(/[.\\]/g, '\\$&')}\\): thresholds\\.mgPerKg:`))]);

@@ -1,7 +1,7 @@
 /**
  * Site configuration: one JSON file (SITE_CONFIG_FILE) for what a deploying site tunes — formulary
  * profile, clinical thresholds, local codes, card wording locale and override reasons. Read and
- * validated once at start-up by config.ts; environment variables (COP_*, FORMULARY_PROFILE) win over
+ * validated once at start-up by config.ts; environment variables (COP_*, FORMULARY_PROFILE, SITE_TIME_ZONE) win over
  * the file, and the file wins over the built-in defaults.
  */
 import { readFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { R05_OVERRIDE_REASONS } from './cop/rules/r05-dose-check.js';
 import { R07_OVERRIDE_REASONS } from './cop/rules/r07-clarithromycin-outside-population.js';
 import { R19_OVERRIDE_REASONS } from './cop/rules/r19-pregnancy-safety.js';
 import { normaliseIcd, SYSTEMS, type LocalCodes } from './cop/valuesets.js';
+import { canonicalTimeZone } from './fhir/dates.js';
 
 /** Card wording locales that exist. Only English today; the field is there for later translations. */
 export const CARD_LOCALES = ['en'] as const;
@@ -77,6 +78,13 @@ export const siteFileSchema = z.strictObject({
   /** Free text for the reader of the file (JSON has no comments). */
   $comment: z.union([z.string(), z.array(z.string())]).optional(),
   formulary: z.enum(['us', 'uk']).optional(),
+  /** The site's time zone (IANA name), as SITE_TIME_ZONE: "today" is the calendar date there. */
+  timeZone: z
+    .string()
+    .refine((name) => canonicalTimeZone(name) !== undefined, {
+      message: 'not an IANA time-zone name this runtime knows (e.g. UTC, Europe/London, America/New_York)',
+    })
+    .optional(),
   locale: z
     .string()
     .refine((l): l is CardLocale => (CARD_LOCALES as readonly string[]).includes(l), {
@@ -109,11 +117,13 @@ export const siteFileSchema = z.strictObject({
 
 export type SiteFile = z.infer<typeof siteFileSchema>;
 
-/** What the file contributes: settings, plus thresholds and formulary for config.ts to merge with the environment. */
+/** What the file contributes: settings, plus thresholds, formulary and time zone for config.ts to merge with the environment. */
 export interface SiteFileValues {
   settings: SiteSettings;
   thresholds: Partial<Record<(typeof thresholdKeys)[number], number>>;
   formulary?: FormularyProfile;
+  /** Canonical IANA name. */
+  timeZone?: string;
 }
 
 /** Reads and validates SITE_CONFIG_FILE; problems name the file and the field. */
@@ -144,5 +154,9 @@ export function loadSiteFile(file: string): { value?: SiteFileValues; problems: 
     localCodes: f.valueSets?.cop ? { cop: f.valueSets.cop.map((c) => ({ system: c.system, code: c.code })) } : {},
     overrideReasons: f.overrideReasons ?? {},
   };
-  return { value: { settings, thresholds, ...(f.formulary ? { formulary: f.formulary } : {}) }, problems: [] };
+  const timeZone = f.timeZone === undefined ? undefined : canonicalTimeZone(f.timeZone);
+  return {
+    value: { settings, thresholds, ...(f.formulary ? { formulary: f.formulary } : {}), ...(timeZone ? { timeZone } : {}) },
+    problems: [],
+  };
 }
