@@ -23,8 +23,11 @@ import type { FhirFetchResult } from './fhir-fallback.js';
 /** More distinct Medications than this in one call are not read (bounded work per call). */
 export const MAX_MEDICATION_READS = 100;
 
-/** `Medication/{id}` with an optional version (`/_history/{vid}`), as FHIR ids are written. */
-const RELATIVE_MEDICATION = /^Medication\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
+/**
+ * `Medication/{id}` with an optional version (`/_history/{vid}`), as FHIR ids are written; an id of
+ * dots only (`..`) would walk up the server's path instead of naming a Medication.
+ */
+const RELATIVE_MEDICATION = /^Medication\/(?!\.+(?:\/|$))([A-Za-z0-9\-.]{1,64})(?:\/_history\/[A-Za-z0-9\-.]{1,64})?$/;
 
 export interface MedicationReferenceResult {
   /** Medications by the reference exactly as the orders wrote it. */
