@@ -34,7 +34,34 @@ const feedback = (): Json => ({
     acceptedSuggestions: [{ id: 's1' }],
   }],
 });
-const VALID: (() => Json)[] = [() => orderSelectRequest(), () => orderSignRequest(), patientViewRequest, feedback];
+/**
+ * Medications as real EHRs send them (decision 10): an active order naming `Medication/{id}` with the
+ * Medication beside it in the Bundle, and a draft naming a contained product with an ingredient
+ * strength, so the mutations reach every Medication element the service reads.
+ */
+function medicationFormsRequest(): Json {
+  const tab = { system: 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm', code: 'TAB', unit: 'TAB' };
+  const timing = { repeat: { frequency: 1, period: 1, periodUnit: 'd' } };
+  const active = {
+    resourceType: 'MedicationRequest', id: 'active-ref', status: 'active', intent: 'order', subject: { reference: `Patient/${PATIENT_ID}` },
+    medicationReference: { reference: 'Medication/pred5', display: 'prednisone 5 mg tablet' },
+    dosageInstruction: [{ text: 'Take 8 tablets daily', timing, doseAndRate: [{ doseQuantity: { value: 8, ...tab } }] }],
+  };
+  const medication = {
+    resourceType: 'Medication', id: 'pred5', code: { coding: [{ system: 'http://snomed.info/sct', code: '373994007' }] }, form: { coding: [tab] },
+    ingredient: [{ itemCodeableConcept: { text: 'prednisone' }, strength: { numerator: { value: 5, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' }, denominator: { value: 1, ...tab } } }],
+  };
+  const draft = {
+    resourceType: 'MedicationRequest', id: 'draft-contained', status: 'draft', intent: 'order', subject: { reference: `Patient/${PATIENT_ID}` },
+    contained: [{ ...medication, id: 'c1' }], medicationReference: { reference: '#c1' },
+    dosageInstruction: [{ timing, doseAndRate: [{ doseQuantity: { value: 9, ...tab } }] }],
+  };
+  const body = orderSelectRequest({ drafts: [draft] });
+  (body.prefetch as Json).meds = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: active }, { resource: medication }] };
+  return body;
+}
+
+const VALID: (() => Json)[] = [() => orderSelectRequest(), () => orderSignRequest(), patientViewRequest, feedback, medicationFormsRequest];
 
 /** Every path to a value inside `v` (objects and arrays), for replacing one at random. */
 function paths(v: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
