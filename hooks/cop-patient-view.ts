@@ -25,6 +25,7 @@ const copPatientView: CdsServiceDefinition = {
     patient: t.patient,
     conditions: t.conditions,
     meds: t.meds,
+    medsHistory: t.medsHistory,
     weight: { ...t.weight, required: false },
     oxygenation: t.oxygenation,
     pft: t.pft,

@@ -23,6 +23,8 @@ export const templates = {
   labs: optional(observations(['2324-2', '6768-6', '4548-4', '59261-8', '2345-7', '14749-6', '2339-0'], 30)),
   bp: optional(observations(['85354-9'], 3)),
   meds: required('MedicationRequest?patient={{context.patientId}}&status=active,on-hold'),
+  // Decision 18: completed and stopped orders, so the untreated-COP reminder sees past courses.
+  medsHistory: optional('MedicationRequest?patient={{context.patientId}}&status=completed,stopped&_sort=-authoredon&_count=50'),
   pregnancy: optional(observations(['82810-3'], 1)),
   allergies: optional('AllergyIntolerance?patient={{context.patientId}}'),
   followUp: optional('ServiceRequest?patient={{context.patientId}}&code=http://loinc.org|81458-2&status=active,draft'),

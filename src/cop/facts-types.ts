@@ -286,6 +286,13 @@ export interface MedicationsFact {
   active: MedicationFact[];
   /** Medication orders in `context.draftOrders`. */
   drafts: MedicationFact[];
+  /**
+   * Past orders (any status but active, on-hold and entered-in-error: completed, stopped, cancelled…),
+   * from `medsHistory` and whatever else the request held; the untreated reminder reads them (decision 18).
+   */
+  past?: MedicationFact[];
+  /** Whether past orders could be read (`medsHistory` answered); unavailable or absent = past courses unknown. */
+  pastDomain?: DomainStatus;
   /** Macrolide allergy recorded (AllergyIntolerance), for the clarithromycin gate. */
   macrolideAllergy: Tristate;
   /** P-ON-GC-WEEKS: whole weeks of the current continuous systemic GC run; undefined when not on GC. */
@@ -345,7 +352,7 @@ export interface PatientFacts {
  * missing and could not be fetched, or held an OperationOutcome, is unavailable).
  */
 export type DataDomain =
-  | 'patient' | 'conditions' | 'weight' | 'oxygenation' | 'pft' | 'labs' | 'bp' | 'meds' | 'pregnancy'
+  | 'patient' | 'conditions' | 'weight' | 'oxygenation' | 'pft' | 'labs' | 'bp' | 'meds' | 'medsHistory' | 'pregnancy'
   | 'allergies' | 'followUp' | 'encounter';
 
 /** All resources the request made available, pooled by type (de-duplicated by type/id). */

@@ -94,6 +94,7 @@ export function extractFacts(
       draftOrders: input.draftOrders,
       selections: input.selections,
       medsDomain: domainOf(pool, 'meds'),
+      pastDomain: domainOf(pool, 'medsHistory'),
       allergiesDomain: domainOf(pool, 'allergies'),
       glucocorticoidGapDays: thresholds.glucocorticoidGapDays,
       lookup: { medications: pool.medications, unresolved: pool.unresolvedMedications },

@@ -162,6 +162,11 @@ export const thresholdsSchema = z.object({
   steroidSparingMinWeeks: z.number().int().positive().default(12),
   steroidSparingMinMgPerDay: z.number().positive().default(10),
   steroidSparingMinRelapses: z.number().int().positive().default(2),
+  /**
+   * signOff: ⚠ COP-R01 untreated reminder without `medsHistory` (decision 18): past orders cannot be
+   * read, so the reminder fires only for a COP recorded within this many days.
+   */
+  untreatedReminderMaxCopAgeDays: z.number().int().positive().default(90),
   // COP-R20 surveillance; the pipeline applies the windows (§0.4.4), the rule only the recency
   surveillanceRecentYears: z.number().int().positive().default(3),
   /** COP-R20 is shown at most once per this many days (applied by the pipeline, not the rule). */

@@ -111,6 +111,8 @@ export interface MedicationInputs {
   draftOrders: Bundle | undefined;
   selections: readonly string[];
   medsDomain: DomainStatus;
+  /** `medsHistory` (completed and stopped orders) could be read. */
+  pastDomain: DomainStatus;
   allergiesDomain: DomainStatus;
   glucocorticoidGapDays: number;
   /** External Medications the orders reference (found in the request or fetched), decision 10. */
@@ -123,6 +125,9 @@ export function extractMedications(inputs: MedicationInputs, now: Date): Medicat
     ...inputs.requests.filter(isCurrentRequest).map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {})),
     ...inputs.statements.filter(isCurrentStatement).map((s) => medicationFactFromStatement(s, lookup)),
   ];
+  const past = inputs.requests
+    .filter((r) => !isCurrentRequest(r) && r.status !== 'entered-in-error' && r.status !== 'draft')
+    .map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {}));
   const selections = new Set(inputs.selections);
   const drafts = draftMedicationRequests(inputs.draftOrders).map((r) =>
     medicationFactFromRequest(r, {
@@ -134,6 +139,8 @@ export function extractMedications(inputs: MedicationInputs, now: Date): Medicat
   const fact: MedicationsFact = {
     active,
     drafts,
+    past,
+    pastDomain: inputs.pastDomain,
     macrolideAllergy: macrolideAllergy(inputs.allergies, inputs.allergiesDomain),
     domain: inputs.medsDomain,
   };

@@ -6,6 +6,7 @@
  * the weight-based initial phase, or as the sequenced 24-week taper.
  * patient-view: the untreated-COP reminder, information only (no suggestion, no weight needed).
  */
+import { calendarDaysAgo } from '../../fhir/dates.js';
 import { SMART_LAUNCH_PATH } from '../../smart/constants.js';
 import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
@@ -187,6 +188,20 @@ function reminderEvidence(facts: PatientFacts): Evidence[] {
 }
 
 /**
+ * Decision 18: past glucocorticoid or clarithromycin orders (completed, stopped, …; `medsHistory`)
+ * since the COP began: the earliest of its onset and recorded date. An undated past order cannot be
+ * placed before the COP, so it counts. A past order nothing identifies makes the history unreadable.
+ */
+function pastCourses(facts: PatientFacts): { treated: boolean; readable: boolean } {
+  const c = facts.cop.condition;
+  const since = [c?.onset, c?.recordedDate].map((d) => d?.slice(0, 10)).filter((d): d is string => !!d && /^\d{4}/.test(d)).sort()[0];
+  const past = (facts.medications.past ?? []).filter((m) => !since || !m.start || m.start.slice(0, 10) >= since);
+  const treated = past.some((m) => m.classes.includes('systemic-glucocorticoid') || m.classes.includes('clarithromycin'));
+  const readable = facts.medications.pastDomain === 'available' && !past.some(isUnidentified);
+  return { treated, readable };
+}
+
+/**
  * §R01 patient-view variant: P-COP, P-ADULT, no P-GC-ACTIVE and no draft → info "COP recorded,
  * no treatment ordered", never a suggestion (the clinician starts the order-select flow).
  * Suppressed while clarithromycin is active (that is a treatment). No weight is needed: the card
@@ -202,19 +217,28 @@ function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding |
   const unidentified = unidentifiedActiveOrders(facts);
   if (unidentified.length > 0) return unidentifiedOrdersFinding(facts, unidentified, 'patient-view');
   const t = context.thresholds;
-  const drug = glucocorticoidName(context.formulary);
   const c = facts.cop.condition;
-  const kg = usableWeight(facts);
   const recorded = c ? conditionRecordDay(c) : undefined;
+  // Decision 18: a course since the COP began (completed or stopped) means it was treated.
+  const history = pastCourses(facts);
+  if (history.treated) return undefined;
+  const recordedAgo = calendarDaysAgo(recorded, context.now);
+  if (!history.readable && !(recordedAgo !== undefined && recordedAgo <= t.untreatedReminderMaxCopAgeDays)) return undefined;
+  const drug = glucocorticoidName(context.formulary);
+  const kg = usableWeight(facts);
   const diagnosis = c
     ? `COP diagnosis ${c.display ? `${c.display} (${c.code})` : c.code}${recorded ? `, recorded ${recorded}` : ''}${c.onset ? `; symptom onset ${c.onset.slice(0, 10)}` : ''}`
     : 'COP diagnosis recorded';
   return {
     ruleId: 'COP-R01',
     indicator: 'info',
-    summary: fitSummary(`COP recorded${recorded ? ` (${recorded})` : ''}, no treatment ordered.${reminderWeightHint(facts)}`, 'COP recorded, no treatment ordered.'),
+    summary: history.readable
+      ? fitSummary(`COP recorded${recorded ? ` (${recorded})` : ''}, no treatment ordered.${reminderWeightHint(facts)}`, 'COP recorded, no treatment ordered.')
+      : fitSummary(`COP recorded${recorded ? ` (${recorded})` : ''}: no active treatment order; past orders could not be read.`, 'COP recorded: no active treatment order; past orders could not be read.'),
     detail: [
-      `${diagnosis}. No active systemic glucocorticoid or clarithromycin order was found.`,
+      history.readable
+        ? `${diagnosis}. No systemic glucocorticoid or clarithromycin order since then (active or past).`
+        : `${diagnosis}. No active systemic glucocorticoid or clarithromycin order; past orders could not be read, so an earlier course cannot be ruled out.`,
       reminderWeightLine(facts, context),
       `Usual start ${mgPerKgText(t.minMgPerKg)}-${mgPerKgText(t.maxMgPerKg)} mg/kg/day ${drug} (at most ${t.maxDailyDoseMg} mg/day), taper over months (total ~6-12 months).`,
       'Delayed treatment was associated with more relapses (Lazor 2000). Whether and when to treat stays with the clinician.',
