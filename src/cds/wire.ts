@@ -115,6 +115,8 @@ export interface Card {
   selectionBehavior?: 'at-most-one' | 'any';
   overrideReasons?: Coding[];
   links?: Link[];
+  /** CDS Hooks extension: machine-readable data behind the card (cards.ts `EVIDENCE_EXTENSION`). */
+  extension?: Record<string, unknown>;
 }
 
 export interface CdsResponse {

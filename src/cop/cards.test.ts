@@ -26,17 +26,30 @@ describe('renderCard', () => {
     const card = renderCard(finding(), { newId: ids(), evidenceUrl: 'https://cds.example/evidence/cop' });
     expect(card.source).toEqual({
       label: 'COP CDS',
-      url: 'https://cds.example/evidence/cop',
+      url: 'https://cds.example/evidence/cop#COP-R01',
       topic: { system: RULE_CODE_SYSTEM, code: 'COP-R01', display: 'Initial glucocorticoid dose suggestion' },
     });
     expect(card.links).toEqual([{ label: 'Lazor 2000 (AJRCCM)', url: 'https://doi.org/10.1164/ajrccm.162.2.9909015', type: 'absolute' }]);
     expect(card.uuid).toBe('id-1');
   });
 
-  it('states the data used, with dates, in the detail', () => {
+  it('states the data used on one line, with calendar dates and their age in words, and no resource id', () => {
+    const card = renderCard(finding({ evidence: [
+      { label: 'Weight', value: '60.0 kg', date: '2026-11-20T08:00:00-05:00', ageDays: 5, reference: 'Observation/w1' },
+      { label: 'Age', value: '54 years' },
+      { label: 'SpO2', value: '97%', date: '2026-11-25', ageDays: 0 },
+      { label: 'FVC', value: '85%', date: '2026-11-24', ageDays: 1 },
+    ] }), { newId: ids() });
+    expect(card.detail).toContain('_Data used: Weight 60.0 kg (2026-11-20, 5 days ago); Age 54 years; SpO2 97% (2026-11-25, today); FVC 85% (2026-11-24, 1 day ago)._');
+    expect(card.detail).not.toMatch(/Observation\/|T08:00/);
+  });
+
+  it('keeps the data behind the card machine-readable in an extension (references and full dates)', () => {
     const card = renderCard(finding(), { newId: ids() });
-    expect(card.detail).toContain('- Weight: 60.0 kg (2026-11-20, 5 d ago)');
-    expect(card.detail).toContain('Rule COP-R01');
+    expect(card.extension).toEqual({
+      'org.example.cop-cds.evidence': [{ label: 'Weight', value: '60.0 kg', date: '2026-11-20', reference: 'Observation/w1' }],
+    });
+    expect(renderCard(finding({ evidence: [] }), { newId: ids() })).not.toHaveProperty('extension');
   });
 
   it('omits optional fields it has no value for (no null, no empty arrays)', () => {

@@ -22,21 +22,47 @@ export interface RenderOptions {
 
 export type SiteOverrideReasons = Readonly<Partial<Record<RuleId, readonly OverrideReason[]>>>;
 
-export function evidenceLine(e: Evidence): string {
-  const when = e.date ? ` (${e.date.slice(0, 10)}${e.ageDays !== undefined ? `, ${e.ageDays} d ago` : ''})` : '';
-  return `- ${e.label}: ${e.value}${when}`;
+/** "today", "1 day ago", "12 days ago" (decision 19: a calendar date with its age, in words). */
+export function ageInWords(ageDays: number): string {
+  if (ageDays === 0) return 'today';
+  if (ageDays < 0) return ageDays === -1 ? 'in 1 day' : `in ${-ageDays} days`;
+  return ageDays === 1 ? '1 day ago' : `${ageDays} days ago`;
 }
+
+/** "Weight 60.0 kg (2026-11-20, 5 days ago)": one datum of the card's "Data used" line. */
+export function evidenceText(e: Evidence): string {
+  const when = e.date ? ` (${e.date.slice(0, 10)}${e.ageDays !== undefined ? `, ${ageInWords(e.ageDays)}` : ''})` : '';
+  return `${e.label} ${e.value}${when}`;
+}
+
+/**
+ * The card extension that carries the data behind a card in machine-readable form: each datum with
+ * its resource reference and full date, which the text leaves out (decision 19: no raw ids in text).
+ */
+export const EVIDENCE_EXTENSION = 'org.example.cop-cds.evidence';
 
 function fitSummary(summary: string): string {
   const oneLine = summary.replace(/\s+/g, ' ').trim();
   return oneLine.length <= MAX_SUMMARY_LENGTH ? oneLine : `${oneLine.slice(0, MAX_SUMMARY_LENGTH - 1).trimEnd()}…`;
 }
 
+/** Why (the rule's lines), then the data used on one line (decision 20). */
 function renderDetail(finding: Finding): string | undefined {
   const parts = finding.detail.filter((d) => d.trim().length > 0);
-  if (finding.evidence.length > 0) parts.push(['**Data used:**', ...finding.evidence.map(evidenceLine)].join('\n'));
-  parts.push(`_Rule ${finding.ruleId}: ${RULE_TITLES[finding.ruleId]}._`);
+  if (finding.evidence.length > 0) parts.push(`_Data used: ${finding.evidence.map(evidenceText).join('; ')}._`);
   return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+function evidenceExtension(finding: Finding): Record<string, unknown> | undefined {
+  if (finding.evidence.length === 0) return undefined;
+  return {
+    [EVIDENCE_EXTENSION]: finding.evidence.map((e) => ({
+      label: e.label,
+      value: e.value,
+      ...(e.date ? { date: e.date } : {}),
+      ...(e.reference ? { reference: e.reference } : {}),
+    })),
+  };
 }
 
 function renderSuggestions(finding: Finding, newId: () => string): Suggestion[] | undefined {
@@ -65,7 +91,8 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
     uuid: options.newId(),
     summary: fitSummary(finding.summary),
     indicator: finding.indicator,
-    source: { label: SOURCE_LABEL, topic, ...(options.evidenceUrl ? { url: options.evidenceUrl } : {}) },
+    // Each card's source lands on its own rule's section of the evidence page.
+    source: { label: SOURCE_LABEL, topic, ...(options.evidenceUrl ? { url: `${options.evidenceUrl}#${finding.ruleId}` } : {}) },
   };
   const detail = renderDetail(finding);
   if (detail) card.detail = detail;
@@ -89,5 +116,7 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   const citations = [...new Set(finding.citations)].map((key) => CITATIONS[key]);
   links.push(...citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const })));
   if (links.length > 0) card.links = links;
+  const extension = evidenceExtension(finding);
+  if (extension) card.extension = extension;
   return card;
 }
