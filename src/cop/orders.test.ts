@@ -191,13 +191,94 @@ describe('buildTaperRequest (§2.2)', () => {
     expect(emptyPaths(mr)).toEqual([]);
   });
 
-  it('caps every weight-based step at 60 mg', () => {
-    expect(taperPlan(100, T).map((s) => s.doseMg)).toEqual([60, 50, 20, 10, 5]);
-    expect(taperPlan(130, T).map((s) => s.doseMg)).toEqual([60, 60, 20, 10, 5]);
+  it('caps the starting dose at 60 mg and takes 2/3 of it next (decision 13): 100 and 130 kg → 60, 40, 20, 10, 5', () => {
+    expect(taperPlan(100, T).map((s) => s.doseMg)).toEqual([60, 40, 20, 10, 5]);
+    expect(taperPlan(130, T).map((s) => s.doseMg)).toEqual([60, 40, 20, 10, 5]);
   });
 
   it('rounds weight-based steps half-up (59.9 kg → 45 and 30 mg)', () => {
     expect(taperPlan(59.9, T).map((s) => s.doseMg)).toEqual([45, 30, 20, 10, 5]);
+  });
+
+  const plan = (kg: number) => taperPlan(kg, T).map((s) => [s.doseMg, s.days, s.fromDay, s.toDay]);
+
+  it.each([
+    // kg, [dose, days, from, to] per step
+    [30, [[25, 28, 1, 28], [15, 56, 29, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [39.9, [[30, 28, 1, 28], [20, 56, 29, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [40, [[30, 28, 1, 28], [20, 56, 29, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [53, [[40, 28, 1, 28], [25, 28, 29, 56], [20, 28, 57, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [80, [[60, 28, 1, 28], [40, 28, 29, 56], [20, 28, 57, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [80.1, [[60, 28, 1, 28], [40, 28, 29, 56], [20, 28, 57, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+    [250, [[60, 28, 1, 28], [40, 28, 29, 56], [20, 28, 57, 84], [10, 42, 85, 126], [5, 42, 127, 168]]],
+  ])('%f kg: the §2.2 steps, never rising, equal steps merged, 168 days', (kg, expected) => {
+    expect(plan(kg)).toEqual(expected);
+  });
+
+  it('30 kg: 25 → 15 mg for 8 weeks (row 3 merged into row 2, not raised to 20) → 10 → 5', () => {
+    const steps = taperPlan(30, T);
+    expect(steps.map((s) => s.doseMg)).toEqual([25, 15, 10, 5]);
+    expect(steps.map((s) => s.tableSteps)).toEqual([[1], [2, 3], [4], [5]]);
+    expect(steps.map((s) => s.sequence)).toEqual([1, 2, 3, 4]);
+    const mr = buildTaperRequest(spec(30));
+    expect(mr.dosageInstruction?.map((d) => d.sequence)).toEqual([1, 2, 3, 4]);
+    expect(dosesMg(mr)).toEqual([25, 15, 10, 5]);
+    expect(mr.dosageInstruction?.map((d) => d.timing?.repeat?.boundsDuration?.value)).toEqual([28, 56, 42, 42]);
+    expect(mr.dosageInstruction?.[1]?.text).toBe('Weeks 5-12: 15 mg (3 x 5 mg tablets) by mouth once daily in the morning');
+    expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(168);
+    // 5x28 + 3x56 + 2x42 + 1x42
+    expect(mr.dispenseRequest?.quantity?.value).toBe(434);
+    expect(mr.note?.[0]?.text).toContain('merged');
+    expect(mr.note?.[0]?.text).not.toMatch(/sign-off/);
+    expect(emptyPaths(mr)).toEqual([]);
+  });
+
+  it('250 kg: 60 → 40 → 20 → 10 → 5 (no repeated 60 mg step)', () => {
+    expect(dosesMg(buildTaperRequest(spec(250)))).toEqual([60, 40, 20, 10, 5]);
+  });
+
+  it('property (decision 13): over 30–250 kg every plan is non-increasing, lasts 168 days, starts at the capped initial dose and stays within the cap', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 30, max: 250, noNaN: true }), (kg) => {
+        const steps = taperPlan(kg, T);
+        const initial = weightBasedDose(kg, T.mgPerKg, T).doseMg;
+        expect(steps[0]!.doseMg).toBe(initial);
+        expect(steps.reduce((n, s) => n + s.days, 0)).toBe(168);
+        steps.forEach((s, i) => {
+          expect(s.doseMg).toBeLessThanOrEqual(T.maxDailyDoseMg);
+          expect(s.doseMg).toBeLessThanOrEqual(initial);
+          expect(s.sequence).toBe(i + 1);
+          if (i > 0) {
+            expect(s.doseMg).toBeLessThan(steps[i - 1]!.doseMg); // merged, so strictly falling
+            expect(s.fromDay).toBe(steps[i - 1]!.toDay + 1);
+          }
+        });
+        expect(steps.at(-1)!.toDay).toBe(168);
+        const mr = buildTaperRequest(spec(kg));
+        expect(dosesMg(mr)).toEqual(steps.map((s) => s.doseMg));
+        expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(168);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('property: non-increasing for any configured mg/kg, cap and rounding step', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 30, max: 250, noNaN: true }),
+        fc.double({ min: 0.5, max: 1.0, noNaN: true }),
+        fc.integer({ min: 10, max: 60 }),
+        fc.constantFrom(2.5, 5),
+        (kg, mgPerKg, maxDailyDoseMg, doseRoundingMg) => {
+          const thresholds = { ...T, mgPerKg, maxDailyDoseMg, doseRoundingMg };
+          const steps = taperPlan(kg, thresholds);
+          expect(steps[0]!.doseMg).toBe(weightBasedDose(kg, mgPerKg, thresholds).doseMg);
+          for (let i = 1; i < steps.length; i++) expect(steps[i]!.doseMg).toBeLessThan(steps[i - 1]!.doseMg);
+          expect(steps.reduce((n, s) => n + s.days, 0)).toBe(168);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('keeps the draft identity on update', () => {

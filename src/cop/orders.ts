@@ -326,30 +326,71 @@ export interface TaperStepPlan {
   /** First and last day of the step, counted from the start of the course. */
   fromDay: number;
   toDay: number;
-  /** "0.75 mg/kg" or "20 mg": how the step is defined. */
+  /** How the step is defined: "0.75 mg/kg", "2/3 of the starting dose", "20 mg". */
   definition: string;
+  /**
+   * The §2.2 table rows (1–5) this step covers. More than one when a row's dose equals the one
+   * before: it is merged into that step (its days are added) rather than repeated or raised.
+   */
+  tableSteps: number[];
 }
 
-function taperStepDose(step: TaperStep, kg: number, t: Thresholds): number {
-  const raw = 'mgPerKg' in step.dose ? kg * step.dose.mgPerKg : step.dose.mg;
-  return cappedDailyDoseMg(raw, t);
-}
-
-/** The fixed taper (knowledge.ts TAPER_STEPS), each step rounded and capped like the initial dose. */
-export function taperPlan(kg: number, t: Thresholds, steps: readonly TaperStep[] = TAPER_STEPS): TaperStepPlan[] {
-  let day = 1;
-  return steps.map((step, i) => {
-    const plan: TaperStepPlan = {
-      sequence: i + 1,
-      doseMg: taperStepDose(step, kg, t),
-      days: step.days,
-      fromDay: day,
-      toDay: day + step.days - 1,
-      definition: 'mgPerKg' in step.dose ? `${mgPerKgText(step.dose.mgPerKg)} mg/kg` : `${step.dose.mg} mg`,
-    };
-    day += step.days;
-    return plan;
+/**
+ * §2.2 (rev 2, decision 13): the dose of each table row, before merging. Row 1 is the capped initial
+ * dose D (the same `weightBasedDose` as the §2.1 order); row 2 is D × 2/3 rounded to the step
+ * (Lazor's 0.5 mg/kg, up to rounding, while D is not capped); rows 3–5 are the fixed doses of
+ * TAPER_STEPS (20, 10, 5 mg), each at most the row before. So no row is above the one before it, nor above D or the cap.
+ */
+function taperRowDoses(kg: number, t: Thresholds, steps: readonly TaperStep[]): { doseMg: number; definition: string }[] {
+  const initial = weightBasedDose(kg, t.mgPerKg, t);
+  const rows: { doseMg: number; definition: string }[] = [];
+  steps.forEach((step, i) => {
+    if (i === 0) {
+      rows.push({ doseMg: initial.doseMg, definition: `${mgPerKgText(t.mgPerKg)} mg/kg${initial.capped ? `, capped at ${doseCeilingMg(t)} mg/day` : ''}` });
+      return;
+    }
+    const before = rows[i - 1]!.doseMg;
+    if (i === 1) {
+      rows.push({ doseMg: Math.min(before, cappedDailyDoseMg((initial.doseMg * 2) / 3, t)), definition: '2/3 of the starting dose' });
+      return;
+    }
+    const fixed = 'mg' in step.dose ? step.dose.mg : kg * step.dose.mgPerKg;
+    rows.push({ doseMg: Math.min(before, cappedDailyDoseMg(fixed, t)), definition: `${compactNumber(fixed)} mg` });
   });
+  return rows;
+}
+
+/**
+ * The sequenced taper of §2.2: the table's rows with their days (TAPER_STEPS, 168 days in all),
+ * a row whose dose equals the step before merged into it. The plan never rises, its first step is
+ * the capped initial dose, and it lasts as long as the table however many rows merge.
+ * 30 kg: 25 → 15 (8 weeks) → 10 → 5 mg; 250 kg: 60 → 40 → 20 → 10 → 5 mg.
+ */
+export function taperPlan(kg: number, t: Thresholds, steps: readonly TaperStep[] = TAPER_STEPS): TaperStepPlan[] {
+  const doses = taperRowDoses(kg, t, steps);
+  const plan: TaperStepPlan[] = [];
+  let day = 1;
+  steps.forEach((step, i) => {
+    const row = doses[i]!;
+    const last = plan.at(-1);
+    if (last && last.doseMg === row.doseMg) {
+      last.days += step.days;
+      last.toDay += step.days;
+      last.tableSteps.push(i + 1);
+    } else {
+      plan.push({
+        sequence: plan.length + 1,
+        doseMg: row.doseMg,
+        days: step.days,
+        fromDay: day,
+        toDay: day + step.days - 1,
+        definition: row.definition,
+        tableSteps: [i + 1],
+      });
+    }
+    day += step.days;
+  });
+  return plan;
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -374,6 +415,7 @@ export function buildTaperRequest(spec: GlucocorticoidOrderSpec): MedicationRequ
   const totalDays = steps.reduce((sum, s) => sum + s.days, 0);
   const totalTablets = steps.reduce((sum, s) => sum + (s.doseMg / tablet.strengthMg) * s.days, 0);
   const schedule = steps.map((s) => `${s.definition} -> ${s.doseMg} mg x ${s.days} d`).join('; ');
+  const merged = steps.some((s) => s.tableSteps.length > 1) ? '; a step equal to the one before is merged into it (never raised)' : '';
   return assemble(requestShell(spec.patientId, spec.intent, spec.draft), {
     medicationCodeableConcept: tablet.medication,
     reasonCode: [COP_REASON],
@@ -391,7 +433,7 @@ export function buildTaperRequest(spec: GlucocorticoidOrderSpec): MedicationRequ
     },
     note: [{
       text: `CDS: ${totalDays}-day taper for ${weightSource(spec.weight)}: ${schedule}; each step rounded to ${t.doseRoundingMg} mg` +
-        ` and capped at ${doseCeilingMg(t)} mg/day. Taper steps await clinical sign-off.`,
+        ` and capped at ${doseCeilingMg(t)} mg/day${merged}.`,
     }],
   });
 }

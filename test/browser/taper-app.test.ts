@@ -162,6 +162,30 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
     }
   }, 60_000);
 
+  it('renders a merged step for 30 kg (decision 13): 25 → 15 mg for 8 weeks → 10 → 5, never rising', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
+      await page.goto(`${baseUrl}/smart/index.html?demo=1&weightKg=30&formulary=us`, { waitUntil: 'load', timeout: 20_000 });
+      await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
+      await expect(page.locator('#calendar .day').count()).resolves.toBe(168);
+      const starts = await page.locator('.day.step-start').evaluateAll((cells) => cells.map((c) => [c.getAttribute('data-day'), c.getAttribute('data-dose')]));
+      expect(starts).toEqual([['1', '25'], ['29', '15'], ['85', '10'], ['127', '5']]);
+      const doses = await page.locator('#calendar .day').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-dose'))));
+      for (let i = 1; i < doses.length; i++) expect(doses[i]).toBeLessThanOrEqual(doses[i - 1]!);
+      await expect(page.locator('[data-day="84"] .mg').textContent()).resolves.toBe('15 mg');
+      const summary = await page.locator('#summary').textContent();
+      expect(summary).toContain('25 mg → 15 mg → 10 mg → 5 mg');
+      expect(summary).not.toContain('20 mg');
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('launches through fhirclient against the demo FHIR endpoint (open server) and reads the latest weight', async () => {
     const context = await browser.newContext();
     try {

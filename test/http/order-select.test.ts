@@ -50,6 +50,19 @@ describe('order-select: prednisone selected for an adult with COP (matrix #1)', 
     expect(taperMr.dosageInstruction.map((d: any) => d.timing.repeat.boundsDuration.value)).toEqual([28, 28, 28, 42, 42]);
   });
 
+  it('30 kg: the taper never rises (decision 13): 25 → 15 mg for 8 weeks → 10 → 5, 168 days', async () => {
+    const r01 = cardFor(await select({ prefetch: { weight: searchset(weight(30)) } }), 'COP-R01');
+    const taper = r01.suggestions![1]!;
+    expect(taper.label).toBe('Order prednisone 24-week taper (25 → 15 → 10 → 5 mg)');
+    const mr = taper.actions[0]!.resource!;
+    expect(stepDoses(mr)).toEqual([25, 15, 10, 5]);
+    expect(mr.dosageInstruction.map((d: any) => d.sequence)).toEqual([1, 2, 3, 4]);
+    expect(mr.dosageInstruction.map((d: any) => d.timing.repeat.boundsDuration.value)).toEqual([28, 56, 42, 42]);
+    expect(mr.dispenseRequest.expectedSupplyDuration.value).toBe(168);
+    expect(r01.detail).toContain('Optional sequenced taper: 25 mg x 4 weeks → 15 mg x 8 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks.');
+    expect(JSON.stringify(r01)).not.toMatch(/sign-off/);
+  });
+
   it('checks the drafted 1 x 20 mg tablet as 20 mg/day, below 0.5 mg/kg (COP-R05)', async () => {
     const r05 = cardFor(await select(), 'COP-R05');
     expect(r05.indicator).toBe('info');

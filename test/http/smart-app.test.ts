@@ -4,8 +4,8 @@
  * plan's inputs as appContext) while citations stay absolute links.
  */
 import { describe, expect, it } from 'vitest';
-import { orderSelectRequest } from '../fixtures/requests.js';
-import { cardFor, expectWellFormed, type WireCard } from './cards-contract.js';
+import { orderSelectRequest, searchset, weight } from '../fixtures/requests.js';
+import { cardFor, expectWellFormed, stepDoses, type WireCard } from './cards-contract.js';
 import { useApp } from './harness.js';
 
 const { http } = useApp({ publicBaseUrl: 'https://cds.example.org' });
@@ -28,6 +28,28 @@ describe('GET /smart/plan', () => {
     const plan = (await http().get('/smart/plan?weightKg=140&formulary=uk').expect(200)).body;
     expect(plan.drug).toBe('prednisolone');
     expect(Math.max(...plan.days.map((d: { doseMg: number }) => d.doseMg))).toBe(60);
+  });
+
+  it.each([
+    [30, [25, 15, 10, 5], [1, 29, 85, 127]],
+    [250, [60, 40, 20, 10, 5], [1, 29, 57, 85, 127]],
+  ])('%i kg: the plan never rises and still lasts 168 days (decision 13): %j', async (kg, doses, starts) => {
+    const plan = (await http().get(`/smart/plan?weightKg=${kg}&formulary=us`).expect(200)).body;
+    expect(plan.steps.map((s: { doseMg: number }) => s.doseMg)).toEqual(doses);
+    expect(plan.totalDays).toBe(168);
+    expect(plan.days.filter((d: { stepStart: boolean }) => d.stepStart).map((d: { day: number }) => d.day)).toEqual(starts);
+    const daily = plan.days.map((d: { doseMg: number }) => d.doseMg);
+    for (let i = 1; i < daily.length; i++) expect(daily[i]).toBeLessThanOrEqual(daily[i - 1]);
+    expect(plan.initialDose.doseMg).toBe(doses[0]);
+  });
+
+  it.each([30, 39.9, 53, 80.1, 250])('%f kg: the app shows the same steps as the COP-R01 card and its sequenced order', async (kg) => {
+    const plan = (await http().get(`/smart/plan?weightKg=${kg}&formulary=us`).expect(200)).body;
+    const body = (await http().post('/cds-services/cop-order-select').send(orderSelectRequest({ prefetch: { weight: searchset(weight(kg)) } })).expect(200)).body;
+    const r01 = cardFor(body, 'COP-R01');
+    const taper = r01.suggestions![1]!.actions[0]!.resource!;
+    expect(stepDoses(taper)).toEqual(plan.steps.map((s: { doseMg: number }) => s.doseMg));
+    expect(taper.dosageInstruction.map((d: any) => d.timing.repeat.boundsDuration.value)).toEqual(plan.steps.map((s: { days: number }) => s.days));
   });
 
   it.each(['', 'weightKg=abc', 'weightKg=-3', 'weightKg=60&formulary=fr', 'weightKg=9999'])('refuses %j with 400', async (query) => {

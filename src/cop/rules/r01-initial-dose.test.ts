@@ -56,6 +56,34 @@ describe('COP-R01 initial dose (order-select)', () => {
     expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(168);
   });
 
+  describe('the taper never rises (decision 13)', () => {
+    it.each([
+      [30, [25, 15, 10, 5], '25 mg x 4 weeks → 15 mg x 8 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [39.9, [30, 20, 10, 5], '30 mg x 4 weeks → 20 mg x 8 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [40, [30, 20, 10, 5], '30 mg x 4 weeks → 20 mg x 8 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [53, [40, 25, 20, 10, 5], '40 mg x 4 weeks → 25 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [80, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [80.1, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+      [250, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
+    ])('%f kg: card line, suggestion label and sequenced order agree: %j', (kg, steps, line) => {
+      const finding = evaluate(withDraft({ weight: weightFact(kg, 5) }));
+      expect(finding?.detail).toContain(`Optional sequenced taper: ${line}.`);
+      expect(finding?.suggestions?.[1]?.label).toBe(`Order prednisone 24-week taper (${steps.join(' → ')} mg)`);
+      const mr = updated(finding, 1);
+      expect(doses(mr)).toEqual(steps);
+      expect(mr.dispenseRequest?.expectedSupplyDuration?.value).toBe(168);
+      expect(mr.dosageInstruction?.reduce((n, d) => n + (d.timing?.repeat?.boundsDuration?.value ?? 0), 0)).toBe(168);
+      // never above the cap nor above the weight-based starting dose
+      expect(Math.max(...doses(mr))).toBe(doses(updated(finding, 0))[0]);
+      expect(Math.max(...doses(mr))).toBeLessThanOrEqual(60);
+    });
+
+    it('no internal sign-off note on the card', () => {
+      const finding = evaluate(withDraft());
+      expect(JSON.stringify(finding)).not.toMatch(/sign-off|unconfirmed/i);
+    });
+  });
+
   it('matrix #2 at rule level: 59.9 kg (132 [lb_av] converted) → 45 mg', () => {
     const weight = weightFact(59.9, 5);
     weight.kg = { ...weight.kg!, original: { value: 132, unit: '[lb_av]' } };

@@ -82,7 +82,7 @@ function detailFor(facts: PatientFacts, plan: InitialPhasePlan, context: RuleCon
     'Delayed treatment was associated with more relapses; a standardised taper lowered cumulative dose without worse outcomes (Lazor 2000).',
   );
   const steps = taperPlan(dose.kg, t).map((s) => `${s.doseMg} mg x ${durationText(s.days)}`).join(' → ');
-  lines.push(`Optional sequenced taper (steps await clinical sign-off): ${steps}.`);
+  lines.push(`Optional sequenced taper: ${steps}.`);
   const gates = assessClarithromycinGates(facts, context);
   if (gates.status === 'not-assessed') lines.push(notAssessedLine(gates.missing));
   if (gates.status === 'not-eligible') lines.push(notEligibleLine(gates.reasons));
