@@ -21,6 +21,7 @@ import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
 import type { AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
+import { ALL_RULES } from './cop/rules/index.js';
 import { evidenceRoutes } from './evidence-page.js';
 import { smartAppRoutes } from './smart/routes.js';
 import { allowOwnDemoFhir, registerDemoFhir } from './demo/fhir-endpoint.js';
@@ -147,7 +148,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
       ...(fhirClient ? { fhirCircuitsOpen: fhirClient.breaker.openKeys().length } : {}),
     };
   });
-  await app.register(evidenceRoutes);
+  await app.register(evidenceRoutes, { rules: ALL_RULES, thresholds: config.thresholds });
   // The taper-plan SMART app (COP-R01's smart link): static pages with their own CSP, and GET /smart/plan.
   await app.register(smartAppRoutes, { thresholds: config.thresholds, formulary: config.formulary });
   await app.register(probeRoutes, { store, shuttingDown, ...(metrics ? { registry: metrics.registry } : {}) });

@@ -6,7 +6,7 @@
  * from `context.thresholds`. Suggestions carry complete FHIR resources built by orders.ts.
  */
 import type { Resource } from 'fhir/r4.js';
-import type { PatientFacts } from './facts-types.js';
+import type { DataDomain, PatientFacts } from './facts-types.js';
 import type { CitationKey, RuleId, Thresholds } from './knowledge.js';
 
 /** CDS Hooks: a summary is "<140-character"; every finding keeps to ≤ 139. */
@@ -83,7 +83,33 @@ export interface Finding {
   links?: FindingLink[];
 }
 
-export type Rule = {
+/**
+ * What a clinician reviews about a rule, declared once beside its `evaluate` function: the services'
+ * prefetch is the union of their rules' `reads`, the evidence page (/evidence/cop#COP-Rnn) lists
+ * each rule's thresholds (configured value, default, sign-off flag), citations and data, and the
+ * patient-view suppression reads `oncePerInterval`.
+ */
+export interface RuleDeclaration {
   id: RuleId;
+  title: string;
+  /** What the rule does, in one or two sentences for the evidence page. */
+  purpose: string;
+  hooks: readonly HookName[];
+  /** The data domains (prefetch keys) its facts come from. */
+  reads: readonly DataDomain[];
+  /** Thresholds its logic uses (those of the predicates it reads included). */
+  thresholds: readonly (keyof Thresholds)[];
+  /** Every citation a card of this rule may carry. */
+  citations: readonly CitationKey[];
+  /** The override reasons its cards offer (a site may replace them), when they offer any. */
+  overrideReasons?: readonly OverrideReason[];
+  /** patient-view: shown at most once per `surveillanceIntervalDays` per patient (besides the 24 h override window every card has). */
+  oncePerInterval?: boolean;
+  /** What still awaits clinical or pharmacy review (unconfirmed codes, steps, factors): on the evidence page, never on a card. */
+  reviewNotes?: readonly string[];
+}
+
+// TRANSITION: the declaration fields become required once every rule file declares them.
+export type Rule = Pick<RuleDeclaration, 'id'> & Partial<RuleDeclaration> & {
   evaluate: (facts: PatientFacts, context: RuleContext) => Finding | undefined;
 };

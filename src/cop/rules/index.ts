@@ -25,6 +25,7 @@ import { r18 } from './r18-steroid-sparing.js';
 import { r19 } from './r19-pregnancy-safety.js';
 import { r20 } from './r20-surveillance.js';
 
-const implemented: Rule[] = [r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20];
+/** Every rule, in id order (the evidence page lists them so). */
+export const ALL_RULES: readonly Rule[] = [r01, r02, r03, r04, r05, r06, r07, r08, r09, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19, r20];
 
-export const RULES: Partial<Record<RuleId, Rule>> = Object.fromEntries(implemented.map((r) => [r.id, r]));
+export const RULES: Partial<Record<RuleId, Rule>> = Object.fromEntries(ALL_RULES.map((r) => [r.id, r]));

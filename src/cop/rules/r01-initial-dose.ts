@@ -21,6 +21,7 @@ import {
   fitSummary, isAdult, isUnidentified, measurementText, medicationEvidence, mgPerKgText, selectedGlucocorticoidDraft,
   unidentifiedActiveOrders, unidentifiedOrderText, usableWeight,
 } from './shared.js';
+import { CLARITHROMYCIN_GATES, DOSING, P_WEIGHT } from './predicate-thresholds.js';
 
 const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
 
@@ -318,4 +319,15 @@ export function evaluateR01(facts: PatientFacts, context: RuleContext): Finding 
   return finding;
 }
 
-export const r01: Rule = { id: 'COP-R01', evaluate: evaluateR01 };
+export const r01: Rule = {
+  id: 'COP-R01',
+  title: 'Initial glucocorticoid dose suggestion',
+  purpose: 'order-select: for an untreated adult with COP and a usable weight, offers the weight-based starting dose (rounded, capped) as an update of the selected draft, or the sequenced 24-week taper. patient-view: reminds that COP is recorded and untreated.',
+  hooks: ['order-select', 'patient-view'],
+  reads: ['patient', 'conditions', 'weight', 'encounter', 'meds', 'medsHistory', 'oxygenation', 'pft', 'pregnancy', 'allergies'],
+  thresholds: [...DOSING, 'lowBodyWeightKg', 'initialPhaseDays', ...P_WEIGHT, 'untreatedReminderMaxCopAgeDays', ...CLARITHROMYCIN_GATES],
+  citations: CITATIONS,
+  overrideReasons: R01_OVERRIDE_REASONS,
+  reviewNotes: ['The taper steps (§2.2: 2/3 of the starting dose, then 20, 10 and 5 mg) are the catalog\'s, not a published regimen.'],
+  evaluate: evaluateR01,
+};

@@ -8,6 +8,7 @@ import type { Measurement, PatientFacts } from '../facts-types.js';
 import { buildTask } from '../service-orders.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { draftGlucocorticoids, evidenceOf, fitSummary, isAdult, mgPerKgText } from './shared.js';
+import { P_WEIGHT } from './predicate-thresholds.js';
 
 const UNUSABLE_STATES = new Set(['absent', 'conflicting', 'invalid']);
 
@@ -69,4 +70,13 @@ export function evaluateR02(facts: PatientFacts, context: RuleContext): Finding 
   };
 }
 
-export const r02: Rule = { id: 'COP-R02', evaluate: evaluateR02 };
+export const r02: Rule = {
+  id: 'COP-R02',
+  title: 'Weight missing, stale, implausible or unit not recognised',
+  purpose: 'No usable body weight (none, older than the stale limit, conflicting, implausible or in an unknown unit): no dose is computed, and a task to measure the weight is offered.',
+  hooks: ['order-select', 'order-sign'],
+  reads: ['patient', 'conditions', 'weight', 'encounter'],
+  thresholds: [...P_WEIGHT, 'minMgPerKg', 'maxMgPerKg'],
+  citations: ['LAZOR-2000', 'CORDIER-2006'],
+  evaluate: evaluateR02,
+};

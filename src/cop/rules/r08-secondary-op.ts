@@ -64,4 +64,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r08: Rule = { id: 'COP-R08', evaluate };
+export const r08: Rule = {
+  id: 'COP-R08',
+  title: 'Possible secondary organizing pneumonia',
+  purpose: 'OP coded as cryptogenic while a connective-tissue disease or a malignancy is recorded: consider secondary OP and treat the cause.',
+  hooks: ['order-select', 'patient-view'],
+  reads: ['conditions'],
+  thresholds: [],
+  citations: ['CTD-OP-2011', 'LOHR-1997'],
+  evaluate,
+};

@@ -9,6 +9,7 @@ import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
 import type { LabVsUln, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { evidenceWithProvenance, fitSummary, glucocorticoidRunEvidence, selectedGlucocorticoidDraft } from './shared.js';
+import { P_CHOLESTASIS } from './predicate-thresholds.js';
 
 type Marker = { name: 'GGT' | 'ALP'; lab: LabVsUln };
 
@@ -130,4 +131,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r09: Rule = { id: 'COP-R09', evaluate };
+export const r09: Rule = {
+  id: 'COP-R09',
+  title: 'Relapse-risk markers',
+  purpose: 'Shows raised GGT/ALP and the symptom-to-treatment interval as facts associated with relapse in one series; no threshold is applied to the interval.',
+  hooks: ['order-select', 'patient-view'],
+  reads: ['conditions', 'labs', 'meds'],
+  thresholds: [...P_CHOLESTASIS],
+  citations: ['LAZOR-2000', 'BARROSO-2007'],
+  evaluate,
+};

@@ -17,7 +17,16 @@ import {
 
 export const HBA1C_LOINC = { system: LOINC, code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' } as const;
 
-export const r12: Rule = { id: 'COP-R12', evaluate };
+export const r12: Rule = {
+  id: 'COP-R12',
+  title: 'Glucose baseline and diabetes',
+  purpose: 'During a glucocorticoid course: no recent HbA1c or glucose → order an HbA1c; diabetes or raised values → plan glucose monitoring.',
+  hooks: ['order-sign', 'patient-view'],
+  reads: ['conditions', 'labs', 'meds'],
+  thresholds: ['hba1cWindowDays', 'glucoseWindowDays', 'hba1cHighPercent', 'hba1cHighMmolPerMol', 'glucoseHighMgPerDl', 'glucoseHighMmolPerL'],
+  citations: ['STEROID-TOXICITY'],
+  evaluate,
+};
 
 /** Where a measured value stands against its cut-off; `unit-not-recognised` is never "normal". */
 type Level = 'high' | 'below' | 'unit-not-recognised';

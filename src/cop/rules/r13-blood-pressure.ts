@@ -10,7 +10,16 @@ import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '..
 import { buildTask } from '../service-orders.js';
 import { conditionEvidence, evidenceWithProvenance, isWithinDays, steroidSafetyCourse, whenText } from './shared.js';
 
-export const r13: Rule = { id: 'COP-R13', evaluate };
+export const r13: Rule = {
+  id: 'COP-R13',
+  title: 'Blood pressure',
+  purpose: 'During a glucocorticoid course: no recent blood pressure → measure it; raised BP or hypertension → monitor during therapy.',
+  hooks: ['order-sign', 'patient-view'],
+  reads: ['conditions', 'bp', 'meds'],
+  thresholds: ['bpWindowDays', 'systolicHighMmHg', 'diastolicHighMmHg'],
+  citations: ['STEROID-TOXICITY'],
+  evaluate,
+};
 
 type Reading = NonNullable<PatientFacts['bloodPressure']['latest']>;
 

@@ -93,4 +93,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   return finding;
 }
 
-export const r15: Rule = { id: 'COP-R15', evaluate };
+export const r15: Rule = {
+  id: 'COP-R15',
+  title: 'Baseline PFTs missing',
+  purpose: 'No FVC % predicted or DLCO recently: suggests a PFT panel, needed to judge severity, follow the response and assess the clarithromycin option.',
+  hooks: ['order-select', 'patient-view'],
+  reads: ['conditions', 'pft', 'followUp'],
+  thresholds: ['pftWindowDays'],
+  citations: ['RADZ-ERS-2016', 'ZHOU-2019'],
+  evaluate,
+};

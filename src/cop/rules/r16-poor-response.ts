@@ -17,6 +17,7 @@ import {
   activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, copRelapseConditions, durationText, evidenceOf,
   fitSummary, glucocorticoidRunEvidence, medicationEvidence, mgPerKgText, totalPredEqMgPerDay, usableWeight,
 } from './shared.js';
+import { P_ON_GC_WEEKS, P_PFT_PRESERVED, P_RESP_INSUFF, P_WEIGHT } from './predicate-thresholds.js';
 
 /** One of (a)–(c): met, not met, or not assessable (with the reason, for the card). */
 export interface PoorResponseCriterion {
@@ -265,4 +266,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r16: Rule = { id: 'COP-R16', evaluate };
+export const r16: Rule = {
+  id: 'COP-R16',
+  title: 'Poor response: look for a secondary cause',
+  purpose: 'After weeks of full-dose glucocorticoid: FVC not improving, respiratory insufficiency, or a relapse on full dose → reconsider the diagnosis and look for secondary OP (heuristic, no validated threshold).',
+  hooks: ['patient-view'],
+  reads: ['conditions', 'meds', 'weight', 'encounter', 'oxygenation', 'pft'],
+  thresholds: ['poorResponseWeeks', 'poorResponseMinMgPerKg', 'poorResponseFvcImprovementPoints', 'pftBaselineWindowDays', ...P_PFT_PRESERVED, ...P_RESP_INSUFF, ...P_WEIGHT, ...P_ON_GC_WEEKS],
+  citations: ['PMID-39703446', 'CTD-OP-2011', 'ZHANG-ATM'],
+  reviewNotes: ['The poor-response criteria are a heuristic of the catalog: no validated threshold exists.'],
+  evaluate,
+};

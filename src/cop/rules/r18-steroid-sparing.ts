@@ -14,6 +14,7 @@ import {
   activeGlucocorticoids, compactNumber, conditionEvidence, copRelapseConditions, fitSummary, glucocorticoidRunEvidence,
   medicationEvidence, totalPredEqMgPerDay,
 } from './shared.js';
+import { P_ON_GC_WEEKS } from './predicate-thresholds.js';
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook !== 'patient-view' || !facts.cop.present) return undefined;
@@ -61,4 +62,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r18: Rule = { id: 'COP-R18', evaluate };
+export const r18: Rule = {
+  id: 'COP-R18',
+  title: 'Steroid-sparing and rescue agents',
+  purpose: 'A long course, repeated relapses or a poor response: information on steroid-sparing and rescue agents, with no order suggestion.',
+  hooks: ['patient-view'],
+  reads: ['conditions', 'meds', 'weight', 'encounter', 'oxygenation', 'pft'],
+  thresholds: ['steroidSparingMinWeeks', 'steroidSparingMinMgPerDay', 'steroidSparingMinRelapses', ...P_ON_GC_WEEKS],
+  citations: ['RTX-2015', 'RADZ-2023'],
+  evaluate,
+};

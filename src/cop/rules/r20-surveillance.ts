@@ -52,4 +52,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r20: Rule = { id: 'COP-R20', evaluate };
+export const r20: Rule = {
+  id: 'COP-R20',
+  title: 'Surveillance for evolving CTD or malignancy',
+  purpose: 'COP recorded within the last years and no secondary cause coded: a minority are later found to have a connective-tissue disease or a malignancy; re-evaluate if systemic features appear.',
+  hooks: ['patient-view'],
+  reads: ['conditions'],
+  thresholds: ['surveillanceRecentYears', 'surveillanceIntervalDays'],
+  citations: ['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM'],
+  oncePerInterval: true,
+  evaluate,
+};
