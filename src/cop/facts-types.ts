@@ -277,6 +277,12 @@ export interface MedicationFact {
   initialPhaseDays?: number;
   /** Only for drafts in order-select: this order is one of `context.selections`. */
   selected: boolean;
+  /**
+   * `MedicationRequest.priorPrescription.reference` as written (`MedicationRequest/active-pred`, or an
+   * absolute URL): the order this one replaces. A drafted glucocorticoid renewing an active one is
+   * not a duplicate (decision 14).
+   */
+  priorPrescription?: string;
   /** The original resource, kept only for drafts so an `update` suggestion can rewrite it whole. */
   draftResource?: import('fhir/r4.js').MedicationRequest;
 }

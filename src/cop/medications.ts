@@ -492,6 +492,8 @@ export function medicationFactFromRequest(request: MedicationRequest, options: C
   };
   const start = request.authoredOn ?? firstBoundsStart(dosages);
   if (start) fact.start = start;
+  const prior = request.priorPrescription?.reference?.trim();
+  if (prior) fact.priorPrescription = prior;
   if (options.draft) fact.draftResource = request;
   return fact;
 }

@@ -123,6 +123,7 @@ export const resourceSchemas = {
     contained: z.array(z.object({ resourceType: str })).optional(),
     authoredOn: fhirDateTime.optional(),
     dosageInstruction: z.array(dosage).optional(),
+    priorPrescription: reference.optional(),
   }),
   MedicationStatement: z.object({
     ...base,

@@ -75,6 +75,50 @@ describe('COP-R04 duplicate systemic glucocorticoid', () => {
   });
 });
 
+describe('COP-R04: a renewal is not a duplicate (decision 14)', () => {
+  const renewalOf = (prior: string, overrides: Partial<MedicationFact> = {}) => prednisoneDraft({ selected: false, priorPrescription: prior, ...overrides });
+
+  it.each([
+    ['relative', 'MedicationRequest/active-pred'],
+    ['absolute URL', 'https://ehr.example.org/fhir/MedicationRequest/active-pred'],
+    ['absolute URL with a version', 'https://ehr.example.org/fhir/MedicationRequest/active-pred/_history/3'],
+  ])('a draft whose priorPrescription (%s) references the active prednisone replaces it: no card at sign', (_form, prior) => {
+    expect(r04.evaluate(withMeds([activePrednisone()], [renewalOf(prior)]), context('order-sign'))).toBeUndefined();
+    expect(r04.evaluate(withMeds([activePrednisone()], [renewalOf(prior, { selected: true })]), context('order-select'))).toBeUndefined();
+  });
+
+  it.each([
+    ['another order', 'MedicationRequest/other-order'],
+    ['a different resource type', 'MedicationStatement/active-pred'],
+    ['a contained reference', '#active-pred'],
+    ['a path that is not a reference', 'fhir/MedicationRequest/active-pred'],
+  ])('a priorPrescription naming %s is no renewal of it: still a duplicate', (_what, prior) => {
+    const f = r04.evaluate(withMeds([activePrednisone()], [renewalOf(prior)]), context('order-sign'));
+    expect(f?.indicator).toBe('warning');
+  });
+
+  it('renewing one of two active glucocorticoids still duplicates the other', () => {
+    const other = activePrednisone({ reference: 'MedicationRequest/active-pred-2', id: 'active-pred-2', name: 'prednisolone 5 MG Oral Tablet', glucocorticoid: 'prednisolone', dailyDose: { mgPerDay: 5, prednisoneEquivalentMgPerDay: 5, derivation: '5 mg once daily = 5 mg/day' } });
+    const f = r04.evaluate(withMeds([activePrednisone(), other], [renewalOf('MedicationRequest/active-pred')]), context('order-sign'));
+    expectWellFormed(f);
+    expect(f.indicator).toBe('warning');
+    expect(f.summary).toBe('Second systemic glucocorticoid drafted while prednisolone 5 mg/day is active.');
+    expect(f.evidence.filter((e) => e.label === 'Active glucocorticoid').map((e) => e.reference)).toEqual(['MedicationRequest/active-pred-2']);
+  });
+
+  it('a renewal plus a second new draft: the second draft still duplicates the renewal', () => {
+    const f = r04.evaluate(withMeds([activePrednisone()], [renewalOf('MedicationRequest/active-pred'), prednisoneDraft({ selected: false, reference: 'MedicationRequest/draft-pred-2', id: 'draft-pred-2' })]), context('order-sign'));
+    expect(f?.indicator).toBe('warning');
+    expect(f?.summary).toMatch(/^Two systemic glucocorticoids drafted at once/);
+  });
+
+  it('renewing an active order nothing identifies: the duplicate check is not needed for the order being replaced', () => {
+    const unidentified = activePrednisone({ name: 'medication not identified', identifiedBy: 'none', classes: [], glucocorticoid: undefined, rxnormCodes: [], dailyDose: undefined });
+    expect(r04.evaluate(withMeds([unidentified], [prednisoneDraft({ selected: false })]), context('order-sign'))?.summary).toMatch(/^Duplicate check not possible/);
+    expect(r04.evaluate(withMeds([unidentified], [renewalOf('MedicationRequest/active-pred')]), context('order-sign'))).toBeUndefined();
+  });
+});
+
 describe('COP-R04 existing glucocorticoid (info)', () => {
   it('active GC and no GC draft → info with mg/day and PredEq mg/kg, no suggestions', () => {
     const f = r04.evaluate(withMeds([activePrednisone()], [clarithromycinDraft()]), context('order-select'));

@@ -4,6 +4,8 @@
  * - Duplicate (warning + `delete` of the newer draft): a systemic GC draft while a *different*
  *   active GC exists, or two systemic GC drafts at once.
  * - Info (no suggestion): an active GC and no GC draft, so the clinician adjusts the existing order.
+ * - A renewal is not a duplicate (decision 14): a draft whose `priorPrescription` references an
+ *   active order replaces it, so that order is left out of the duplicate check.
  */
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, FindingSuggestion, OverrideReason, Rule, RuleContext } from '../rule-types.js';
@@ -21,6 +23,7 @@ import {
   unidentifiedOrderText,
   usableWeight,
 } from './shared.js';
+import { replacedOrderReferences } from './renewal.js';
 
 export const DUPLICATE_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'intentional-switch', display: 'intentional switch (existing will be stopped)' },
@@ -176,12 +179,15 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   // patient-view carries no drafts: only the info variant can apply there (decision 5).
   const drafts = context.hook === 'patient-view' ? [] : draftGlucocorticoids(facts);
   const draftRefs = new Set(drafts.map((d) => d.reference));
-  // An active order that is itself in draftOrders is being edited, not duplicated.
-  const active = activeGlucocorticoids(facts).filter((m) => !draftRefs.has(m.reference));
+  // An active order that is itself in draftOrders is being edited, and one a draft renews
+  // (`priorPrescription`, decision 14) is being replaced: neither is duplicated.
+  const replaced = replacedOrderReferences(drafts, facts);
+  const current = (m: MedicationFact) => !draftRefs.has(m.reference) && !replaced.has(m.reference);
+  const active = activeGlucocorticoids(facts).filter(current);
   const duplicate = findDuplicate(context.hook, drafts, active);
   if (duplicate) return duplicateFinding(facts, duplicate);
   if (drafts.length === 0 && active.length > 0) return existingFinding(facts, active);
-  const unidentified = unidentifiedActiveOrders(facts).filter((m) => !draftRefs.has(m.reference));
+  const unidentified = unidentifiedActiveOrders(facts).filter(current);
   const lastDraft = drafts.at(-1);
   if (context.hook === 'order-sign' && lastDraft && active.length === 0 && unidentified.length > 0) {
     return duplicateUnknownFinding(facts, lastDraft, unidentified);

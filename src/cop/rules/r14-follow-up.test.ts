@@ -46,6 +46,25 @@ describe('COP-R14 follow-up: when', () => {
     const f = withDrafts([prednisoneDraft()]);
     expect(r14.evaluate({ ...f, medications: { ...f.medications, active: [activePrednisone()] } }, sign)).toBeUndefined();
   });
+
+  describe('a renewal is not a first order (decision 14)', () => {
+    const renewal = prednisoneDraft({ priorPrescription: 'MedicationRequest/active-pred' });
+    it('renewing the active prednisone → no card', () => {
+      const f = withDrafts([renewal]);
+      expect(r14.evaluate({ ...f, medications: { ...f.medications, active: [activePrednisone()] } }, sign)).toBeUndefined();
+    });
+    it('renewing an active order whose drug could not be identified → no card (the course has started)', () => {
+      const unidentified = activePrednisone({ name: 'medication not identified', identifiedBy: 'none', classes: [], glucocorticoid: undefined, rxnormCodes: [], dailyDose: undefined });
+      const f = withDrafts([renewal]);
+      expect(r14.evaluate({ ...f, medications: { ...f.medications, active: [unidentified] } }, sign)).toBeUndefined();
+      // the same draft without priorPrescription is still a first order
+      expect(r14.evaluate({ ...f, medications: { ...f.medications, active: [unidentified], drafts: [prednisoneDraft()] } }, sign)).toBeDefined();
+    });
+    it('a priorPrescription naming no active order does not make it a renewal', () => {
+      const f = withDrafts([prednisoneDraft({ priorPrescription: 'MedicationRequest/completed-long-ago' })]);
+      expect(r14.evaluate(f, sign)).toBeDefined();
+    });
+  });
 });
 
 describe('COP-R14 follow-up: an existing review', () => {

@@ -4,11 +4,14 @@
  * When the first COP treatment (a systemic glucocorticoid or clarithromycin) is signed and no
  * respiratory review is booked, suggest PFTs and chest imaging at the configured review interval.
  * The interval is a configurable default: the "BTS 6-week review" is unverified, so BTS is not cited.
+ * A renewal (a draft whose `priorPrescription` references an active order, decision 14) continues
+ * a course and is not a first order.
  */
 import { calendarDaysAgo } from '../../fhir/dates.js';
 import type { MedicationFact, PatientFacts, ServiceRequestFact } from '../facts-types.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { addDays, buildServiceRequest, LOINC } from '../service-orders.js';
+import { renewedOrder } from './renewal.js';
 import { activeGlucocorticoids, draftGlucocorticoids, draftsOfClass, medicationEvidence } from './shared.js';
 
 /** cop-codes.md (C: PFT FHIR IG). */
@@ -28,7 +31,7 @@ export const r14: Rule = { id: 'COP-R14', evaluate };
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook !== 'order-sign' || !facts.cop.present) return undefined;
   const treatmentDrafts = [...draftGlucocorticoids(facts), ...draftsOfClass(facts, 'clarithromycin')];
-  if (treatmentDrafts.length === 0 || isContinuation(facts)) return undefined;
+  if (treatmentDrafts.length === 0 || isContinuation(facts, treatmentDrafts)) return undefined;
   if (facts.serviceRequests.some((sr) => isBookedReview(sr, context.now))) return undefined;
 
   const weeks = context.thresholds.reviewWeeks;
@@ -49,9 +52,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-/** An active glucocorticoid or clarithromycin means COP treatment has already started. */
-function isContinuation(facts: PatientFacts): boolean {
-  return activeGlucocorticoids(facts).length > 0 || facts.medications.active.some((m) => m.classes.includes('clarithromycin'));
+/**
+ * COP treatment has already started: an active glucocorticoid or clarithromycin, or a drafted order
+ * that renews an active order (decision 14), even one whose drug could not be identified.
+ */
+function isContinuation(facts: PatientFacts, drafts: MedicationFact[]): boolean {
+  return activeGlucocorticoids(facts).length > 0 ||
+    facts.medications.active.some((m) => m.classes.includes('clarithromycin')) ||
+    drafts.some((d) => renewedOrder(d, facts.medications.active) !== undefined);
 }
 
 /** A PFT panel or review request, drafted or not, still open, dated today or later. */

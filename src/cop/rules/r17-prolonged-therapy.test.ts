@@ -57,6 +57,17 @@ describe('COP-R17 prolonged therapy: a renewal past 12 months', () => {
     if (f) expect(f.detail[0]).toContain('planned to end on 2027-05-26');
   });
 
+  it('a renewal (priorPrescription → the active order) is judged against the run start and names the order it renews', () => {
+    const draft = prednisoneDraft({ plannedDurationDays: 182, priorPrescription: 'MedicationRequest/active-pred' });
+    const f = r17.evaluate(renewal(draft, { weeks: 26, start }), sign);
+    expectWellFormed(f);
+    expect(f.detail[0]).toBe(
+      `prednisone 20 MG Oral Tablet (renewal of prednisone 10 MG Oral Tablet, active since ${start}) is planned to end on 2027-05-26, more than 12 months after the course started (${start}; limit 2027-05-25).`,
+    );
+    expect(f.detail.join('\n')).not.toMatch(/MedicationRequest\//);
+    expect(r17.evaluate(renewal(prednisoneDraft({ plannedDurationDays: 181, priorPrescription: 'MedicationRequest/active-pred' }), { weeks: 26, start }), sign)).toBeUndefined();
+  });
+
   it('the draft start counts when given', () => {
     const f = renewal(prednisoneDraft({ plannedDurationDays: 150, start: daysAgo(-40) }), { weeks: 26, start });
     expect(r17.evaluate(f, sign)).toBeDefined();

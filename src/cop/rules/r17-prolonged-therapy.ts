@@ -5,12 +5,16 @@
  * LAZOR-2000: relapses did not worsen outcome, so prolonged therapy to suppress them appears
  * unnecessary. When a glucocorticoid order is signed and the course has passed (or the draft would
  * carry it past) the configured length, say so. Information only, no suggestions.
+ * A renewal (`priorPrescription` referencing an active glucocorticoid, decision 14) continues the
+ * current run: its planned end is judged against the start of that run, and the card names the
+ * order it renews.
  */
 import { writtenDay } from '../../fhir/dates.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { addDays } from '../service-orders.js';
+import { renewedGlucocorticoid } from './renewal.js';
 import { activeGlucocorticoids, draftGlucocorticoids, glucocorticoidRunEvidence, medicationEvidence } from './shared.js';
 
 export const r17: Rule = { id: 'COP-R17', evaluate };
@@ -18,6 +22,8 @@ export const r17: Rule = { id: 'COP-R17', evaluate };
 /** A draft that would end the course after the limit, with the dates that show it. */
 interface Extension {
   draft: MedicationFact;
+  /** The active order the draft renews, when it is a renewal. */
+  renews?: MedicationFact;
   runStart: string;
   plannedEnd: string;
   limit: string;
@@ -66,7 +72,8 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const detail: string[] = [];
   if (longRun) detail.push(`On systemic glucocorticoids for ${weeks} weeks (more than ${t.prolongedCourseWeeks} weeks).`);
   for (const e of extensions) {
-    detail.push(`${e.draft.name} is planned to end on ${e.plannedEnd}, more than ${t.prolongedCourseMonths} months after the course started (${e.runStart}; limit ${e.limit}).`);
+    const renews = e.renews ? ` (renewal of ${e.renews.name}${e.renews.start ? `, active since ${e.renews.start.slice(0, 10)}` : ''})` : '';
+    detail.push(`${e.draft.name}${renews} is planned to end on ${e.plannedEnd}, more than ${t.prolongedCourseMonths} months after the course started (${e.runStart}; limit ${e.limit}).`);
   }
   detail.push(LAZOR_LINE, REVIEW_LINE);
 
@@ -91,7 +98,9 @@ export function extensionBeyondLimit(facts: PatientFacts, draft: MedicationFact,
   const runStart = dayOf(facts.medications.glucocorticoidRunStart) ?? draftStart;
   const plannedEnd = addDaysTo(draftStart, draft.plannedDurationDays);
   const limit = addCalendarMonths(runStart, t.prolongedCourseMonths);
-  return plannedEnd > limit ? { draft, runStart, plannedEnd, limit } : undefined;
+  if (plannedEnd <= limit) return undefined;
+  const renews = renewedGlucocorticoid(draft, facts);
+  return { draft, runStart, plannedEnd, limit, ...(renews ? { renews } : {}) };
 }
 
 /** The calendar day (YYYY-MM-DD) of a FHIR date as written (decision 22), so days compare as strings. */
