@@ -31,3 +31,10 @@ describe('applySuppression', () => {
     expect(w.intervalSince.toISOString()).toBe('2026-08-27T10:00:00.000Z');
   });
 });
+
+describe('the once-per-interval policy comes from the rule declarations', () => {
+  it('is COP-R20 alone, as its declaration says', async () => {
+    const { ONCE_PER_INTERVAL_RULES } = await import('./suppression.js');
+    expect(ONCE_PER_INTERVAL_RULES).toEqual(['COP-R20']);
+  });
+});

@@ -5,10 +5,11 @@
  * passes it in; this module only decides.
  */
 import type { RuleId, Thresholds } from './knowledge.js';
+import { ALL_RULES } from './rules/index.js';
 import type { Finding, HookName } from './rule-types.js';
 
-/** Rules shown at most once per `surveillanceIntervalDays` on patient-view. */
-export const ONCE_PER_INTERVAL_RULES: readonly RuleId[] = ['COP-R20'];
+/** Rules shown at most once per `surveillanceIntervalDays` on patient-view: those whose declaration says so. */
+export const ONCE_PER_INTERVAL_RULES: readonly RuleId[] = ALL_RULES.filter((r) => r.oncePerInterval === true).map((r) => r.id);
 
 export interface SuppressionHistory {
   /** Rules whose cards were overridden for this patient within the override window. */
