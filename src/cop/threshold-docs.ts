@@ -77,4 +77,7 @@ export const THRESHOLD_DOCS: Partial<Record<keyof Thresholds, ThresholdDoc>> = {
   pao2MinKPa: { group: 'P-RESP-INSUFF', meaning: 'PaO2 below this (kPa) = respiratory insufficiency', signOff: false },
   ggtFallbackUlnUPerL: { group: 'P-CHOLESTASIS', meaning: 'GGT upper limit of normal when the lab sends no reference range', signOff: true },
   alpFallbackUlnUPerL: { group: 'P-CHOLESTASIS', meaning: 'ALP upper limit of normal when the lab sends no reference range', signOff: true },
+  pregnancyPositiveWindowDays: { group: 'P-PREGNANT', meaning: 'A positive pregnancy status counts as pregnant for this many days unless a later result or a resolved pregnancy says otherwise', signOff: true },
+  pulseMinPredEqMgPerDay: { group: 'COP-R01 / R05 dosing', meaning: 'A systemic glucocorticoid at or above this prednisone-equivalent dose …', signOff: true },
+  pulseMaxDays: { group: 'COP-R01 / R05 dosing', meaning: '… planned for at most this many days is pulse therapy (R05 info instead of the cap warning; not a long course for R10/R11)', signOff: true },
 };
