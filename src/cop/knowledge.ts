@@ -86,6 +86,9 @@ export const thresholdsSchema = z.object({
   initialPhaseDays: z.number().int().min(28).max(56).default(28),
   /** COP-R05: initial phase at ≥ minMgPerKg longer than this many weeks → info. */
   maxInitialPhaseWeeks: z.number().positive().default(8),
+  /** signOff: ⚠ COP-R05/R10/R11 (decision 17): PredEq at or above this for ≤ pulseMaxDays is pulse therapy. */
+  pulseMinPredEqMgPerDay: z.number().positive().default(250),
+  pulseMaxDays: z.number().int().positive().default(5),
   // P-WEIGHT
   weightFreshDays: z.number().int().positive().default(30),
   /** signOff: ⚠ inpatient encounter freshness. */

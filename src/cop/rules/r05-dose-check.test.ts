@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { context, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
+import { activePrednisone, context, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
 import type { HookName } from '../rule-types.js';
@@ -118,14 +118,128 @@ describe('COP-R05 dose and duration check', () => {
 
   describe('does not fire', () => {
     it.each([
-      ['weight absent (R02 covers it)', { weight: weightFact(60, 120, 'absent') }],
-      ['weight invalid', { weight: weightFact(60, 1, 'invalid') }],
-      ['not adult (R03)', { age: { status: 'known' as const, years: 17 } }],
-      ['no P-COP', { cop: { ...facts().cop, present: false } }],
-    ])('%s', (_name, overrides) => {
-      expect(check(60, [draftOf(80)], 'order-sign', overrides as Partial<PatientFacts>)).toBeUndefined();
+      // Decision 16: without a weight only the cap is checked, so a dose within it gives no card.
+      ['weight absent (R02 covers it), dose within the cap', { weight: weightFact(60, 120, 'absent') }, 50],
+      ['weight invalid, dose within the cap', { weight: weightFact(60, 1, 'invalid') }, 50],
+      ['not adult (R03)', { age: { status: 'known' as const, years: 17 } }, 80],
+      ['no P-COP', { cop: { ...facts().cop, present: false } }, 80],
+    ])('%s', (_name, overrides, mg) => {
+      expect(check(60, [draftOf(mg)], 'order-sign', overrides as Partial<PatientFacts>)).toBeUndefined();
     });
     it('no GC draft', () => expect(check(60, [])).toBeUndefined());
+  });
+
+  describe('the daily cap needs no weight (decision 16)', () => {
+    const noWeight = { weight: weightFact(60, 120, 'absent') } as Partial<PatientFacts>;
+    it('prednisone 100 mg/day, no usable weight → warning for the cap, mg/kg not checked', () => {
+      const finding = check(60, [draftOf(100)], 'order-sign', noWeight);
+      expect(finding).toMatchObject({ ruleId: 'COP-R05', indicator: 'warning' });
+      expect(finding?.summary).toBe('Drafted dose 100 mg/day is above the 60 mg/day cap: check the dose (no usable weight for mg/kg)');
+      expect(finding?.detail[0]).toBe('- prednisone 20 MG Oral Tablet: 100 mg/day: above the 60 mg/day cap.');
+      expect(finding?.detail.join('\n')).toContain('No usable body weight (absent): only the 60 mg/day cap was checked, not the mg/kg range (see COP-R02).');
+      expect(finding?.detail.join('\n')).not.toMatch(/mg\/kg for/);
+      expect(finding?.evidence.map((e) => e.label)).toEqual(['Drafted order']);
+    });
+    it('60 mg/day with no weight → no card', () => expect(check(60, [draftOf(60)], 'order-sign', noWeight)).toBeUndefined());
+    it('60.5 mg/day with no weight → warning', () => expect(check(60, [draftOf(60.5)], 'order-sign', noWeight)?.indicator).toBe('warning'));
+    it.each(['absent', 'invalid', 'conflicting'] as const)('weight %s → the cap is still checked', (state) => {
+      expect(check(60, [draftOf(100)], 'order-sign', { weight: weightFact(60, 1, state) })?.indicator).toBe('warning');
+    });
+    it('order-select checks the selected draft against the cap without a weight too', () => {
+      expect(check(60, [draftOf(100)], 'order-select', noWeight)?.indicator).toBe('warning');
+    });
+    it('an unknown dose without a weight gives no card (nothing could be checked; COP-R02 asks for the weight)', () => {
+      expect(check(60, [prednisoneDraft({ dailyDose: undefined, doseUnknownReason: 'no dose' })], 'order-sign', noWeight)).toBeUndefined();
+    });
+    it('the cap is the configured one', () => {
+      const f = patient(60, [draftOf(50)], noWeight);
+      expect(r05.evaluate(f, context('order-sign', {}, { maxDailyDoseMg: 45 }))?.summary).toContain('above the 45 mg/day cap');
+    });
+  });
+
+  describe('pulse therapy (decision 17)', () => {
+    /** IV methylprednisolone `mg` mg once daily for `days` days (PredEq × 1.25). */
+    const methylpred = (mg: number, days: number | undefined, overrides: Partial<MedicationFact> = {}): MedicationFact =>
+      prednisoneDraft({
+        reference: 'MedicationRequest/draft-mp', id: 'draft-mp', name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone', rxnormCodes: ['6902'],
+        dailyDose: { mgPerDay: mg, prednisoneEquivalentMgPerDay: mg * 1.25, derivation: `${mg} mg once daily = ${mg} mg/day` },
+        ...(days !== undefined ? { plannedDurationDays: days, initialPhaseDays: days } : {}),
+        ...overrides,
+      });
+
+    it('IV methylprednisolone 500 mg daily x 3 days → info "pulse therapy", no cap warning', () => {
+      const finding = check(70, [methylpred(500, 3)]);
+      expect(finding).toMatchObject({ ruleId: 'COP-R05', indicator: 'info' });
+      expect(finding?.summary).toBe(
+        'Pulse therapy: methylprednisolone 500 mg/day (625 mg/day PredEq) for 3 days; confirm specialist plan (severe or rapidly progressive COP)',
+      );
+      expect(finding?.summary.length).toBeLessThan(140);
+      const detail = finding!.detail.join('\n');
+      expect(detail).toContain('500 mg/day (625 mg/day PredEq) for 3 days: pulse therapy (≥ 250 mg/day PredEq for ≤ 5 days)');
+      expect(detail).toContain('specialist use in severe or rapidly progressive COP');
+      expect(detail).not.toMatch(/above the 60 mg\/day cap|above 1\.0 mg\/kg/);
+    });
+
+    it.each([
+      // PredEq mg/day, days, pulse?
+      [249, 3, false],
+      [250, 3, true],
+      [250, 5, true],
+      [250, 6, false],
+    ])('%f mg/day PredEq for %i days → pulse %s', (predEq, days, isPulse) => {
+      const finding = check(70, [draftOf(predEq, { plannedDurationDays: days, initialPhaseDays: days })]);
+      expect(finding?.indicator).toBe(isPulse ? 'info' : 'warning');
+      expect(finding?.summary.startsWith('Pulse therapy')).toBe(isPulse);
+      expect(finding?.summary.length).toBeLessThan(140);
+    });
+
+    it('250 mg/day for 6 days: the cap warning says it is longer than a pulse', () => {
+      const finding = check(70, [draftOf(250, { plannedDurationDays: 6, initialPhaseDays: 6 })]);
+      expect(finding?.summary).toBe('Drafted dose 250 mg/day = 3.57 mg/kg, above the 60 mg/day cap; 6 days is longer than a pulse: check dose and duration');
+      expect(finding?.detail[0]).toContain('above the 60 mg/day cap; planned 6 days, longer than pulse therapy (a pulse is ≥ 250 mg/day PredEq for ≤ 5 days)');
+    });
+
+    it('a pulse dose with no stated duration is no pulse: the cap warning, saying the duration is unknown', () => {
+      const finding = check(70, [methylpred(500, undefined)]);
+      expect(finding?.indicator).toBe('warning');
+      expect(finding?.summary).toBe('Drafted dose 500 mg/day (625 mg/day PredEq) = 8.93 mg/kg, above the 60 mg/day cap; duration unknown: check dose and duration');
+      expect(finding?.summary.length).toBeLessThan(140);
+      expect(finding?.detail[0]).toContain('planned duration unknown (none stated), so not judged as pulse therapy');
+    });
+
+    it('no usable weight: a pulse is still recognised, and an undated pulse dose still gets the cap warning', () => {
+      const noWeight = { weight: weightFact(60, 120, 'absent') } as Partial<PatientFacts>;
+      expect(check(70, [methylpred(500, 3)], 'order-sign', noWeight)?.indicator).toBe('info');
+      const undated = check(70, [methylpred(500, undefined)], 'order-sign', noWeight);
+      expect(undated?.indicator).toBe('warning');
+      expect(undated?.summary).toBe('Drafted dose 500 mg/day (625 mg/day PredEq) is above the 60 mg/day cap; duration unknown: check dose and duration');
+    });
+
+    it('a pulse drafted with the oral course that follows: the pulse is info, the oral course is checked on its own', () => {
+      const oral = draftOf(45, { plannedDurationDays: 28, initialPhaseDays: 28 });
+      expect(check(60, [methylpred(500, 3), oral])).toMatchObject({ indicator: 'info', summary: expect.stringMatching(/^Pulse therapy:/) });
+      const tooHigh = check(60, [methylpred(500, 3), draftOf(80, { plannedDurationDays: 28 })]);
+      expect(tooHigh?.indicator).toBe('warning');
+      expect(tooHigh?.summary).toBe('Drafted dose 80 mg/day = 1.33 mg/kg, above the 60 mg/day cap; typical COP starting range 0.5–1.0 mg/kg/day');
+      expect(tooHigh?.detail.filter((l) => l.startsWith('- '))).toHaveLength(2);
+    });
+
+    it('the pulse thresholds come from context.thresholds', () => {
+      const f = patient(70, [methylpred(500, 3)]);
+      expect(r05.evaluate(f, context('order-sign', {}, { pulseMaxDays: 2 }))?.indicator).toBe('warning');
+      expect(r05.evaluate(f, context('order-sign', {}, { pulseMinPredEqMgPerDay: 700 }))?.indicator).toBe('warning');
+    });
+  });
+
+  describe('a renewal is checked on its new dose (decision 14)', () => {
+    it('a renewal above the cap warns and names the order it renews', () => {
+      const active = activePrednisone();
+      const renewal = draftOf(80, { priorPrescription: 'MedicationRequest/active-pred' });
+      const finding = check(60, [renewal], 'order-sign', { medications: { active: [active], drafts: [renewal], macrolideAllergy: 'absent', domain: 'available' } });
+      expect(finding?.indicator).toBe('warning');
+      expect(finding?.summary).toContain('80 mg/day');
+      expect(finding?.detail[0]).toContain(`It renews prednisone 10 MG Oral Tablet (active since ${active.start}): the new dose is checked.`);
+    });
   });
 
   it('stale weight still allows the check', () => {

@@ -9,10 +9,18 @@
  * Unknown dose: at order-sign the card says the dose could not be derived and was not checked
  * (§0.4.1: unknown is never read as "within range"); at order-select an unknown dose means the
  * clinician has not entered one yet, so the rule stays silent.
+ *
+ * Revision 2: the daily cap needs no weight (decision 16): without a usable weight only the mg/kg
+ * checks are skipped (COP-R02 covers the weight). Pulse therapy (decision 17: PredEq ≥ 250 mg/day
+ * for ≤ 5 days, stated) gets an info card instead of the cap warning; a pulse-level dose with no
+ * stated duration, or a longer one, is checked like any other and the card says why it is no pulse.
+ * A renewal (decision 14) is checked on its new dose, and the card names the order it renews.
  */
 import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey, Thresholds } from '../knowledge.js';
-import type { Evidence, Finding, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type Indicator, type OverrideReason, type Rule, type RuleContext } from '../rule-types.js';
+import { notAPulseReason, pulseOf } from './pulse.js';
+import { renewedGlucocorticoid } from './renewal.js';
 import {
   compactNumber, draftGlucocorticoids, durationText, evidenceOf, fitSummary, isAdult, medicationEvidence, mgPerKgText,
   predEqMgPerDay, usableWeight,
@@ -28,7 +36,7 @@ export const R05_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'weight-not-representative', display: 'Weight not representative' },
 ];
 
-type IssueKind = 'above-range' | 'above-cap' | 'below-range' | 'long-initial-phase' | 'dose-unknown';
+type IssueKind = 'above-range' | 'above-cap' | 'below-range' | 'long-initial-phase' | 'dose-unknown' | 'pulse';
 
 interface Issue {
   kind: IssueKind;
@@ -39,7 +47,12 @@ interface Issue {
 interface DraftCheck {
   draft: MedicationFact;
   predEq?: number;
+  /** PredEq ÷ kg; undefined without a usable weight (or an unknown dose). */
   ratio?: number;
+  /** Set for pulse therapy (decision 17): its planned days. */
+  pulseDays?: number;
+  /** Why a pulse-level dose is not a pulse (duration unknown or too long). */
+  notAPulse?: string;
   issues: Issue[];
 }
 
@@ -85,17 +98,39 @@ function numericIssues(draft: MedicationFact, predEq: number, kg: number, t: Thr
   return issues;
 }
 
-function checkDraft(draft: MedicationFact, weight: Measurement, context: RuleContext): DraftCheck {
+/** The check that needs no weight (decision 16): PredEq above the daily cap. */
+function capIssues(predEq: number, t: Thresholds): Issue[] {
+  return predEq > t.maxDailyDoseMg + EPSILON
+    ? [{ kind: 'above-cap', indicator: 'warning', text: `above the ${t.maxDailyDoseMg} mg/day cap` }]
+    : [];
+}
+
+function checkDraft(draft: MedicationFact, weight: Measurement | undefined, context: RuleContext): DraftCheck {
+  const t = context.thresholds;
   const predEq = predEqMgPerDay(draft);
   if (predEq === undefined) {
-    // Only reached on order-sign (order-select filters unknown doses out first).
+    // Only reached on order-sign (order-select filters unknown doses out first). Without a weight
+    // nothing could be checked anyway, and COP-R02 asks for the weight.
+    if (!weight) return { draft, issues: [] };
     const why = draft.doseUnknownReason ? ` (${draft.doseUnknownReason})` : '';
     return {
       draft,
-      issues: [{ kind: 'dose-unknown', indicator: 'info', text: `daily dose could not be derived${why}; not checked against ${rangeText(context.thresholds)}` }],
+      issues: [{ kind: 'dose-unknown', indicator: 'info', text: `daily dose could not be derived${why}; not checked against ${rangeText(t)}` }],
     };
   }
-  return { draft, predEq, ratio: predEq / weight.value, issues: numericIssues(draft, predEq, weight.value, context.thresholds) };
+  const pulse = pulseOf(draft, t);
+  if (pulse) {
+    const text = `pulse therapy (≥ ${compactNumber(t.pulseMinPredEqMgPerDay)} mg/day PredEq for ≤ ${durationText(t.pulseMaxDays)}), ` +
+      `not judged against the ${t.maxDailyDoseMg} mg/day cap or the mg/kg range`;
+    return { draft, predEq, pulseDays: pulse.days, issues: [{ kind: 'pulse', indicator: 'info', text }] };
+  }
+  const issues = weight ? numericIssues(draft, predEq, weight.value, t) : capIssues(predEq, t);
+  const notAPulse = notAPulseReason(draft, t);
+  if (notAPulse) {
+    const cap = issues.find((i) => i.kind === 'above-cap');
+    if (cap) cap.text += `; ${notAPulse}`;
+  }
+  return { draft, predEq, ...(weight ? { ratio: predEq / weight.value } : {}), ...(notAPulse ? { notAPulse } : {}), issues };
 }
 
 /** Which drafts this hook checks: all at order-sign; at order-select the selected ones with a dose. */
@@ -112,15 +147,51 @@ const doseText = (c: DraftCheck): string => {
   return Math.abs(mgPerDay - c.predEq) < EPSILON ? own : `${own} (${compactNumber(c.predEq, 2)} mg/day PredEq)`;
 };
 
+/** The first summary that fits (the last must). */
+const firstFitting = (...options: string[]): string =>
+  options.find((o) => o.length <= MAX_SUMMARY_LENGTH) ?? options[options.length - 1]!;
+
+/** "; duration unknown, so not a pulse" for a pulse-level dose that is not one (decision 17). */
+const notAPulseNote = (c: DraftCheck): string => {
+  if (!c.notAPulse) return '';
+  const days = c.draft.plannedDurationDays;
+  return days === undefined ? '; duration unknown: check dose and duration' : `; ${durationText(days)} is longer than a pulse: check dose and duration`;
+};
+
 function summaryFor(worst: DraftCheck, t: Thresholds): string {
   const kinds = new Set(worst.issues.map((i) => i.kind));
   const range = `typical COP starting range ${rangeText(t)}`;
-  if (worst.ratio === undefined) {
+  if (worst.predEq === undefined) {
     // The drug name and the reason are in the detail; the summary must stay short.
     return `Drafted glucocorticoid dose could not be derived; check it against the ${range}`;
   }
+  if (kinds.has('pulse')) {
+    const drug = worst.draft.glucocorticoid ?? 'glucocorticoid';
+    const days = durationText(worst.pulseDays ?? 0);
+    const action = 'confirm specialist plan (severe or rapidly progressive COP)';
+    return firstFitting(
+      `Pulse therapy: ${drug} ${doseText(worst)} for ${days}; ${action}`,
+      `Pulse therapy: ${compactNumber(worst.predEq, 2)} mg/day PredEq for ${days}; ${action}`,
+      `Pulse therapy (${days}): ${action}`,
+    );
+  }
+  const pulseNote = notAPulseNote(worst);
+  if (worst.ratio === undefined) {
+    // Decision 16: no usable weight, so only the cap was checked.
+    return firstFitting(
+      `Drafted dose ${doseText(worst)} is above the ${t.maxDailyDoseMg} mg/day cap${pulseNote || ': check the dose'} (no usable weight for mg/kg)`,
+      `Drafted dose ${doseText(worst)} is above the ${t.maxDailyDoseMg} mg/day cap${pulseNote || ': check the dose'}`,
+      `Drafted glucocorticoid dose is above the ${t.maxDailyDoseMg} mg/day cap: check the dose`,
+    );
+  }
   const r = ratioText(worst.ratio, t);
   const cap = kinds.has('above-cap') ? `, above the ${t.maxDailyDoseMg} mg/day cap` : '';
+  if (pulseNote) {
+    return firstFitting(
+      `Drafted dose ${doseText(worst)} = ${r} mg/kg${cap}${pulseNote}`,
+      `Drafted dose = ${r} mg/kg${cap}${pulseNote}`,
+    );
+  }
   if (kinds.has('long-initial-phase') && kinds.size === 1) {
     const days = worst.draft.initialPhaseDays ?? 0;
     return `Drafted initial phase ${durationText(days)} at ${r} mg/kg exceeds ${t.maxInitialPhaseWeeks} weeks; taper after the initial phase`;
@@ -136,9 +207,9 @@ const severity = (c: DraftCheck): number =>
 
 export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook !== 'order-sign' && context.hook !== 'order-select') return undefined;
+  // Non-adults → COP-R03 covers it. No usable weight → only the cap (decision 16); COP-R02 covers the weight.
+  if (!facts.cop.present || !isAdult(facts)) return undefined;
   const weight = usableWeight(facts);
-  // No usable weight → no numeric check; COP-R02 covers it. Non-adults → COP-R03 covers it.
-  if (!facts.cop.present || !isAdult(facts) || !weight) return undefined;
 
   const checks = draftsToCheck(facts, context).map((d) => checkDraft(d, weight, context)).filter((c) => c.issues.length > 0);
   if (checks.length === 0) return undefined;
@@ -146,13 +217,24 @@ export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding 
 
   const t = context.thresholds;
   const detail = checks.map((c) => {
-    const ratio = c.ratio === undefined ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg`;
-    return `- ${c.draft.name}: ${doseText(c)}${ratio}: ${c.issues.map((i) => i.text).join('; ')}.`;
+    const ratio = c.ratio === undefined || !weight ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg`;
+    const days = c.pulseDays !== undefined ? ` for ${durationText(c.pulseDays)}` : '';
+    const prior = renewedGlucocorticoid(c.draft, facts);
+    const renews = prior ? ` It renews ${prior.name}${prior.start ? ` (active since ${prior.start.slice(0, 10)})` : ''}: the new dose is checked.` : '';
+    return `- ${c.draft.name}: ${doseText(c)}${days}${ratio}: ${c.issues.map((i) => i.text).join('; ')}.${renews}`;
   });
-  detail.push(
-    `Typical COP start ${rangeText(t)} (at most ${t.maxDailyDoseMg} mg/day), initial phase up to ${t.maxInitialPhaseWeeks} weeks, then a taper over months.`,
-  );
-  const evidence: Evidence[] = [evidenceOf('Weight', weight), ...checks.map((c) => medicationEvidence('Drafted order', c.draft))];
+  if (checks.some((c) => c.pulseDays !== undefined)) {
+    detail.push('Pulse therapy is specialist use in severe or rapidly progressive COP; an oral course that follows is checked on its own.');
+  }
+  if (checks.some((c) => c.pulseDays === undefined)) {
+    detail.push(
+      `Typical COP start ${rangeText(t)} (at most ${t.maxDailyDoseMg} mg/day), initial phase up to ${t.maxInitialPhaseWeeks} weeks, then a taper over months.`,
+    );
+  }
+  if (!weight) {
+    detail.push(`No usable body weight (${facts.weight.state}): only the ${t.maxDailyDoseMg} mg/day cap was checked, not the mg/kg range (see COP-R02).`);
+  }
+  const evidence: Evidence[] = [...(weight ? [evidenceOf('Weight', weight)] : []), ...checks.map((c) => medicationEvidence('Drafted order', c.draft))];
   return {
     ruleId: 'COP-R05',
     indicator: severity(worst) === 2 ? 'warning' : 'info',

@@ -207,3 +207,53 @@ describe('COP-R10 bone protection: evidence', () => {
     expect(f.evidence.find((e) => e.label === 'On systemic glucocorticoid')).toMatchObject({ date: '2026-09-30' });
   });
 });
+
+describe('COP-R10 bone protection: pulse therapy (decision 17)', () => {
+  /** IV methylprednisolone `mg` mg once daily (PredEq × 1.25) for `days` days. */
+  const methylpred = (mg: number, days: number | undefined, overrides: Partial<MedicationFact> = {}): MedicationFact =>
+    prednisoneDraft({
+      reference: 'MedicationRequest/draft-mp', id: 'draft-mp', name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone', rxnormCodes: ['6902'],
+      dailyDose: { mgPerDay: mg, prednisoneEquivalentMgPerDay: mg * 1.25, derivation: `${mg} mg once daily = ${mg} mg/day` },
+      plannedDurationDays: days, initialPhaseDays: days, ...overrides,
+    });
+  const drafted = (...drafts: MedicationFact[]) => facts({ medications: { ...baseFacts().medications, drafts } });
+  const predEqDraft = (predEq: number, days: number | undefined) =>
+    prednisoneDraft({ dailyDose: { mgPerDay: predEq, prednisoneEquivalentMgPerDay: predEq, derivation: `${predEq} mg once daily = ${predEq} mg/day` }, plannedDurationDays: days });
+
+  it('a 3-day IV methylprednisolone 500 mg pulse alone is not a > 3-month course: no card', () => {
+    expect(r10.evaluate(drafted(methylpred(500, 3)), sign)).toBeUndefined();
+  });
+
+  it.each([
+    [249, 3, true],
+    [250, 3, false],
+    [250, 5, false],
+    [250, 6, true],
+    [250, undefined, true],
+  ])('%f mg/day PredEq for %s days alone → card %s', (predEq, days, fires) => {
+    expect(r10.evaluate(drafted(predEqDraft(predEq, days)), sign) !== undefined).toBe(fires);
+  });
+
+  it('a pulse drafted with the oral course that follows: the oral course is judged on its own', () => {
+    const f = r10.evaluate(drafted(methylpred(500, 3), prednisoneDraft({ plannedDurationDays: 28 })), sign);
+    expectWellFormed(f);
+    const detail = f.detail.join('\n');
+    expect(detail).toContain('Drafted methylprednisolone 500 MG Injection: pulse therapy, 625 mg/day prednisone-equivalent for 3 days; not a > 3-month course on its own.');
+    expect(detail).toContain('Drafted prednisone 20 MG Oral Tablet: 20 mg/day prednisone-equivalent; the draft covers 4 weeks.');
+    expect(detail).toContain('so the course given with the pulse exceeds 3 months');
+    // ... and an oral course below the ACR floor does not qualify either
+    expect(r10.evaluate(drafted(methylpred(500, 3), predEqDraft(2, 28)), sign)).toBeUndefined();
+  });
+
+  it('patient-view: an active pulse order alone (still "active") does not qualify however long ago it started', () => {
+    const pulse = activePrednisone({ name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone', dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3 });
+    const onPulse = facts({ medications: { ...baseFacts().medications, active: [pulse], onGlucocorticoidWeeks: 8, glucocorticoidRunStart: pulse.start } });
+    expect(r10.evaluate(onPulse, context('patient-view'))).toBeUndefined();
+    const withOral = facts({ medications: { ...onPulse.medications, active: [pulse, activePrednisone({ reference: 'MedicationRequest/oral', id: 'oral' })] } });
+    expect(r10.evaluate(withOral, context('patient-view'))).toBeDefined();
+  });
+
+  it('the pulse limits come from context.thresholds', () => {
+    expect(r10.evaluate(drafted(methylpred(500, 3)), context('order-sign', {}, { pulseMaxDays: 2 }))).toBeDefined();
+  });
+});

@@ -5,7 +5,9 @@
  * ACR-GIOP-2022 covers adults on ≥ 2.5 mg/day prednisone for > 3 months: calcium + vitamin D,
  * a fracture-risk assessment soon after starting, and a bone drug when the risk is high.
  * A COP course (6–12 months, starting at 0.5–1 mg/kg/day) always meets that, so a drafted
- * glucocorticoid for COP qualifies whatever duration the draft itself states.
+ * glucocorticoid for COP qualifies whatever duration the draft itself states. A pulse (decision 17:
+ * PredEq ≥ 250 mg/day planned for ≤ 5 days) is judged by its planned length and is no such course
+ * on its own; an oral course drafted with it is judged on its own.
  */
 import type { MedicationRequest } from 'fhir/r4.js';
 import type { ConditionFact, MedicationClass, MedicationFact, PatientFacts } from '../facts-types.js';
@@ -13,6 +15,7 @@ import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { ORAL_ROUTE, RXNORM, UCUM } from '../orders.js';
 import { buildServiceRequest } from '../service-orders.js';
+import { isPulse, pulseOf } from './pulse.js';
 import {
   compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, medicationEvidence, predEqMgPerDay,
   steroidSafetyCourse, type SteroidSafetyCourse,
@@ -78,10 +81,12 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
 /**
  * Qualifies unless every drafted dose is known and below the ACR dose floor. A dose that could not
  * be derived still qualifies: the rule rests on the COP regimen, which starts at 0.5–1 mg/kg/day.
- * Duration is not tested: a COP course always exceeds the ACR 3 months.
+ * Duration is not tested: a COP course always exceeds the ACR 3 months. A pulse is the exception:
+ * its planned length (≤ 5 days) is stated, so it does not qualify by itself (decision 17).
  */
 export function courseQualifies(drafts: MedicationFact[], t: Thresholds): boolean {
   return drafts.some((d) => {
+    if (isPulse(d, t)) return false;
     const dose = predEqMgPerDay(d);
     return dose === undefined || dose >= t.boneCourseMinMgPerDay;
   });
@@ -96,6 +101,11 @@ function courseLines(course: SteroidSafetyCourse, t: Thresholds, facts: PatientF
   }
   const which = course.kind === 'drafted' ? { label: 'Drafted', order: 'the draft', this: 'this draft' } : { label: 'Active', order: 'the order', this: 'this order' };
   for (const d of course.orders) {
+    const pulse = pulseOf(d, t);
+    if (pulse) {
+      lines.push(`${which.label} ${d.name}: pulse therapy, ${compactNumber(pulse.predEqMgPerDay)} mg/day prednisone-equivalent for ${durationText(pulse.days)}; not a > ${t.boneCourseMinMonths}-month course on its own.`);
+      continue;
+    }
     const dose = predEqMgPerDay(d);
     const doseText = dose === undefined
       ? `its daily dose could not be derived, but a COP course starts at ${t.minMgPerKg}–${t.maxMgPerKg} mg/kg/day`
@@ -103,7 +113,11 @@ function courseLines(course: SteroidSafetyCourse, t: Thresholds, facts: PatientF
     const duration = d.plannedDurationDays === undefined ? 'states no duration' : `covers ${durationText(d.plannedDurationDays)}`;
     lines.push(`${which.label} ${d.name}: ${doseText}; ${which.order} ${duration}.`);
   }
-  lines.push(`A COP course lasts 6–12 months in total, so it exceeds ${t.boneCourseMinMonths} months whatever duration ${which.this} states.`);
+  const pulses = course.orders.filter((d) => isPulse(d, t)).length;
+  const rest = course.orders.length - pulses;
+  lines.push(pulses > 0
+    ? `A COP course lasts 6–12 months in total, so the ${rest > 1 ? 'courses' : 'course'} given with the pulse ${rest > 1 ? 'exceed' : 'exceeds'} ${t.boneCourseMinMonths} months whatever duration ${rest > 1 ? 'they state' : 'it states'}.`
+    : `A COP course lasts 6–12 months in total, so it exceeds ${t.boneCourseMinMonths} months whatever duration ${which.this} states.`);
   return lines;
 }
 

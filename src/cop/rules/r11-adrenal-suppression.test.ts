@@ -83,6 +83,55 @@ describe('COP-R11 adrenal suppression: other routes to the criteria', () => {
   });
 });
 
+describe('COP-R11 adrenal suppression: pulse therapy (decision 17)', () => {
+  const methylpred = (mg: number, days: number | undefined, overrides: Partial<MedicationFact> = {}): MedicationFact =>
+    prednisoneDraft({
+      reference: 'MedicationRequest/draft-mp', id: 'draft-mp', name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone', rxnormCodes: ['6902'],
+      dailyDose: { mgPerDay: mg, prednisoneEquivalentMgPerDay: mg * 1.25, derivation: `${mg} mg once daily = ${mg} mg/day` },
+      plannedDurationDays: days, ...overrides,
+    });
+  const drafted = (...drafts: MedicationFact[]) => facts({ medications: { ...baseFacts().medications, drafts } });
+
+  it.each([
+    [249, 3],
+    [250, 3],
+    [250, 5],
+    [250, 6],
+  ])('%f mg/day PredEq for %i days alone: > 40 mg/day but not for > 1 week, not ≥ 4 weeks → no card', (predEq, days) => {
+    expect(r11.evaluate(drafted(draft(predEq, days)), sign)).toBeUndefined();
+  });
+
+  it('a 3-day methylprednisolone 500 mg pulse alone → no card', () => {
+    expect(r11.evaluate(drafted(methylpred(500, 3)), sign)).toBeUndefined();
+  });
+
+  it('a pulse dose with no stated duration is no pulse: counted as a COP course of months', () => {
+    const f = r11.evaluate(drafted(methylpred(500, undefined)), sign);
+    expectWellFormed(f);
+    expect(f.detail[0]).toContain('drafted 625 mg/day with no stated duration');
+  });
+
+  it('a pulse drafted with the oral course that follows: the oral course is judged on its own', () => {
+    const f = r11.evaluate(drafted(methylpred(500, 3), draft(40, 28)), sign);
+    expectWellFormed(f);
+    const detail = f.detail.join('\n');
+    expect(detail).toContain('drafted 40 mg/day for 4 weeks (≥ 5 mg/day for ≥ 4 weeks)');
+    expect(detail).not.toContain('drafted 625');
+    expect(detail).toContain('methylprednisolone 500 MG Injection: pulse therapy, 625 mg/day for 3 days; on its own it meets neither limit');
+    // a short oral course after the pulse does not meet the criteria either
+    expect(r11.evaluate(drafted(methylpred(500, 3), draft(40, 7)), sign)).toBeUndefined();
+  });
+
+  it('patient-view: an active pulse order is not the dose of the running course', () => {
+    const pulse = activePrednisone({ name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone', dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3 });
+    const onPulse = facts({ medications: { ...baseFacts().medications, active: [pulse], onGlucocorticoidWeeks: 2, glucocorticoidRunStart: pulse.start } });
+    expect(actualCourseCriteria(onPulse, DEFAULT_THRESHOLDS)).toEqual([]);
+    expect(r11.evaluate(onPulse, context('patient-view'))).toBeUndefined();
+    const withOral = facts({ medications: { ...onPulse.medications, active: [pulse, activePrednisone({ reference: 'MedicationRequest/oral', id: 'oral', dailyDose: { mgPerDay: 50, prednisoneEquivalentMgPerDay: 50, derivation: '50 mg once daily = 50 mg/day' } })] } });
+    expect(actualCourseCriteria(withOral, DEFAULT_THRESHOLDS)).toEqual(['on 50 mg/day for 2 weeks already']);
+  });
+});
+
 describe('COP-R11 adrenal suppression: card', () => {
   it('US: info, counselling wording, optional Task, NatPSA-2020', () => {
     const f = r11.evaluate(withDraft(draft(40, 168)), sign);

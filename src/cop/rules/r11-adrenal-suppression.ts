@@ -6,11 +6,15 @@
  * adrenal-insufficiency diagnosis → Steroid Emergency Card, sick-day advice, no abrupt stop.
  * A drafted course is judged on its own daily dose and planned duration; a draft without a
  * duration still counts as ≥ 4 weeks, because a COP course lasts months.
+ * A pulse (decision 17: PredEq ≥ 250 mg/day planned for ≤ 5 days) is judged by its planned length
+ * and dose, so on its own it meets neither limit; an oral course that follows is judged on its own,
+ * and a pulse's dose is not read as the dose of the course running now.
  */
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildTask } from '../service-orders.js';
+import { isPulse, pulseOf } from './pulse.js';
 import {
   activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, conditionEvidence, draftGlucocorticoids, durationText, glucocorticoidRunEvidence,
   isAdult, medicationEvidence, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
@@ -29,13 +33,13 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const drafts = course.orders;
   const word = course.kind === 'drafted' ? 'drafted' : 'ordered';
   const met: Criterion[] = [
-    ...drafts.flatMap((d) => draftCriteria(d, t, word)),
+    ...drafts.filter((d) => !isPulse(d, t)).flatMap((d) => draftCriteria(d, t, word)),
     ...actualCourseCriteria(facts, t),
     ...facts.adrenalInsufficiencyConditions.map((c) => `adrenal insufficiency recorded (${c.display ?? c.code})`),
   ];
   const undosed = drafts.filter((d) => predEqMgPerDay(d) === undefined);
 
-  if (met.length > 0) return criteriaMetFinding(facts, context, met, undosed);
+  if (met.length > 0) return criteriaMetFinding(facts, context, met, undosed, drafts.filter((d) => isPulse(d, t)));
   // Unknown ≠ normal: a draft whose dose could not be derived is reported, never assumed low.
   if (undosed.length > 0) return doseUnknownFinding(facts, t, undosed, course.kind);
   return undefined;
@@ -72,7 +76,8 @@ export function draftCriteria(draft: MedicationFact, t: Thresholds, word: 'draft
 export function actualCourseCriteria(facts: PatientFacts, t: Thresholds): Criterion[] {
   const weeks = facts.medications.onGlucocorticoidWeeks;
   if (weeks === undefined) return [];
-  const doses = activeGlucocorticoids(facts).map(predEqMgPerDay).filter((d): d is number => d !== undefined);
+  // A pulse (decision 17) lasts days: its dose is not the dose of the course that runs on.
+  const doses = activeGlucocorticoids(facts).filter((m) => !isPulse(m, t)).map(predEqMgPerDay).filter((d): d is number => d !== undefined);
   if (doses.length === 0) return [];
   const dose = Math.max(...doses);
   const met: Criterion[] = [];
@@ -84,7 +89,7 @@ export function actualCourseCriteria(facts: PatientFacts, t: Thresholds): Criter
 // ---------------------------------------------------------------------------------------------
 // Findings
 
-function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Criterion[], undosed: MedicationFact[]): Finding {
+function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Criterion[], undosed: MedicationFact[], pulses: MedicationFact[]): Finding {
   const t = context.thresholds;
   const us = context.formulary === 'us';
   const detail = [
@@ -94,6 +99,10 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
       : 'Issue a Steroid Emergency Card, give sick-day advice, and do not stop glucocorticoids abruptly.',
     'Not assessed: a previous long-term course stopped within the last year (stopped orders are not read).',
     ...undosed.map((d) => `The daily dose of ${d.name} could not be derived, so it was not judged.`),
+    ...pulses.map((d) => {
+      const pulse = pulseOf(d, t)!;
+      return `${d.name}: pulse therapy, ${compactNumber(pulse.predEqMgPerDay)} mg/day for ${durationText(pulse.days)}; on its own it meets neither limit, the course with it is judged on its own.`;
+    }),
   ];
   const finding: Finding = {
     ruleId: 'COP-R11',
