@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, thresholdEnvName } from './config.js';
+import { DEFAULT_THRESHOLDS } from './cop/knowledge.js';
 import { configProblems } from '../test/fixtures/config.js';
 
 describe('loadConfig', () => {
@@ -13,20 +14,41 @@ describe('loadConfig', () => {
     expect(config.thresholds.maxDailyDoseMg).toBe(60);
   });
 
-  it('reads thresholds from COP_* variables', () => {
+  it('reads no threshold from the environment: a COP_* threshold variable is refused, naming its key in the site file', () => {
     expect(thresholdEnvName('mgPerKg')).toBe('COP_MG_PER_KG');
     expect(thresholdEnvName('spo2MinPercent')).toBe('COP_SPO2_MIN_PERCENT');
-    const config = loadConfig({ COP_MG_PER_KG: '0.5', COP_REVIEW_WEEKS: '8', PORT: '9000', FORMULARY_PROFILE: 'uk' });
-    expect(config.thresholds.mgPerKg).toBe(0.5);
-    expect(config.thresholds.reviewWeeks).toBe(8);
+    for (const [name, key] of [['COP_MG_PER_KG', 'mgPerKg'], ['COP_REVIEW_WEEKS', 'reviewWeeks'], ['COP_OVERRIDE_SUPPRESSION_HOURS', 'overrideSuppressionHours'], ['COP_SURVEILLANCE_INTERVAL_DAYS', 'surveillanceIntervalDays']]) {
+      // A valid value, an out-of-range one and an empty one alike: the environment is not the place.
+      for (const value of ['0.5', '80', '']) {
+        expect(configProblems({ [name!]: value }), `${name}=${value}`).toEqual([
+          `${name}: clinical thresholds are not read from the environment; put the value in the site configuration file (SITE_CONFIG_FILE) under thresholds.${key}`,
+        ]);
+      }
+    }
+    // The old cross-check gap: min above max is refused as a variable before it could be used.
+    expect(configProblems({ COP_MIN_MG_PER_KG: '2', COP_MAX_MG_PER_KG: '1' })).toEqual([
+      expect.stringMatching(/^COP_MAX_MG_PER_KG: .*thresholds\.maxMgPerKg$/),
+      expect.stringMatching(/^COP_MIN_MG_PER_KG: .*thresholds\.minMgPerKg$/),
+    ]);
+  });
+
+  it('refuses any other COP_* variable, naming it (a misspelling is never silently ignored)', () => {
+    expect(configProblems({ COP_MG_PER_KILO: '1' })).toEqual([
+      'COP_MG_PER_KILO: not a setting of this service (did you mean thresholds.mgPerKg?); clinical thresholds go in the site configuration file (SITE_CONFIG_FILE) under thresholds.<key>, and no COP_* variable is read',
+    ]);
+    expect(configProblems({ COP_COLOUR: 'blue', PORT: '9000' })).toEqual([expect.stringMatching(/^COP_COLOUR: not a setting of this service; /)]);
+    // Reported together with the other problems.
+    expect(configProblems({ COP_MG_PER_KILO: '1', PORT: 'eighty' }).map((p) => p.split(':')[0])).toEqual(['COP_MG_PER_KILO', 'PORT']);
+  });
+
+  it('leaves COP_CDS_RUNNER (read by the CLI launcher, bin/cop-cds.mjs) alone, and defaults without a site file', () => {
+    const config = loadConfig({ COP_CDS_RUNNER: 'tsx', PORT: '9000', FORMULARY_PROFILE: 'uk' });
     expect(config.port).toBe(9000);
     expect(config.formulary).toBe('uk');
+    expect(config.thresholds).toEqual(DEFAULT_THRESHOLDS);
   });
 
   it('rejects out-of-range and malformed values, naming the variable', () => {
-    expect(configProblems({ COP_MG_PER_KG: '1.01' })[0]).toMatch(/^COP_MG_PER_KG:/);
-    expect(configProblems({ COP_MAX_DAILY_DOSE_MG: '80' })[0]).toMatch(/^COP_MAX_DAILY_DOSE_MG:/);
-    expect(configProblems({ COP_MG_PER_KG: 'lots' })[0]).toMatch(/^COP_MG_PER_KG:/);
     expect(configProblems({ PORT: 'eighty' })[0]).toMatch(/^PORT:/);
     expect(configProblems({ FORMULARY_PROFILE: 'fr' })[0]).toMatch(/^FORMULARY_PROFILE:/);
     expect(configProblems({ BODY_LIMIT_BYTES: '1000' })[0]).toMatch(/^BODY_LIMIT_BYTES:/);

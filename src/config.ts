@@ -3,7 +3,7 @@
  * A bad value stops the process with a message naming the variable (main.ts), never a stack trace.
  */
 import { z } from 'zod';
-import { thresholdsSchema, type Thresholds } from './cop/knowledge.js';
+import { closestThresholdKey, DEFAULT_THRESHOLDS, thresholdsSchema, type ThresholdKey, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
 import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
@@ -160,7 +160,7 @@ export interface AppConfig {
   demoFhir: boolean;
 }
 
-/** `mgPerKg` → `COP_MG_PER_KG`. */
+/** `mgPerKg` → `COP_MG_PER_KG`: the variable that once set a threshold (now refused, naming the key). */
 export const thresholdEnvName = (key: string): string =>
   `COP_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
@@ -175,41 +175,50 @@ function describeIssues(error: z.ZodError, nameOf: (path: PropertyKey[]) => stri
   return error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`);
 }
 
+/** COP_* variables that are settings, but not of the service: the CLI launcher (bin/cop-cds.mjs) reads COP_CDS_RUNNER. */
+const OTHER_COP_VARIABLES: ReadonlySet<string> = new Set(['COP_CDS_RUNNER']);
+
 /**
- * Reads the thresholds: COP_* variables over the site file's `thresholds` over the catalog defaults.
- * Both go through the same ranges; a problem names the variable, or the file and field.
+ * No COP_* variable configures the service: the clinical thresholds are clinical configuration,
+ * reviewed in the site configuration file, not an operations knob. A threshold's old variable is
+ * refused with the key to use in the file; any other COP_* name (a misspelling) is refused too,
+ * so it is never silently ignored.
  */
-function loadThresholds(env: NodeJS.ProcessEnv, site?: SiteFileValues): { value?: Thresholds; problems: string[] } {
-  const raw: Record<string, number | string> = { ...site?.thresholds };
-  const fromEnv = new Set<string>();
-  for (const key of Object.keys(thresholdsSchema.shape)) {
-    const text = env[thresholdEnvName(key)];
-    if (text === undefined || text === '') continue;
-    const n = Number(text);
-    raw[key] = Number.isFinite(n) ? n : text;
-    fromEnv.add(key);
+export function copVariableProblems(env: NodeJS.ProcessEnv): string[] {
+  const keyOf = new Map((Object.keys(thresholdsSchema.shape) as ThresholdKey[]).map((key) => [thresholdEnvName(key), key]));
+  const problems: string[] = [];
+  for (const name of Object.keys(env).filter((n) => n.startsWith('COP_')).sort()) {
+    if (OTHER_COP_VARIABLES.has(name)) continue;
+    const key = keyOf.get(name);
+    if (key) {
+      problems.push(`${name}: clinical thresholds are not read from the environment; put the value in the site configuration file (SITE_CONFIG_FILE) under thresholds.${key}`);
+    } else {
+      const meant = closestThresholdKey(name.slice('COP_'.length));
+      problems.push(
+        `${name}: not a setting of this service${meant ? ` (did you mean thresholds.${meant}?)` : ''}; clinical thresholds go in the site configuration file (SITE_CONFIG_FILE) under thresholds.<key>, and no COP_* variable is read`,
+      );
+    }
   }
-  const parsed = thresholdsSchema.safeParse(raw);
-  if (parsed.success) return { value: parsed.data, problems: [] };
-  const nameOf = (path: PropertyKey[]): string => {
-    const key = String(path[0] ?? '');
-    return fromEnv.has(key) || !site?.settings.file ? thresholdEnvName(key) : `SITE_CONFIG_FILE (${site.settings.file}): thresholds.${key}`;
-  };
-  return { problems: describeIssues(parsed.error, nameOf) };
+  return problems;
+}
+
+/** The thresholds: the site file's (checked as a whole there, src/site-config.ts), else the catalog defaults. */
+function loadThresholds(site?: SiteFileValues): Thresholds {
+  return site?.thresholds ?? DEFAULT_THRESHOLDS;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(env);
   const siteFile = env.SITE_CONFIG_FILE ? loadSiteFile(env.SITE_CONFIG_FILE) : { problems: [] };
-  const thresholds = loadThresholds(env, siteFile.value);
+  const thresholds = loadThresholds(siteFile.value);
   const trustedClients = loadTrustedClients(env);
   const problems = [
+    ...copVariableProblems(env),
     ...(parsed.success ? [] : describeIssues(parsed.error, (path) => String(path[0] ?? ''))),
     ...siteFile.problems,
-    ...thresholds.problems,
     ...trustedClients.problems,
   ];
-  if (!parsed.success || !thresholds.value || !trustedClients.value || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || !trustedClients.value || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const config: AppConfig = {
     port: e.PORT,
@@ -251,7 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
       ...(e.PATIENT_KEY_SECRET ? { patientKeySecret: e.PATIENT_KEY_SECRET } : {}),
     },
-    thresholds: thresholds.value,
+    thresholds,
     site: siteFile.value?.settings ?? DEFAULT_SITE_SETTINGS,
     auth: {
       enabled: authEnabled(e.CDS_AUTH, e.NODE_ENV, trustedClients.value.length),

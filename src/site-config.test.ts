@@ -48,14 +48,13 @@ describe('SITE_CONFIG_FILE', () => {
     });
   });
 
-  it('lets environment variables win over the file', () => {
+  it('lets FORMULARY_PROFILE win over the file; thresholds come from the file only', () => {
     const file = siteFile({ formulary: 'uk', thresholds: { mgPerKg: 0.6, reviewWeeks: 8 } });
-    const config = loadConfig({ SITE_CONFIG_FILE: file, FORMULARY_PROFILE: 'us', COP_MG_PER_KG: '0.9' });
+    const config = loadConfig({ SITE_CONFIG_FILE: file, FORMULARY_PROFILE: 'us' });
     expect(config.formulary).toBe('us');
-    expect(config.thresholds.mgPerKg).toBe(0.9);
-    expect(config.thresholds.reviewWeeks).toBe(8);
-    // A valid environment value also rescues an out-of-range file value it replaces.
-    expect(loadConfig({ SITE_CONFIG_FILE: siteFile({ thresholds: { mgPerKg: 2 } }), COP_MG_PER_KG: '0.5' }).thresholds.mgPerKg).toBe(0.5);
+    expect(config.thresholds.mgPerKg).toBe(0.6);
+    // A COP_* variable no longer overrides (or rescues) a file value: it stops start-up.
+    expect(configProblems({ SITE_CONFIG_FILE: file, COP_MG_PER_KG: '0.9' })).toEqual([expect.stringMatching(/^COP_MG_PER_KG: .*under thresholds\.mgPerKg$/)]);
   });
 
   it('takes the time zone from the file; SITE_TIME_ZONE wins; a bad zone names the file and the field', () => {
@@ -67,11 +66,51 @@ describe('SITE_CONFIG_FILE', () => {
     expect(configProblems({ SITE_CONFIG_FILE: bad })).toEqual([expect.stringMatching(/^SITE_CONFIG_FILE \(.*\): timeZone: not an IANA time-zone name/)]);
   });
 
-  it('checks file thresholds against the same ranges, naming the file and the field', () => {
+  it('checks file thresholds against their ranges, naming the file and the field', () => {
     const file = siteFile({ thresholds: { mgPerKg: 1.5 } });
     expect(configProblems({ SITE_CONFIG_FILE: file })).toEqual([expect.stringMatching(new RegExp(`^SITE_CONFIG_FILE \\(${file.replace(/[.\\]/g, '\\$&')}\\): thresholds\\.mgPerKg:`))]);
-    // A bad environment value is still named by its variable.
-    expect(configProblems({ SITE_CONFIG_FILE: siteFile({ thresholds: { mgPerKg: 0.6 } }), COP_MG_PER_KG: '3' })[0]).toMatch(/^COP_MG_PER_KG:/);
+  });
+
+  it('refuses an unknown threshold key, naming the key and the file, with the key it likely meant', () => {
+    const file = siteFile({ thresholds: { mgPerKilo: 0.6 } });
+    expect(configProblems({ SITE_CONFIG_FILE: file })).toEqual([
+      `SITE_CONFIG_FILE (${file}): thresholds.mgPerKilo: not a threshold (did you mean mgPerKg?); the keys are those of thresholdsSchema (src/cop/knowledge.ts, README "Clinical thresholds")`,
+    ]);
+    // Reported together with a problem elsewhere in the file.
+    const both = configProblems({ SITE_CONFIG_FILE: siteFile({ colour: 'blue', thresholds: { zzz: 1 } }) });
+    expect(both).toEqual([expect.stringMatching(/: colour: /), expect.stringMatching(/: thresholds\.zzz: not a threshold;/)]);
+  });
+
+  it('refuses thresholds that contradict each other, naming the file, the keys and which side is the default', () => {
+    const refused = (thresholds: Record<string, number>): string[] => configProblems({ SITE_CONFIG_FILE: siteFile({ thresholds }) });
+    const minAboveMax = refused({ minMgPerKg: 2, maxMgPerKg: 1 });
+    expect(minAboveMax[0]).toMatch(/^SITE_CONFIG_FILE \(.*\): thresholds\.minMgPerKg: minMgPerKg \(2\) must be at most maxMgPerKg \(1\)/);
+    expect(minAboveMax.join('\n')).toContain('minMgPerKg (2) must be at most mgPerKg (0.75, the default)');
+    // The key the file set is the one named, even when it is the upper side of the pair.
+    expect(refused({ maxMgPerKg: 0.6 })).toEqual([expect.stringMatching(/: thresholds\.maxMgPerKg: mgPerKg \(0\.75, the default\) must be at most maxMgPerKg \(0\.6\)/)]);
+    const cases: [Record<string, number>, RegExp][] = [
+      [{ weightFreshDays: 100 }, /thresholds\.weightFreshDays: weightFreshDays \(100\) must be at most weightStaleMaxDays \(90, the default\)/],
+      [{ weightFreshDaysInpatient: 45 }, /thresholds\.weightFreshDaysInpatient: .* must be at most weightFreshDays/],
+      [{ weightMinKg: 250 }, /thresholds\.weightMinKg: weightMinKg \(250\) must be below weightMaxKg/],
+      [{ initialPhaseDays: 56, maxInitialPhaseWeeks: 6 }, /thresholds\.initialPhaseDays: .*COP-R05 would flag/],
+      [{ doseRoundingMg: 70, maxDailyDoseMg: 60 }, /thresholds\.doseRoundingMg: .*0 mg/],
+      [{ pulseMinPredEqMgPerDay: 50 }, /thresholds\.pulseMinPredEqMgPerDay: maxDailyDoseMg \(60, the default\) must be below pulseMinPredEqMgPerDay \(50\)/],
+      [{ childbearingAgeMin: 60 }, /thresholds\.childbearingAgeMin: .* must be below childbearingAgeMax/],
+      [{ adrenalLowDoseMgPerDay: 45 }, /thresholds\.adrenalLowDoseMgPerDay: .*NatPSA-2020/],
+      [{ adrenalHighDoseWeeks: 6 }, /thresholds\.adrenalHighDoseWeeks: .* must be at most adrenalLowDoseWeeks/],
+      [{ poorResponseMinMgPerKg: 1.2 }, /thresholds\.poorResponseMinMgPerKg: .*COP-R16/],
+      [{ lowBodyWeightKg: 300 }, /thresholds\.lowBodyWeightKg: /],
+      [{ pao2MinKPa: 9 }, /thresholds\.pao2MinKPa: pao2MinMmHg \(60, the default\) and pao2MinKPa \(9\) are one cut-off in two units/],
+      [{ glucoseHighMgPerDl: 250 }, /thresholds\.glucoseHighMgPerDl: .*mmol\/L/],
+      [{ hba1cHighPercent: 7 }, /thresholds\.hba1cHighPercent: /],
+    ];
+    for (const [thresholds, pattern] of cases) {
+      const found = refused(thresholds);
+      expect(found.some((p) => pattern.test(p)), `${JSON.stringify(thresholds)} → ${found.join(' | ')}`).toBe(true);
+    }
+    // Both units changed together, and a consistent set of windows, are accepted.
+    const ok = loadConfig({ SITE_CONFIG_FILE: siteFile({ thresholds: { pao2MinMmHg: 67.5, pao2MinKPa: 9, weightFreshDays: 100, weightStaleMaxDays: 120, initialPhaseDays: 42 } }) });
+    expect(ok.thresholds).toMatchObject({ pao2MinKPa: 9, weightFreshDays: 100, initialPhaseDays: 42 });
   });
 
   it('refuses a bad file with the field named', () => {

@@ -1,13 +1,14 @@
 /**
  * Site configuration: one JSON file (SITE_CONFIG_FILE) for what a deploying site tunes — formulary
  * profile, clinical thresholds, local codes, card wording locale and override reasons. Read and
- * validated once at start-up by config.ts; environment variables (COP_*, FORMULARY_PROFILE, SITE_TIME_ZONE) win over
- * the file, and the file wins over the built-in defaults.
+ * validated once at start-up by config.ts. The clinical thresholds come from this file only (a
+ * reviewed file, not an operations knob: COP_* variables are refused, config.ts); for the other
+ * fields FORMULARY_PROFILE and SITE_TIME_ZONE win over the file, and the file wins over the defaults.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SiteOverrideReasons } from './cop/cards.js';
-import { RULE_IDS, thresholdsSchema, type RuleId } from './cop/knowledge.js';
+import { parseThresholds, RULE_IDS, type RuleId, type ThresholdKey, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile, OverrideReason } from './cop/rule-types.js';
 import { R01_OVERRIDE_REASONS } from './cop/rules/r01-initial-dose.js';
 import { DUPLICATE_OVERRIDE_REASONS } from './cop/rules/r04-existing-glucocorticoid.js';
@@ -66,14 +67,6 @@ const overrideReasonSchema = z.strictObject({
   display: z.string().trim().min(1).max(200),
 });
 
-const thresholdKeys = Object.keys(thresholdsSchema.shape) as (keyof typeof thresholdsSchema.shape)[];
-
-/** Values only; the ranges are checked together with the COP_* variables (config.ts). */
-const fileThresholdsSchema = z.strictObject(Object.fromEntries(thresholdKeys.map((k) => [k, z.number().optional()])) as Record<
-  (typeof thresholdKeys)[number],
-  z.ZodOptional<z.ZodNumber>
->);
-
 export const siteFileSchema = z.strictObject({
   /** Free text for the reader of the file (JSON has no comments). */
   $comment: z.union([z.string(), z.array(z.string())]).optional(),
@@ -91,7 +84,8 @@ export const siteFileSchema = z.strictObject({
       message: `card wording exists only in ${CARD_LOCALES.map((l) => `"${l}"`).join(', ')}`,
     })
     .optional(),
-  thresholds: fileThresholdsSchema.optional(),
+  /** Checked by `parseThresholds` (src/cop/knowledge.ts): known keys, ranges, and the checks between keys. */
+  thresholds: z.unknown().optional(),
   valueSets: z
     .strictObject({
       /** Local codes that mean cryptogenic organizing pneumonia (P-COP "or a locally mapped code"). */
@@ -117,10 +111,13 @@ export const siteFileSchema = z.strictObject({
 
 export type SiteFile = z.infer<typeof siteFileSchema>;
 
-/** What the file contributes: settings, plus thresholds, formulary and time zone for config.ts to merge with the environment. */
+/** What the file contributes: settings and thresholds, plus formulary and time zone for config.ts to merge with the environment. */
 export interface SiteFileValues {
   settings: SiteSettings;
-  thresholds: Partial<Record<(typeof thresholdKeys)[number], number>>;
+  /** Every threshold: the file's values over the defaults, checked as a whole. */
+  thresholds: Thresholds;
+  /** The keys the file sets (the others are defaults). */
+  thresholdsSet: ThresholdKey[];
   formulary?: FormularyProfile;
   /** Canonical IANA name. */
   timeZone?: string;
@@ -137,17 +134,21 @@ export function loadSiteFile(file: string): { value?: SiteFileValues; problems: 
     return { problems: [`${label}: ${reason}`] };
   }
   const parsed = siteFileSchema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      problems: parsed.error.issues.map((issue) => {
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k].join('.')) : [];
-        const field = keys.length > 0 ? keys.join(', ') : issue.path.map(String).join('.') || '(top level)';
-        return `${label}: ${field}: ${issue.message}`;
-      }),
-    };
-  }
+  // Thresholds are checked even when another field is wrong, so one run reports every problem.
+  const fileThresholds = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { thresholds?: unknown }).thresholds : undefined;
+  const thresholds = parseThresholds(fileThresholds ?? {});
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k].join('.')) : [];
+          const field = keys.length > 0 ? keys.join(', ') : issue.path.map(String).join('.') || '(top level)';
+          return `${label}: ${field}: ${issue.message}`;
+        })),
+    ...thresholds.issues.map((issue) => `${label}: ${issue.key ? `thresholds.${issue.key}` : 'thresholds'}: ${issue.message}`),
+  ];
+  if (!parsed.success || !thresholds.value || problems.length > 0) return { problems };
   const f = parsed.data;
-  const thresholds = Object.fromEntries(Object.entries(f.thresholds ?? {}).filter(([, v]) => v !== undefined)) as SiteFileValues['thresholds'];
   const settings: SiteSettings = {
     file,
     locale: (f.locale as CardLocale | undefined) ?? 'en',
@@ -156,7 +157,13 @@ export function loadSiteFile(file: string): { value?: SiteFileValues; problems: 
   };
   const timeZone = f.timeZone === undefined ? undefined : canonicalTimeZone(f.timeZone);
   return {
-    value: { settings, thresholds, ...(f.formulary ? { formulary: f.formulary } : {}), ...(timeZone ? { timeZone } : {}) },
+    value: {
+      settings,
+      thresholds: thresholds.value,
+      thresholdsSet: Object.keys(fileThresholds ?? {}) as ThresholdKey[],
+      ...(f.formulary ? { formulary: f.formulary } : {}),
+      ...(timeZone ? { timeZone } : {}),
+    },
     problems: [],
   };
 }

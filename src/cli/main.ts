@@ -3,6 +3,7 @@
  *
  *   cop-cds call <service-url> …     call a running service like an EHR and print the cards
  *   cop-cds check request|response  check a captured request or a response against CDS Hooks 2.0
+ *   cop-cds check-config <file>      validate a site configuration file, print its thresholds
  *
  * `main` takes argv and an IO object and returns the exit code (0 fine; 1 HTTP error, network
  * error or problems found; 2 usage), so tests run it in process.
@@ -11,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { call, type Output } from './call.js';
 import { checkRequest, checkResponse } from './check.js';
+import { runCheckConfig } from './check-config.js';
 import { colorEnabled, painter, renderProblems } from './render.js';
 import { CliError, createSigner, loadPrivateKey } from './sign.js';
 
@@ -39,6 +41,7 @@ Usage:
   cop-cds call <service-url> --hook <hook> --fhir <base> --patient <id> [--draft <file>]… [options]
   cop-cds check request <file|->
   cop-cds check response <file|->
+  cop-cds check-config <site-config.json> [--json]
   cop-cds --help
 
 call: does what an EHR does when a hook fires. GET <base>/cds-services (discovery), picks the
@@ -76,6 +79,10 @@ document) against the CDS Hooks 2.0 rules (shared/cds-hooks/requirements.md) and
 per problem: the JSON path, the rule id (R-…) and what is wrong. Exit 1 when there are errors
 (warnings alone exit 0). --json prints the problems as JSON.
 
+check-config: validates a site configuration file (SITE_CONFIG_FILE) as the service does at
+start-up and prints every clinical threshold: value, default, allowed range, whether the file sets
+it, and ⚠ where the default needs clinical sign-off. Exit 1 when the file is refused.
+
 Common: --color / --no-color (default: colour on a terminal unless NO_COLOR is set), -h/--help.
 
 Examples:
@@ -85,6 +92,7 @@ Examples:
       --patient cop-example-1 --draft draft.json --key ehr-private.jwk.json --iss https://ehr.example.org
   cop-cds check request captured-request.json
   cop-cds check response examples/order-select-response.json
+  cop-cds check-config examples/site-config.json
 
 Exit codes: 0 success; 1 HTTP or network error, or problems found; 2 usage error.
 `;
@@ -219,6 +227,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         return await runCall(rest, io);
       case 'check':
         return runCheck(rest, io);
+      case 'check-config':
+        return runCheckConfig(rest, io);
       default:
         throw new CliError(`unknown command "${command}". See cop-cds --help.`);
     }

@@ -69,9 +69,9 @@ export const CITATIONS = {
 export type CitationKey = keyof typeof CITATIONS;
 
 /**
- * Every threshold the rules use, with its default and allowed range. Each key can be overridden
- * by an environment variable named COP_<KEY_IN_SCREAMING_SNAKE_CASE> (see config.ts), e.g.
- * `mgPerKg` → `COP_MG_PER_KG`.
+ * Every threshold the rules use, with its default and allowed range. A site sets them in its site
+ * configuration file under `thresholds` (src/site-config.ts), never through the environment;
+ * `parseThresholds` below adds the checks between keys (`thresholdProblems`).
  */
 export const thresholdsSchema = z.object({
   // COP-R01 / R05 dosing
@@ -118,6 +118,8 @@ export const thresholdsSchema = z.object({
   alpFallbackUlnUPerL: z.number().positive().default(130),
   // P-PREGNANT
   pregnancyObservationWindowDays: z.number().int().positive().default(30),
+  /** signOff: ⚠ a positive 82810-3 counts this many days unless a later record ends it (decision 15). */
+  pregnancyPositiveWindowDays: z.number().int().positive().default(280),
   childbearingAgeMin: z.number().int().nonnegative().default(12),
   childbearingAgeMax: z.number().int().positive().default(55),
   // P-ON-GC-WEEKS
@@ -184,6 +186,135 @@ export const thresholdsSchema = z.object({
 export type Thresholds = z.infer<typeof thresholdsSchema>;
 
 export const DEFAULT_THRESHOLDS: Thresholds = thresholdsSchema.parse({});
+
+export type ThresholdKey = keyof Thresholds;
+
+/** A problem with a set of thresholds; `keys` are the thresholds involved, the first is the one to look at. */
+export interface ThresholdProblem {
+  keys: ThresholdKey[];
+  message: string;
+}
+
+/** `lower` must be below (`<`) or at most (`≤`) `upper`, because of `why`. */
+const THRESHOLD_ORDER: readonly (readonly [lower: ThresholdKey, relation: '<' | '≤', upper: ThresholdKey, why: string])[] = [
+  ['minMgPerKg', '≤', 'maxMgPerKg', 'they are the two ends of the usual dose range (COP-R01, COP-R05)'],
+  ['minMgPerKg', '≤', 'mgPerKg', 'the starting dose lies in the usual range (COP-R01, COP-R05)'],
+  ['mgPerKg', '≤', 'maxMgPerKg', 'the starting dose lies in the usual range (COP-R01, COP-R05)'],
+  ['poorResponseMinMgPerKg', '≤', 'maxMgPerKg', 'a dose in the usual range can count as adequate treatment (COP-R16)'],
+  ['doseRoundingMg', '≤', 'maxDailyDoseMg', 'a rounding step above the cap rounds the capped dose down to 0 mg'],
+  ['maxDailyDoseMg', '<', 'pulseMinPredEqMgPerDay', 'a dose within the daily cap is never pulse therapy, which the cap warning exempts (decision 17)'],
+  ['weightFreshDaysInpatient', '≤', 'weightFreshDays', 'the inpatient freshness window is the stricter one (P-WEIGHT)'],
+  ['weightFreshDays', '≤', 'weightStaleMaxDays', 'a fresh weight is never stale (P-WEIGHT)'],
+  ['weightMinKg', '<', 'weightMaxKg', 'the plausible adult weight range must not be empty (P-WEIGHT)'],
+  ['lowBodyWeightKg', '≤', 'weightMaxKg', 'otherwise every plausible weight gets the "low body weight" line (COP-R01)'],
+  ['childbearingAgeMin', '<', 'childbearingAgeMax', 'the childbearing age range must not be empty (P-PREGNANT)'],
+  ['adrenalLowDoseMgPerDay', '<', 'adrenalHighDoseMgPerDay', 'the low-dose criterion is the lower dose (NatPSA-2020, COP-R11)'],
+  ['adrenalHighDoseWeeks', '≤', 'adrenalLowDoseWeeks', 'the high-dose criterion is the shorter exposure (NatPSA-2020, COP-R11)'],
+];
+
+/** One cut-off in two units: `a` ≈ `toA(b)` within 5 %, or results depend on the unit the lab reports in. */
+const SAME_CUT_OFF: readonly (readonly [a: ThresholdKey, aUnit: string, b: ThresholdKey, bUnit: string, toA: (b: number) => number])[] = [
+  ['pao2MinMmHg', 'mm[Hg]', 'pao2MinKPa', 'kPa', (kPa) => kPa * 7.50062],
+  ['glucoseHighMgPerDl', 'mg/dL', 'glucoseHighMmolPerL', 'mmol/L', (mmol) => mmol * 18.016],
+  // IFCC (mmol/mol) from NGSP/DCCT (%).
+  ['hba1cHighMmolPerMol', 'mmol/mol', 'hba1cHighPercent', '%', (pct) => (pct - 2.152) * 10.929],
+];
+
+const roundForText = (n: number): string => String(Math.round(n * 100) / 100);
+
+/**
+ * What is wrong with a whole set of thresholds beyond each key's own range: orders between keys
+ * (usual dose range, weight windows and range, age range, NatPSA criteria), the initial phase the
+ * service suggests against the one COP-R05 flags, and cut-offs given in two units. Every way
+ * thresholds are built (site file, `checkedThresholds`, `cop-cds check-config`) runs it.
+ * `isDefault(key)` marks values the caller did not set ("the default"), so a message about a pair
+ * says which side came from the file.
+ */
+export function thresholdProblems(t: Thresholds, isDefault: (key: ThresholdKey) => boolean = () => false): ThresholdProblem[] {
+  const v = (key: ThresholdKey): string => `${key} (${t[key]}${isDefault(key) ? ', the default' : ''})`;
+  const problems: ThresholdProblem[] = [];
+  for (const [lower, relation, upper, why] of THRESHOLD_ORDER) {
+    const ok = relation === '<' ? t[lower] < t[upper] : t[lower] <= t[upper];
+    if (!ok) problems.push({ keys: [lower, upper], message: `${v(lower)} must be ${relation === '<' ? 'below' : 'at most'} ${v(upper)}: ${why}` });
+  }
+  if (t.initialPhaseDays > t.maxInitialPhaseWeeks * 7) {
+    problems.push({
+      keys: ['initialPhaseDays', 'maxInitialPhaseWeeks'],
+      message: `${v('initialPhaseDays')} must be at most ${v('maxInitialPhaseWeeks')} × 7 days: COP-R05 would flag the initial phase COP-R01 suggests as too long`,
+    });
+  }
+  for (const [a, aUnit, b, bUnit, toA] of SAME_CUT_OFF) {
+    const expected = toA(t[b]);
+    if (Math.abs(t[a] - expected) > 0.05 * expected) {
+      problems.push({
+        keys: [a, b],
+        message: `${v(a)} and ${v(b)} are one cut-off in two units but differ: ${t[b]} ${bUnit} ≈ ${roundForText(expected)} ${aUnit}; change both together`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** A problem with thresholds as given (a site file's `thresholds`): `key` is the field, when there is one. */
+export interface ThresholdIssue {
+  key?: string;
+  message: string;
+}
+
+const thresholdKeyList = (): ThresholdKey[] => Object.keys(thresholdsSchema.shape) as ThresholdKey[];
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** The threshold key a misspelt name (`mgsPerKg`, `MG_PER_KILO`) most likely meant, if one is close. */
+export function closestThresholdKey(name: string): ThresholdKey | undefined {
+  const squash = (s: string) => s.replace(/_/g, '').toLowerCase();
+  const target = squash(name);
+  let best: { key: ThresholdKey; distance: number } | undefined;
+  for (const key of thresholdKeyList()) {
+    const distance = editDistance(target, squash(key));
+    if (!best || distance < best.distance) best = { key, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(target.length / 3)) ? best.key : undefined;
+}
+
+/**
+ * Thresholds from a site's values (an object of threshold keys): unknown keys are refused (with
+ * the likely meant key), each value is checked against its range, unset keys take their defaults,
+ * then the whole set goes through `thresholdProblems`.
+ */
+export function parseThresholds(input: unknown = {}): { value: Thresholds; issues: [] } | { value?: undefined; issues: ThresholdIssue[] } {
+  const given = new Set(typeof input === 'object' && input !== null && !Array.isArray(input) ? Object.keys(input) : []);
+  const known = Object.keys(thresholdsSchema.shape);
+  // Unknown keys first, then the known ones checked as if the unknown ones were not there: one run reports every problem.
+  const issues: ThresholdIssue[] = [...given]
+    .filter((key) => !known.includes(key))
+    .map((key) => {
+      const meant = closestThresholdKey(key);
+      return { key, message: `not a threshold${meant ? ` (did you mean ${meant}?)` : ''}; the keys are those of thresholdsSchema (src/cop/knowledge.ts, README "Clinical thresholds")` };
+    });
+  const parsed = thresholdsSchema.safeParse(input);
+  if (!parsed.success) {
+    issues.push(...parsed.error.issues.map((issue) => ({ ...(issue.path.length > 0 ? { key: issue.path.map(String).join('.') } : {}), message: issue.message })));
+  } else {
+    for (const p of thresholdProblems(parsed.data, (key) => !given.has(key))) issues.push({ key: p.keys.find((k) => given.has(k)) ?? p.keys[0]!, message: p.message });
+  }
+  return parsed.success && issues.length === 0 ? { value: parsed.data, issues: [] } : { issues };
+}
+
+/** The defaults with `overrides`, checked like a site file (throws on a problem): for tests and embedding. */
+export function checkedThresholds(overrides: Partial<Thresholds> = {}): Thresholds {
+  const result = parseThresholds(overrides);
+  if (!result.value) throw new Error(`Invalid thresholds:\n${result.issues.map((i) => `  - ${i.key ? `${i.key}: ` : ''}${i.message}`).join('\n')}`);
+  return result.value;
+}
 
 /** The fixed taper of cop-rules.md §2.2 (⚠ steps unconfirmed; need clinical sign-off). */
 export interface TaperStep {
