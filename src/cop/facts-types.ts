@@ -32,10 +32,17 @@ export type DomainStatus = 'available' | 'unavailable';
 // ---------------------------------------------------------------------------------------------
 // Demographics
 
+/**
+ * Age in whole calendar years. P-ADULT (decision 12) reads it through `isAdult` / `adultStatus`
+ * (rules/shared.ts): known ≥ 18 is adult; a range is adult when `minYears` ≥ 18, not adult when
+ * `maxYears` < 18, and unknown in between; unknown counts as not adult for dosing.
+ */
 export type AgeFact =
   | { status: 'known'; years: number }
-  /** No birthDate, or a year-only birthDate that leaves the age ambiguous (P-ADULT = unknown). */
-  | { status: 'unknown'; reason: 'no-birth-date' | 'ambiguous-birth-date' | 'patient-unavailable' };
+  /** A year-only or year-month birthDate that allows more than one age: youngest and oldest possible. */
+  | { status: 'range'; minYears: number; maxYears: number }
+  /** No birthDate, or no Patient resource could be read. */
+  | { status: 'unknown'; reason: 'no-birth-date' | 'patient-unavailable' };
 
 export type Sex = 'female' | 'male' | 'other' | 'unknown';
 
@@ -200,6 +207,13 @@ export interface PregnancyFact {
   status: PregnancyStatus;
   /** The observation or condition that decided it. */
   evidence?: Provenance & { text: string };
+  /**
+   * The last recorded pregnancy status, whatever its age (decision 15): the latest 82810-3 with a
+   * recognised answer (`pregnant` / `not pregnant`), or a later end of a pregnancy Condition. Cards
+   * show it with its date even when it is outside the window and decided nothing; `outdated` then
+   * says why it did not count ("too old to rule out pregnancy").
+   */
+  lastRecorded?: Provenance & { text: string; outdated?: string };
   domain: DomainStatus;
 }
 

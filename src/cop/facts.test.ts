@@ -24,9 +24,9 @@ describe('demographics', () => {
     expect(factsFor({}).sex).toBe('male');
   });
 
-  it('is unknown without birthDate, with a year-only birthDate, or without a Patient', () => {
+  it('is unknown without birthDate or without a Patient; a year-only birthDate gives its range of ages', () => {
     expect(extractFacts(emptyPool({ patient: patient() }), input, NOW, DEFAULT_THRESHOLDS).age).toEqual({ status: 'unknown', reason: 'no-birth-date' });
-    expect(extractFacts(emptyPool({ patient: patient({ birthDate: '2008' }) }), input, NOW, DEFAULT_THRESHOLDS).age).toEqual({ status: 'unknown', reason: 'ambiguous-birth-date' });
+    expect(extractFacts(emptyPool({ patient: patient({ birthDate: '2008' }) }), input, NOW, DEFAULT_THRESHOLDS).age).toEqual({ status: 'range', minYears: 17, maxYears: 18 });
     const none = extractFacts(emptyPool({ domains: { patient: 'unavailable' } }), input, NOW, DEFAULT_THRESHOLDS);
     expect(none.age).toEqual({ status: 'unknown', reason: 'patient-unavailable' });
     expect(none.sex).toBe('unknown');

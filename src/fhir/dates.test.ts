@@ -62,14 +62,14 @@ describe('ageFromBirthDate (P-ADULT)', () => {
     expect(ageFromBirthDate(undefined, NOW)).toEqual({ status: 'unknown', reason: 'no-birth-date' });
   });
 
-  it('is ambiguous for a year-only birthDate unless every day of that year gives the same age', () => {
-    expect(ageFromBirthDate('2008', NOW)).toEqual({ status: 'unknown', reason: 'ambiguous-birth-date' });
+  it('gives the range of ages of a year-only birthDate unless every day of that year gives the same age (decision 12)', () => {
+    expect(ageFromBirthDate('2008', NOW)).toEqual({ status: 'range', minYears: 17, maxYears: 18 });
     // On 31 December everyone born in a given year has had their birthday.
     expect(ageFromBirthDate('2000', new Date('2026-12-31T12:00:00Z'))).toEqual({ status: 'known', years: 26 });
   });
 
   it('treats a year-month birthDate the same way', () => {
-    expect(ageFromBirthDate('2008-11', NOW)).toEqual({ status: 'unknown', reason: 'ambiguous-birth-date' });
+    expect(ageFromBirthDate('2008-11', NOW)).toEqual({ status: 'range', minYears: 17, maxYears: 18 });
     expect(ageFromBirthDate('2008-10', NOW)).toEqual({ status: 'known', years: 18 });
     expect(ageFromBirthDate('2008-12', NOW)).toEqual({ status: 'known', years: 17 });
   });

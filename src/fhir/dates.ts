@@ -226,7 +226,12 @@ export function siteClock(now: Date, timeZone: string): Date {
 
 export type AgeResult =
   | { status: 'known'; years: number }
-  | { status: 'unknown'; reason: 'no-birth-date' | 'ambiguous-birth-date' };
+  /**
+   * A year-only or year-month birthDate whose possible birthdays give different ages: the youngest
+   * (born on its last day) and the oldest (born on its first day) age it allows (decision 12).
+   */
+  | { status: 'range'; minYears: number; maxYears: number }
+  | { status: 'unknown'; reason: 'no-birth-date' };
 
 /** Whole years from a birth date (y, m 1-12, d) to the UTC date of `now` (the site clock: the site's today). */
 function yearsOnCalendar(year: number, month: number, day: number, now: Date): number {
@@ -238,10 +243,12 @@ function yearsOnCalendar(year: number, month: number, day: number, now: Date): n
 }
 
 /**
- * Age in whole calendar years (P-ADULT). A year-only or year-month birthDate gives a known age only
- * when the earliest and the latest possible birthday both give the same age; otherwise the age is
- * 'ambiguous-birth-date' (unknown), never rounded either way. `now` is the site clock, so the
- * birthday comes on the site's date.
+ * Age in whole calendar years (P-ADULT). A year-only or year-month birthDate gives a known age when
+ * the earliest and the latest possible birthday give the same age; otherwise the range of ages it
+ * allows (youngest: born on its last day; oldest: born on its first day), never rounded either way,
+ * so that P-ADULT can be decided whenever the whole range is on one side of 18 (decision 12). `now`
+ * is the site clock, so the birthday comes on the site's date. A youngest age below 0 (born later
+ * this year) is 0.
  */
 export function ageFromBirthDate(birthDate: string | undefined, now: Date): AgeResult {
   if (!birthDate) return { status: 'unknown', reason: 'no-birth-date' };
@@ -256,8 +263,8 @@ export function ageFromBirthDate(birthDate: string | undefined, now: Date): AgeR
   monthEnd.setUTCFullYear(year, lastMonth, 0);
   const lastDay = monthEnd.getUTCDate();
   const oldest = yearsOnCalendar(year, firstMonth, 1, now);
-  const youngest = yearsOnCalendar(year, lastMonth, lastDay, now);
-  return oldest === youngest ? { status: 'known', years: oldest } : { status: 'unknown', reason: 'ambiguous-birth-date' };
+  const youngest = oldest >= 0 ? Math.max(0, yearsOnCalendar(year, lastMonth, lastDay, now)) : yearsOnCalendar(year, lastMonth, lastDay, now);
+  return oldest === youngest ? { status: 'known', years: oldest } : { status: 'range', minYears: youngest, maxYears: oldest };
 }
 
 /**

@@ -28,6 +28,15 @@ export const isRecorded = (c: Condition): boolean => !DISQUALIFYING_VERIFICATION
 /** Recorded and clinically active (active, recurrence or relapse). A missing clinicalStatus is not active. */
 export const isActive = (c: Condition): boolean => isRecorded(c) && ACTIVE_CLINICAL.has(clinicalStatusOf(c) ?? '');
 
+/** Clinical statuses of a condition that has ended. */
+const ENDED_CLINICAL: ReadonlySet<string> = new Set(['inactive', 'remission', 'resolved']);
+
+/** An ended condition dated by when it ended (abatement), not when it began; undated without one. */
+function endedConditionFact(fact: ConditionFact, c: Condition, now: Date): ConditionFact {
+  const { date: _began, ageDays: _age, ...rest } = fact;
+  return { ...rest, ...provenance(c, c.abatementDateTime ?? c.abatementPeriod?.end ?? c.abatementPeriod?.start, now) };
+}
+
 function conditionDate(c: Condition): string | undefined {
   return c.recordedDate ?? c.onsetDateTime ?? c.onsetPeriod?.start;
 }
@@ -59,7 +68,10 @@ export interface ConditionFacts {
   osteoporosis: ConditionFact[];
   fragilityFractures: ConditionFact[];
   adrenalInsufficiency: ConditionFact[];
-  /** Active pregnancy conditions (P-PREGNANT = yes). */
+  /**
+   * Pregnancy conditions: active ones (P-PREGNANT = yes), and ended ones (clinicalStatus inactive,
+   * remission or resolved) dated by their abatement (`date` absent when no end date is recorded).
+   */
   pregnancy: ConditionFact[];
 }
 
@@ -118,6 +130,12 @@ export function extractConditionFacts(
     const fracture = match(c, FRAGILITY_FRACTURE);
     if (fracture) out.fragilityFractures.push(fracture);
 
+    // P-PREGNANT reads active pregnancy conditions and ended ones: a pregnancy Condition resolved
+    // after a positive test says that test no longer holds (decision 15).
+    const pregnancy = match(c, PREGNANCY);
+    if (pregnancy && active) out.pregnancy.push(pregnancy);
+    else if (pregnancy && ENDED_CLINICAL.has(clinicalStatusOf(c) ?? '')) out.pregnancy.push(endedConditionFact(pregnancy, c, now));
+
     if (!active) continue;
     if (copRecord) copConditions.push({ fact: copRecord, relapse });
     if (boopRecord) boopConditions.push({ fact: boopRecord, relapse });
@@ -130,8 +148,6 @@ export function extractConditionFacts(
     if (htn) out.hypertension.push(htn);
     const ai = match(c, ADRENAL_INSUFFICIENCY);
     if (ai) out.adrenalInsufficiency.push(ai);
-    const pregnant = match(c, PREGNANCY);
-    if (pregnant) out.pregnancy.push(pregnant);
   }
 
   // BOOP counts as COP only when no secondary cause is coded (P-COP).

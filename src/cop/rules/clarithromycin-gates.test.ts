@@ -11,7 +11,7 @@ describe('assessClarithromycinGates', () => {
     expect(result.evidence.map((e) => e.label)).toEqual(
       expect.arrayContaining(['SpO2', 'FVC % predicted', 'FEV1 % predicted', 'Pregnancy status', 'Macrolide allergy']),
     );
-    expect(result.evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97 % room air', date: daysAgo(2), ageDays: 2 });
+    expect(result.evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97% on room air', date: daysAgo(2), ageDays: 2 });
   });
 
   it('accepts pregnancy n/a as well as no', () => {
@@ -48,7 +48,11 @@ describe('assessClarithromycinGates', () => {
   });
 
   it.each([
-    ['respiratory insufficiency', { oxygenation: { ...clarithromycinEligible().oxygenation, respiratoryInsufficiency: 'present' as const, reasons: ['SpO2 89% < 92%'] } }, 'respiratory insufficiency present (SpO2 89% < 92%)'],
+    [
+      'respiratory insufficiency',
+      { oxygenation: { ...clarithromycinEligible().oxygenation, spo2: [{ value: 89, unit: '%', date: daysAgo(1), ageDays: 1, onSupplementalOxygen: false }], respiratoryInsufficiency: 'present' as const, reasons: ['SpO2 89% < 92%'] } },
+      `respiratory insufficiency present (SpO2 89% on room air, ${daysAgo(1)} (1 day ago))`,
+    ],
     ['PFTs not preserved', { pft: { ...clarithromycinEligible().pft, preserved: 'false' as const } }, 'lung function not preserved'],
     ['pregnant', { pregnancy: { status: 'yes' as const, domain: 'available' as const } }, 'pregnant'],
     ['child', { age: { status: 'known' as const, years: 16 } }, 'age 16 (adults only)'],

@@ -22,16 +22,30 @@ describe('COP-R03 paediatric or unknown age', () => {
     expect(finding?.evidence[0]).toEqual({ label: 'Age', value: '16 years' });
   });
 
-  it.each(HOOKS)('matrix #7: no birthDate → "age unknown" on %s', (hook) => {
+  it.each(HOOKS)('matrix #7: no birthDate → "confirm the age" on %s, never "paediatric" (decision 12)', (hook) => {
     const finding = r03.evaluate(withDraft({ age: { status: 'unknown', reason: 'no-birth-date' } }), context(hook));
-    expect(finding?.summary).toBe('COP dosing support is validated for adults only; age unknown. Specialist (paediatric respiratory) dosing required.');
-    expect(finding?.detail[0]).toBe('Age unknown: no birth date is recorded; an unknown age counts as not adult for dosing.');
-    expect(finding?.summary.length).toBeLessThan(140);
+    expect(finding?.summary).toBe('Age not recorded or uncertain: confirm the age; COP dosing support is for adults.');
+    expect(finding?.detail[0]).toBe('No birth date is recorded. An unknown age counts as not adult for dosing.');
+    expect(finding?.summary).not.toMatch(/paediatric/i);
+    expect(finding?.evidence[0]).toEqual({ label: 'Age', value: 'not recorded' });
   });
 
-  it('ambiguous year-only birth date → fires, with the reason', () => {
-    const finding = r03.evaluate(facts({ age: { status: 'unknown', reason: 'ambiguous-birth-date' } }), context('patient-view'));
-    expect(finding?.detail[0]).toContain('only a birth year is recorded');
+  it('partial birth date that allows 17 or 18 → fires, asks to confirm the age and shows the range', () => {
+    const finding = r03.evaluate(facts({ age: { status: 'range', minYears: 17, maxYears: 18 } }), context('patient-view'));
+    expect(finding?.summary).toBe('Age not recorded or uncertain: confirm the age; COP dosing support is for adults.');
+    expect(finding?.detail[0]).toBe('Birth date recorded only in part: age 17–18, so it is not known whether the patient is 18 yet. An unknown age counts as not adult for dosing.');
+    expect(finding?.evidence[0]).toEqual({ label: 'Age', value: '17–18 years (partial birth date)' });
+  });
+
+  it('partial birth date whose oldest age is 17 → paediatric card with the range', () => {
+    const finding = r03.evaluate(facts({ age: { status: 'range', minYears: 16, maxYears: 17 } }), context('order-sign'));
+    expect(finding?.summary).toBe('COP dosing support is validated for adults only; age 16–17. Specialist (paediatric respiratory) dosing required.');
+    expect(finding?.detail[0]).toBe('Birth date recorded only in part: age 16–17, under 18 on every possible birthday.');
+  });
+
+  it('partial birth date whose youngest age is 18 (or 39–40) → adult, no card', () => {
+    expect(r03.evaluate(facts({ age: { status: 'range', minYears: 18, maxYears: 19 } }), context('order-sign'))).toBeUndefined();
+    expect(r03.evaluate(facts({ age: { status: 'range', minYears: 39, maxYears: 40 } }), context('order-select'))).toBeUndefined();
   });
 
   it('17 → fires; 18 → does not', () => {

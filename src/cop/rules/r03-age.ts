@@ -1,41 +1,66 @@
 /**
- * COP-R03: paediatric or unknown age (cop-rules §R03). All evidence behind the dosing support
- * comes from adult cohorts, so for a COP patient who is not known to be an adult the service
- * withholds dose suggestions (R01, R05's numeric check, R06, R10–R12 all require P-ADULT) and
- * says so on every hook. No suggestions.
+ * COP-R03: paediatric or unknown age (cop-rules §R03, decision 12). All evidence behind the dosing
+ * support comes from adult cohorts, so for a COP patient who is not known to be an adult the
+ * service withholds dose suggestions (R01, R05's numeric check, R06, R10–R12 all require P-ADULT)
+ * and says so on every hook. No suggestions.
+ *
+ * "Paediatric" only for a patient known to be under 18 (an exact age, or a partial birth date
+ * whose oldest possible age is < 18); an unknown age (no birth date, or a partial one that allows
+ * ages on both sides of 18) asks to confirm the age instead.
  */
 import type { PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
-import { conditionEvidence, isAdult } from './shared.js';
+import { adultStatus, ageText, conditionEvidence } from './shared.js';
 
-const UNKNOWN_AGE_REASONS = {
-  'no-birth-date': 'no birth date is recorded',
-  'ambiguous-birth-date': 'only a birth year is recorded and the age is ambiguous',
-  'patient-unavailable': 'the patient record could not be read',
-} as const;
+const CITATIONS: Finding['citations'] = ['CORDIER-2006', 'KING-2022'];
+const NOT_OFFERED = 'All evidence behind this dosing support comes from adult cohorts, so no dose suggestion, numeric dose check or clarithromycin option is offered.';
+
+/** "16 years", "16–17 years" (partial birth date), "not recorded". */
+function ageValue(facts: PatientFacts): string {
+  const age = facts.age;
+  if (age.status === 'known') return `${age.years} years`;
+  if (age.status === 'range') return `${age.minYears}–${age.maxYears} years (partial birth date)`;
+  return 'not recorded';
+}
 
 export function evaluateR03(facts: PatientFacts, _context: RuleContext): Finding | undefined {
-  if (!facts.cop.present || isAdult(facts)) return undefined;
+  if (!facts.cop.present) return undefined;
+  const adult = adultStatus(facts);
+  if (adult === true) return undefined;
   // §0.4.3: when the patient record itself could not be read, no card for that domain.
   if (facts.age.status === 'unknown' && facts.age.reason === 'patient-unavailable') return undefined;
 
-  const age = facts.age.status === 'known' ? String(facts.age.years) : 'unknown';
-  const detail = [
-    facts.age.status === 'known'
-      ? `Age ${facts.age.years} years: under 18.`
-      : `Age unknown: ${UNKNOWN_AGE_REASONS[facts.age.reason]}; an unknown age counts as not adult for dosing.`,
-    'All evidence behind this dosing support comes from adult cohorts, so no dose suggestion, numeric dose check or clarithromycin option is offered.',
-  ];
-  const evidence: Evidence[] = [{ label: 'Age', value: facts.age.status === 'known' ? `${facts.age.years} years` : 'unknown' }];
+  const evidence: Evidence[] = [{ label: 'Age', value: ageValue(facts) }];
   if (facts.cop.condition) evidence.push(conditionEvidence('COP diagnosis', facts.cop.condition));
+
+  if (adult === false) {
+    const age = ageText(facts);
+    return {
+      ruleId: 'COP-R03',
+      indicator: 'info',
+      summary: `COP dosing support is validated for adults only; ${age}. Specialist (paediatric respiratory) dosing required.`,
+      detail: [
+        facts.age.status === 'range'
+          ? `Birth date recorded only in part: ${age}, under 18 on every possible birthday.`
+          : `${age.charAt(0).toUpperCase()}${age.slice(1)} years: under 18.`,
+        NOT_OFFERED,
+      ],
+      evidence,
+      // The cohorts and reviews behind the dosing support are all of adults.
+      citations: CITATIONS,
+    };
+  }
+
+  const why = facts.age.status === 'range'
+    ? `Birth date recorded only in part: ${ageText(facts)}, so it is not known whether the patient is 18 yet.`
+    : 'No birth date is recorded.';
   return {
     ruleId: 'COP-R03',
     indicator: 'info',
-    summary: `COP dosing support is validated for adults only; age ${age}. Specialist (paediatric respiratory) dosing required.`,
-    detail,
+    summary: 'Age not recorded or uncertain: confirm the age; COP dosing support is for adults.',
+    detail: [`${why} An unknown age counts as not adult for dosing.`, NOT_OFFERED],
     evidence,
-    // The cohorts and reviews behind the dosing support are all of adults.
-    citations: ['CORDIER-2006', 'KING-2022'],
+    citations: CITATIONS,
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MedicationRequest } from 'fhir/r4.js';
 import {
-  activePrednisone, clarithromycinDraft, clarithromycinEligible, context, facts, prednisoneDraft,
+  activePrednisone, clarithromycinDraft, clarithromycinEligible, context, daysAgo, facts, prednisoneDraft,
 } from '../../../test/fixtures/facts.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { FindingAction } from '../rule-types.js';
@@ -47,10 +47,50 @@ describe('COP-R06 clarithromycin option', () => {
 
   it('evidence lists the gate data with dates', () => {
     const evidence = r06.evaluate(clarithromycinEligible(), context('order-select'))!.evidence;
-    expect(evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97 % room air', ageDays: 2 });
-    expect(evidence.find((e) => e.label === 'FVC % predicted')).toMatchObject({ value: '85 %', ageDays: 30 });
-    expect(evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75 %', ageDays: 30 });
+    expect(evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97% on room air', ageDays: 2 });
+    expect(evidence.find((e) => e.label === 'FVC % predicted')).toMatchObject({ value: '85%', ageDays: 30 });
+    expect(evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75%', ageDays: 30 });
     expect(evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ value: 'Not pregnant (SNOMED 60001007)', ageDays: 3 });
+  });
+
+  describe('decision 21: each gate line names its real basis', () => {
+    const gatesLine = (f: PatientFacts): string => r06.evaluate(f, context('order-select'))!.detail.find((d) => d.startsWith('Gates met:'))!;
+
+    it('states the recorded values with calendar dates and ages, in the units people write', () => {
+      expect(gatesLine(clarithromycinEligible())).toBe(
+        `Gates met: adult (age 48); SpO2 97% on room air, ${daysAgo(2)} (2 days ago); FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago); ` +
+          `Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago); no macrolide allergy recorded; no interacting drug on the active list.`,
+      );
+    });
+
+    it.each<[string, Partial<PatientFacts>, string]>([
+      ['male', { sex: 'male', pregnancy: { status: 'n/a', domain: 'available' } }, 'pregnancy: not applicable (male)'],
+      ['female aged 62', { sex: 'female', age: { status: 'known', years: 62 }, pregnancy: { status: 'n/a', domain: 'available' } }, 'pregnancy: not applicable (age 62)'],
+      ['sex not recorded as female', { sex: 'other', pregnancy: { status: 'n/a', domain: 'available' } }, 'pregnancy: not applicable (not female)'],
+    ])('pregnancy n/a (%s) is said as such, never "not pregnant"', (_name, overrides, text) => {
+      const line = gatesLine(clarithromycinEligible(overrides));
+      expect(line).toContain(text);
+      expect(line).not.toMatch(/not pregnant/);
+    });
+
+    it('a real "not pregnant" result is shown with its date', () => {
+      const f = clarithromycinEligible({
+        pregnancy: { status: 'no', domain: 'available', evidence: { text: 'not pregnant', date: daysAgo(5), ageDays: 5 }, lastRecorded: { text: 'not pregnant', date: daysAgo(5), ageDays: 5 } },
+      });
+      expect(gatesLine(f)).toContain(`not pregnant, ${daysAgo(5)} (5 days ago)`);
+    });
+
+    it('PFT values of different days each carry their date; a PaO2 reading is in mmHg', () => {
+      const base = clarithromycinEligible();
+      const f = clarithromycinEligible({
+        oxygenation: { ...base.oxygenation, spo2: [], pao2: [{ value: 82, unit: 'mm[Hg]', date: '2026-11-24T08:00:00Z', ageDays: 1 }] },
+        pft: { ...base.pft, fev1PercentPredicted: { value: 75, unit: '%', date: daysAgo(40), ageDays: 40 } },
+      });
+      const line = gatesLine(f);
+      expect(line).toContain(`FVC 85% predicted, ${daysAgo(30)} (30 days ago); FEV1 75% predicted, ${daysAgo(40)} (40 days ago)`);
+      expect(line).toContain('PaO2 82 mmHg, 2026-11-24 (1 day ago)');
+      expect(line).not.toMatch(/T08:00|mm\[Hg\]/);
+    });
   });
 
   it('uses the context intent and the configured regimen', () => {

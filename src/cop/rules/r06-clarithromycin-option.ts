@@ -30,8 +30,8 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
   const t = context.thresholds;
   const regimen = `clarithromycin ${t.clarithromycinDoseMg} mg twice daily for ${t.clarithromycinDays} days`;
   const detail = [
-    `Gates met: no respiratory insufficiency, FVC > ${t.fvcPercentPredictedMin}% and FEV1 > ${t.fev1PercentPredictedMin}% predicted ` +
-      `(≤ ${t.pftWindowDays} d), not pregnant, no macrolide allergy, no interacting drug on the active list.`,
+    // Decision 21: each gate names what it rests on, never a fact that is not recorded.
+    `Gates met: ${gates.met.join('; ')}.`,
     'In a retrospective single-centre comparison (Radzikowska 2017; congress abstract 2016) relapse was less frequent and adverse ' +
       'events fewer than with prednisone, but the patients treated with clarithromycin had milder disease, and some did not respond.',
     'A 12-week clarithromycin + prednisone regimen showed no benefit over 24-week prednisone alone (GERM"O"P 2018). Observational data only.',

@@ -42,15 +42,16 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expect(r07.evaluate(eligible(), context('order-sign'))).toBeUndefined();
   });
 
-  it('matrix #11: clarithromycin drafted, PaO2 55 mm[Hg] → warning, no suggestions, overrides allowed', () => {
+  it('matrix #11: clarithromycin drafted, PaO2 55 mmHg → warning, no suggestions, overrides allowed', () => {
     const f = r07.evaluate(respiratoryFailure(eligible()), context('order-sign'));
     expectWellFormed(f);
     expect(f.indicator).toBe('warning');
     expect(f.summary).toContain('respiratory insufficiency');
-    expect(f.detail.join('\n')).toContain('PaO2 55 mm[Hg] < 60 mm[Hg]');
+    // Decision 21: the recorded reading with its calendar date and age, in mmHg.
+    expect(f.detail.join('\n')).toContain(`Respiratory insufficiency present: PaO2 55 mmHg, ${daysAgo(1)} (1 day ago).`);
     expect(f.suggestions).toBeUndefined();
     expect(f.overrideReasons?.length).toBeGreaterThan(0);
-    expect(f.evidence.find((e) => e.label === 'PaO2')).toMatchObject({ value: '55 mm[Hg]', date: daysAgo(1), ageDays: 1 });
+    expect(f.evidence.find((e) => e.label === 'PaO2')).toMatchObject({ value: '55 mmHg', date: daysAgo(1), ageDays: 1 });
     expect(f.citations).toEqual(expect.arrayContaining(['RADZ-2017', 'GERMOP-2018']));
   });
 
@@ -90,16 +91,14 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expect(f.detail.join('\n')).toContain('PFT results could not be read');
   });
 
-  it('pregnant → warning; pregnancy unknown → info line', () => {
-    const yes = r07.evaluate(withPregnancy(eligible(), { status: 'yes', evidence: { text: 'Pregnancy status: pregnant', date: daysAgo(3), ageDays: 3 }, domain: 'available' }), context('order-sign'));
+  it('pregnant → warning with the test and its date; pregnancy unknown alone → no card (COP-R19 asks for the test, decision 20)', () => {
+    const yes = r07.evaluate(withPregnancy(eligible(), { status: 'yes', evidence: { text: 'pregnant', date: daysAgo(3), ageDays: 3 }, domain: 'available' }), context('order-sign'));
     expectWellFormed(yes);
     expect(yes.indicator).toBe('warning');
     expect(yes.summary).toContain('pregnant');
+    expect(yes.detail.join('\n')).toContain(`Pregnancy status: pregnant, ${daysAgo(3)} (3 days ago);`);
 
-    const unknown = r07.evaluate(withPregnancy(eligible(), { status: 'unknown', domain: 'available' }), context('order-sign'));
-    expectWellFormed(unknown);
-    expect(unknown.indicator).toBe('info');
-    expect(unknown.detail.join('\n')).toContain('Pregnancy status unknown');
+    expect(r07.evaluate(withPregnancy(eligible(), { status: 'unknown', domain: 'available' }), context('order-sign'))).toBeUndefined();
 
     expect(r07.evaluate(withPregnancy(eligible(), { status: 'no', domain: 'available' }), context('order-sign'))).toBeUndefined();
   });
@@ -109,7 +108,10 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expectWellFormed(f);
     expect(f.indicator).toBe('warning');
     const reasons = f.detail.find((d) => d.startsWith('- '));
+    // Two reasons, and a pointer (not a repeat) for the unknown pregnancy status.
     expect(reasons?.split('\n')).toHaveLength(3);
+    expect(reasons?.split('\n')[2]).toBe('- Pregnancy status unknown (see the pregnancy safety card).');
+    expect(f.summary).not.toContain('pregnancy');
   });
 
   it('order-select: fires when the selected draft is clarithromycin, not when a GC is selected', () => {

@@ -5,12 +5,14 @@
  * insufficiency and with preserved lung function. Each gate that fails gives a warning, each gate
  * that could not be assessed an info (unknown ≠ normal); the highest indicator wins and every
  * reason is listed. Runs on order-sign, and on order-select when the selected draft is
- * clarithromycin (decision 4).
+ * clarithromycin (decision 4). Pregnancy unknown is left to COP-R19's card (decision 20); each
+ * line states the recorded facts with their dates (decision 21).
  */
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import type { Thresholds } from '../knowledge.js';
-import { conditionEvidence, evidenceOf, fitSummary, highestIndicator, medicationEvidence, pregnancyEvidence } from './shared.js';
+import { pftValuesText, respiratoryInsufficiencyFindings } from './clarithromycin-gates.js';
+import { compactNumber, conditionEvidence, evidenceOf, fitSummary, highestIndicator, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
 
 export const R07_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'specialist-decision', display: 'Specialist decision: benefit outweighs the uncertainty' },
@@ -37,21 +39,16 @@ function clarithromycinDrafts(facts: PatientFacts, context: RuleContext): Medica
 
 function respiratoryReason(facts: PatientFacts, th: Thresholds): Reason | undefined {
   const ox = facts.oxygenation;
-  const why = ox.reasons.length > 0 ? ox.reasons.join('; ') : undefined;
   if (ox.respiratoryInsufficiency === 'present') {
-    return { indicator: 'warning', short: 'respiratory insufficiency', line: `Respiratory insufficiency present${why ? `: ${why}` : ''}.` };
+    // Decision 21: the recorded readings with their dates, not the extractor's working notes.
+    const findings = respiratoryInsufficiencyFindings(facts, th);
+    return { indicator: 'warning', short: 'respiratory insufficiency', line: `Respiratory insufficiency present${findings.length > 0 ? `: ${findings.join('; ')}` : ''}.` };
   }
   if (ox.respiratoryInsufficiency === 'absent') return undefined;
   const line = ox.domain === 'unavailable'
     ? 'Oxygenation data could not be read: respiratory insufficiency not assessed.'
-    : `Respiratory insufficiency not assessed: ${why ?? `no room-air SpO2/PaO2 within ${th.oxygenationWindowDays} days`}.`;
+    : `Respiratory insufficiency not assessed: no SpO2/PaO2 in the last ${th.oxygenationWindowDays} days.`;
   return { indicator: 'info', short: 'oxygenation not assessed', line };
-}
-
-function pftValuesText(facts: PatientFacts): string {
-  const { fvcPercentPredicted: fvc, fev1PercentPredicted: fev1 } = facts.pft;
-  const parts = [fvc ? `FVC ${fvc.value}% predicted` : 'FVC % predicted missing', fev1 ? `FEV1 ${fev1.value}% predicted` : 'FEV1 % predicted missing'];
-  return parts.join(', ');
 }
 
 function pftReason(facts: PatientFacts, th: Thresholds): Reason | undefined {
@@ -64,27 +61,33 @@ function pftReason(facts: PatientFacts, th: Thresholds): Reason | undefined {
   let line: string;
   if (pft.domain === 'unavailable') line = 'PFT results could not be read: lung function not assessed.';
   else if (pft.absoluteOnly) line = 'Only absolute FVC/FEV1 recorded; predicted values are not computed, so lung function was not assessed.';
-  else line = `Lung function not assessed: ${pftValuesText(facts)} within ${th.pftWindowDays} days (${limits}).`;
+  else line = `Lung function not assessed: FVC and FEV1 % predicted are needed within ${th.pftWindowDays} days; recorded: ${pftValuesText(facts)} (${limits}).`;
   return { indicator: 'info', short: 'lung function not assessed', line };
 }
 
+/**
+ * Pregnant → a warning reason. Pregnancy unknown is not a reason here: COP-R19 runs on the same
+ * hooks, judges the same clarithromycin drafts and fires whenever P-PREGNANT is unknown, asking for
+ * the pregnancy test; one fact is said by one card (decision 20). This card then only points there.
+ */
 function pregnancyReason(facts: PatientFacts): Reason | undefined {
-  const p = facts.pregnancy;
-  if (p.status === 'yes') return { indicator: 'warning', short: 'pregnant', line: `Patient is pregnant${p.evidence ? ` (${p.evidence.text})` : ''}; pregnant patients were not in the studied population.` };
-  if (p.status !== 'unknown') return undefined;
-  const line = p.domain === 'unavailable'
-    ? 'Pregnancy status could not be read: confirm before prescribing clarithromycin.'
-    : 'Pregnancy status unknown: confirm before prescribing clarithromycin.';
-  return { indicator: 'info', short: 'pregnancy status unknown', line };
+  if (facts.pregnancy.status !== 'yes') return undefined;
+  return {
+    indicator: 'warning',
+    short: 'pregnant',
+    line: `Pregnancy status: ${pregnancyStatusText(facts)}; pregnant patients were not in the studied population.`,
+  };
 }
+
+const PREGNANCY_UNKNOWN_NOTE = '- Pregnancy status unknown (see the pregnancy safety card).';
 
 function evidenceFor(facts: PatientFacts, drafts: MedicationFact[]): Evidence[] {
   const { oxygenation: ox, pft } = facts;
   const evidence: Evidence[] = drafts.map((d) => medicationEvidence('Drafted clarithromycin', d));
   const spo2 = ox.spo2[0];
-  if (spo2) evidence.push(evidenceOf(spo2.onSupplementalOxygen ? 'SpO2 (on supplemental O2)' : 'SpO2', spo2, 0));
+  if (spo2) evidence.push({ ...evidenceOf('SpO2', spo2, 0), value: `${compactNumber(spo2.value)}% ${spo2.onSupplementalOxygen ? 'on supplemental oxygen' : 'on room air'}` });
   const pao2 = ox.pao2[0];
-  if (pao2) evidence.push(evidenceOf('PaO2', pao2, 0));
+  if (pao2) evidence.push({ ...evidenceOf('PaO2', pao2, 0), value: `${compactNumber(pao2.value, 0)} mmHg` });
   evidence.push(...ox.respiratoryFailureConditions.map((c) => conditionEvidence('Respiratory failure', c)));
   if (pft.fvcPercentPredicted) evidence.push(evidenceOf('FVC % predicted', pft.fvcPercentPredicted, 0));
   if (pft.fev1PercentPredicted) evidence.push(evidenceOf('FEV1 % predicted', pft.fev1PercentPredicted, 0));
@@ -110,8 +113,8 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     summary,
     detail: [
       'Clarithromycin data in COP come from patients without respiratory insufficiency and with preserved lung function; this patient:',
-      reasons.map((r) => `- ${r.line}`).join('\n'),
-      'Evidence is observational: a retrospective single-centre comparison of milder patients (RADZ-2017; congress abstract RADZ-ERS-2016), some of whom did not respond; a 12-week clarithromycin + prednisone regimen showed no benefit in GERMOP-2018. The lung-function limits used here are configurable defaults, stricter than the study cut-offs.',
+      [...reasons.map((r) => `- ${r.line}`), ...(facts.pregnancy.status === 'unknown' ? [PREGNANCY_UNKNOWN_NOTE] : [])].join('\n'),
+      'Evidence is observational: a retrospective single-centre comparison of milder patients (RADZ-2017; congress abstract RADZ-ERS-2016), some of whom did not respond; a 12-week clarithromycin + prednisone regimen showed no benefit in GERMOP-2018.',
     ],
     evidence: evidenceFor(facts, drafts),
     overrideReasons: R07_OVERRIDE_REASONS,

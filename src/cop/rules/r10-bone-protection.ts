@@ -17,8 +17,8 @@ import { ORAL_ROUTE, RXNORM, UCUM } from '../orders.js';
 import { buildServiceRequest } from '../service-orders.js';
 import { isPulse, pulseOf } from './pulse.js';
 import {
-  compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, medicationEvidence, predEqMgPerDay,
-  steroidSafetyCourse, type SteroidSafetyCourse,
+  compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, lastPregnancyRecordText, medicationEvidence,
+  predEqMgPerDay, pregnancyEvidence, pregnancyStatusText, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 
 /** cop-codes.md: RxNorm 904431 (C, openFDA), the weekly alendronate tablet. */
@@ -148,7 +148,12 @@ export function fractureRisk(facts: PatientFacts): FractureRisk {
 export function bisphosphonateBlockers(facts: PatientFacts): string[] {
   const blockers: string[] = [];
   const pregnancy = facts.pregnancy.status;
-  if (pregnancy === 'yes' || pregnancy === 'unknown') blockers.push(`pregnancy status is ${pregnancy}`);
+  // Decision 15: the last recorded status with its date, even outside the window.
+  if (pregnancy === 'yes') blockers.push(`pregnancy: ${pregnancyStatusText(facts)}`);
+  if (pregnancy === 'unknown') {
+    const last = lastPregnancyRecordText(facts);
+    blockers.push(`pregnancy status is unknown${last ? `, last recorded ${last}` : ''}`);
+  }
   blockers.push('renal function is unknown (eGFR is not available to this service)');
   blockers.push('oesophageal stricture or achalasia was not assessed');
   return blockers;
@@ -274,6 +279,9 @@ function evidenceFor(
   if (bisphosphonate) evidence.push(medicationEvidence('Osteoporosis drug', bisphosphonate));
   if (risk.state === 'high') evidence.push(...risk.conditions.map((c) => conditionEvidence('Bone condition', c)));
   if (facts.age.status === 'known') evidence.push({ label: 'Age', value: `${facts.age.years} years` });
-  if (risk.state === 'high' && !bisphosphonate) evidence.push({ label: 'Pregnancy status', value: facts.pregnancy.status });
+  if (risk.state === 'high' && !bisphosphonate) {
+    const pregnancy = pregnancyEvidence(facts);
+    evidence.push(...(pregnancy.length > 0 ? pregnancy : [{ label: 'Pregnancy status', value: pregnancyStatusText(facts, false) }]));
+  }
   return evidence;
 }

@@ -35,7 +35,9 @@ describe('COP-R19 pregnancy safety for non-steroid agents', () => {
     expect(f.summary).toMatch(/^Mycophenolate drafted for a pregnant patient/);
     expect(f.suggestions).toBeUndefined();
     expect(f.evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ reference: 'Observation/preg1', date: daysAgo(3), ageDays: 3 });
-    expect(f.detail.join('\n')).toContain('⚠ These severities follow product labelling');
+    expect(f.detail.join('\n')).toContain('Pregnancy status: pregnant');
+    // Decision 19: no project-internal notes (sign-off status) on a card.
+    expect(f.detail.join('\n')).not.toMatch(/sign-off|re-verified/);
     expect(f.citations).toEqual(['PREGNANCY-LABELLING']);
   });
 

@@ -11,7 +11,7 @@
 import type { MedicationClass, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Finding, FindingSuggestion, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest } from '../service-orders.js';
-import { fitSummary, highestIndicator, INDICATOR_RANK, medicationEvidence, pregnancyEvidence } from './shared.js';
+import { fitSummary, highestIndicator, INDICATOR_RANK, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
 
 type Agent = Extract<MedicationClass, 'mycophenolate' | 'clarithromycin' | 'rituximab' | 'azathioprine'>;
 type CheckedStatus = 'yes' | 'unknown';
@@ -108,12 +108,13 @@ function summaryFor(items: FlaggedDraft[], status: CheckedStatus, indicator: Ind
   return fitSummary(`${main} Also: ${joinNames(others)}.`, `${main} (+${others.length} more, see detail)`);
 }
 
-function statusLine(facts: PatientFacts, status: CheckedStatus, windowDays: number): string {
-  const p = facts.pregnancy;
-  if (status === 'yes') return `Pregnancy status: **pregnant**${p.evidence ? ` (${p.evidence.text}${p.evidence.date ? `, ${p.evidence.date.slice(0, 10)}` : ''})` : ''}.`;
-  return p.domain === 'unavailable'
-    ? 'Pregnancy status: **unknown**: pregnancy data could not be read.'
-    : `Pregnancy status: **unknown**: no pregnancy status within ${windowDays} days and no pregnancy condition recorded.`;
+/**
+ * The status with the last recorded status and its date, even outside the window (decision 15):
+ * "Pregnancy status: pregnant, 2026-10-31 (31 days ago)." / "Pregnancy status: unknown; last
+ * recorded not pregnant, 2026-09-01 (91 days ago: too old to rule out pregnancy)."
+ */
+function statusLine(facts: PatientFacts): string {
+  return `Pregnancy status: ${pregnancyStatusText(facts)}.`;
 }
 
 function pregnancyTestSuggestion(facts: PatientFacts): FindingSuggestion {
@@ -141,9 +142,8 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   if (items.length === 0) return undefined;
   const indicator = highestIndicator(items.map((f) => f.indicator));
   const detail = [
-    statusLine(facts, status, context.thresholds.pregnancyObservationWindowDays),
+    statusLine(facts),
     items.map((f) => `- **${AGENT_NAME[f.agent]}** (${f.med.name}), ${f.indicator}: ${LABEL_NOTE[f.agent]}.`).join('\n'),
-    '⚠ These severities follow product labelling and were not independently re-verified; pharmacy sign-off is pending.',
   ];
   if (status === 'unknown') {
     detail.push('The suggested pregnancy test is a text-only order: no standard code is confirmed, so it maps to the local orderable.');

@@ -4,8 +4,19 @@
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
 
-export const isAdult = (facts: PatientFacts): boolean =>
-  facts.age.status === 'known' && facts.age.years >= 18;
+/**
+ * P-ADULT (decision 12): true, false, or unknown. A partial birth date is adult when the youngest
+ * age it allows is ≥ 18, not adult when the oldest is < 18, and unknown only in between.
+ */
+export function adultStatus(facts: PatientFacts): boolean | 'unknown' {
+  const age = facts.age;
+  if (age.status === 'known') return age.years >= 18;
+  if (age.status === 'range') return age.minYears >= 18 ? true : age.maxYears < 18 ? false : 'unknown';
+  return 'unknown';
+}
+
+/** P-ADULT = true; an unknown age counts as not adult for dosing (§0.2). */
+export const isAdult = (facts: PatientFacts): boolean => adultStatus(facts) === true;
 
 export const isSystemicGlucocorticoid = (med: MedicationFact): boolean =>
   med.classes.includes('systemic-glucocorticoid');
@@ -133,9 +144,13 @@ function doseText(med: MedicationFact): string {
   return showPredEq ? `${med.dailyDose.derivation} (PredEq ${compactNumber(predEq)} mg/day)` : med.dailyDose.derivation;
 }
 
-/** "age 54" or "age unknown", for lines that explain why adult-only advice was withheld. */
-export const ageText = (facts: PatientFacts): string =>
-  facts.age.status === 'known' ? `age ${facts.age.years}` : 'age unknown';
+/** "age 54", "age 39–40" (a partial birth date) or "age unknown", for lines that explain why adult-only advice was withheld. */
+export function ageText(facts: PatientFacts): string {
+  const age = facts.age;
+  if (age.status === 'known') return `age ${age.years}`;
+  if (age.status === 'range') return `age ${age.minYears}–${age.maxYears}`;
+  return 'age unknown';
+}
 
 /** COP-R03 suppresses R10–R12 suggestions for non-adults; the card says so instead. */
 export const adultOnlySuggestionLine = (facts: PatientFacts): string =>
@@ -166,11 +181,86 @@ export const INDICATOR_RANK: Record<Indicator, number> = { info: 0, warning: 1, 
 export const highestIndicator = (indicators: Indicator[]): Indicator =>
   indicators.reduce<Indicator>((max, i) => (INDICATOR_RANK[i] > INDICATOR_RANK[max] ? i : max), 'info');
 
-/** Evidence entry for P-PREGNANT when an observation or condition decided it. */
+/** "2026-10-31 (31 days ago)": a fact's calendar day as written, with its age (decision 19). */
+export function dayWithAge(p: Provenance): string {
+  if (!p.date) return 'date unknown';
+  const day = p.date.slice(0, 10);
+  const n = p.ageDays;
+  if (n === undefined) return day;
+  if (n < 0) return `${day} (in the future)`;
+  return `${day} (${n === 0 ? 'today' : n === 1 ? '1 day ago' : `${n} days ago`})`;
+}
+
+/** Why P-PREGNANT is n/a: "male", "not female", "age 62". */
+function pregnancyNotApplicableBecause(facts: PatientFacts): string {
+  if (facts.sex === 'male') return 'male';
+  if (facts.sex !== 'female') return 'not female';
+  return ageText(facts);
+}
+
+type DatedText = Provenance & { text: string; outdated?: string };
+
+/** "not pregnant, 2026-09-01 (91 days ago: too old to rule out pregnancy)", or without the date. */
+function recordText(r: DatedText, withDate: boolean): string {
+  if (!withDate) return r.outdated ? `${r.text} (${r.outdated})` : r.text;
+  const when = dayWithAge(r);
+  return `${r.text}, ${r.outdated && when.endsWith(')') ? `${when.slice(0, -1)}: ${r.outdated})` : when}`;
+}
+
+/**
+ * P-PREGNANT in words, with what it rests on (decision 15): the last recorded status is always
+ * named, even outside the window. With dates (card detail): "pregnant, 2026-10-31 (31 days ago)",
+ * "unknown; last recorded not pregnant, 2026-09-01 (91 days ago: too old to rule out pregnancy)",
+ * "not applicable (male)". Without dates, for an Evidence entry that carries the date itself.
+ */
+export function pregnancyStatusText(facts: PatientFacts, withDate = true): string {
+  const p = facts.pregnancy;
+  const last = p.lastRecorded ? recordText(p.lastRecorded, withDate) : undefined;
+  const statusWord = { yes: 'pregnant', no: 'not pregnant' } as const;
+  switch (p.status) {
+    case 'yes':
+    case 'no': {
+      // An active condition decided "yes" while the last test says something else: both.
+      if (p.evidence && p.lastRecorded && !isSameRecord(p.evidence, p.lastRecorded)) {
+        return `${statusWord[p.status]} (${recordText(p.evidence, withDate)}); last recorded ${last}`;
+      }
+      const record = p.lastRecorded ?? p.evidence;
+      if (!record) return statusWord[p.status];
+      const text = recordText(record, withDate);
+      return text.toLowerCase().startsWith(statusWord[p.status]) ? text : `${statusWord[p.status]} (${text})`;
+    }
+    case 'unknown':
+      if (last) return `unknown; last recorded ${last}`;
+      return p.domain === 'unavailable' ? 'unknown: pregnancy data could not be read' : 'unknown: none recorded';
+    default:
+      return `not applicable (${pregnancyNotApplicableBecause(facts)})${last ? `; last recorded ${last}` : ''}`;
+  }
+}
+
+/** The last recorded pregnancy status with its date ("not pregnant, 2026-09-01 (91 days ago: …)"), if any. */
+export const lastPregnancyRecordText = (facts: PatientFacts): string | undefined =>
+  facts.pregnancy.lastRecorded ? recordText(facts.pregnancy.lastRecorded, true) : undefined;
+
+const isSameRecord = (a: Provenance, b: Provenance | undefined): boolean =>
+  b !== undefined && a.reference === b.reference && a.date === b.date;
+
+/**
+ * Evidence entry for P-PREGNANT: the status in words, dated by the last recorded status (or by the
+ * record that decided it); none for n/a with nothing recorded.
+ */
 export function pregnancyEvidence(facts: PatientFacts): Evidence[] {
-  const source = facts.pregnancy.evidence;
-  if (!source) return [];
-  return [evidenceWithProvenance('Pregnancy status', `${facts.pregnancy.status} (${source.text})`, source)];
+  const p = facts.pregnancy;
+  if (p.status === 'n/a' && !p.lastRecorded) return [];
+  if (p.evidence && p.lastRecorded && !isSameRecord(p.evidence, p.lastRecorded)) {
+    // An active condition decided it, and the last test says something else: both, each with its date.
+    return [
+      evidenceWithProvenance('Pregnancy status', `pregnant (${p.evidence.text})`, p.evidence),
+      evidenceWithProvenance('Last pregnancy record', recordText(p.lastRecorded, false), p.lastRecorded),
+    ];
+  }
+  const dated = p.lastRecorded ?? p.evidence;
+  const value = pregnancyStatusText(facts, false);
+  return [dated ? evidenceWithProvenance('Pregnancy status', value, dated) : { label: 'Pregnancy status', value }];
 }
 
 // ---------------------------------------------------------------------------------------------
