@@ -175,7 +175,7 @@ describe('COP-R05 dose and duration check', () => {
       );
       expect(finding?.summary.length).toBeLessThan(140);
       const detail = finding!.detail.join('\n');
-      expect(detail).toContain('500 mg/day (625 mg/day PredEq) for 3 days: pulse therapy (≥ 250 mg/day PredEq for ≤ 5 days)');
+      expect(detail).toContain('500 mg/day (625 mg/day PredEq) for 3 days: pulse therapy (≥ 250 mg/day PredEq for ≤ 5 days): not held to the 60 mg/day cap');
       expect(detail).toContain('specialist use in severe or rapidly progressive COP');
       expect(detail).not.toMatch(/above the 60 mg\/day cap|above 1\.0 mg\/kg/);
     });
@@ -238,7 +238,7 @@ describe('COP-R05 dose and duration check', () => {
       const finding = check(60, [renewal], 'order-sign', { medications: { active: [active], drafts: [renewal], macrolideAllergy: 'absent', domain: 'available' } });
       expect(finding?.indicator).toBe('warning');
       expect(finding?.summary).toContain('80 mg/day');
-      expect(finding?.detail[0]).toContain(`It renews prednisone 10 MG Oral Tablet (active since ${active.start}): the new dose is checked.`);
+      expect(finding?.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${active.start}): new dose checked.`);
     });
   });
 

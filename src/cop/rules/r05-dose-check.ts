@@ -120,8 +120,8 @@ function checkDraft(draft: MedicationFact, weight: Measurement | undefined, cont
   }
   const pulse = pulseOf(draft, t);
   if (pulse) {
-    const text = `pulse therapy (≥ ${compactNumber(t.pulseMinPredEqMgPerDay)} mg/day PredEq for ≤ ${durationText(t.pulseMaxDays)}), ` +
-      `not judged against the ${t.maxDailyDoseMg} mg/day cap or the mg/kg range`;
+    const text = `pulse therapy (≥ ${compactNumber(t.pulseMinPredEqMgPerDay)} mg/day PredEq for ≤ ${durationText(t.pulseMaxDays)}): ` +
+      `not held to the ${t.maxDailyDoseMg} mg/day cap or the mg/kg range`;
     return { draft, predEq, pulseDays: pulse.days, issues: [{ kind: 'pulse', indicator: 'info', text }] };
   }
   const issues = weight ? numericIssues(draft, predEq, weight.value, t) : capIssues(predEq, t);
@@ -220,11 +220,11 @@ export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding 
     const ratio = c.ratio === undefined || !weight ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg`;
     const days = c.pulseDays !== undefined ? ` for ${durationText(c.pulseDays)}` : '';
     const prior = renewedGlucocorticoid(c.draft, facts);
-    const renews = prior ? ` It renews ${prior.name}${prior.start ? ` (active since ${prior.start.slice(0, 10)})` : ''}: the new dose is checked.` : '';
+    const renews = prior ? ` Renews ${prior.name}${prior.start ? ` (since ${prior.start.slice(0, 10)})` : ''}: new dose checked.` : '';
     return `- ${c.draft.name}: ${doseText(c)}${days}${ratio}: ${c.issues.map((i) => i.text).join('; ')}.${renews}`;
   });
   if (checks.some((c) => c.pulseDays !== undefined)) {
-    detail.push('Pulse therapy is specialist use in severe or rapidly progressive COP; an oral course that follows is checked on its own.');
+    detail.push('Pulse therapy is specialist use in severe or rapidly progressive COP; a following oral course is checked on its own.');
   }
   if (checks.some((c) => c.pulseDays === undefined)) {
     detail.push(

@@ -95,6 +95,7 @@ describe('COP-R10 bone protection: suggestions', () => {
     expect(mr.subject?.reference).toBe('Patient/pat-1');
     expect(mr.intent).toBe('order');
     expect(f.detail.join('\n')).toContain('no RxNorm clinical drug is confirmed');
+    expect(f.detail.join('\n')).not.toMatch(/unconfirmed|sign-off/); // decision 19: no internal notes on cards
   });
 
   it('uses the configured MedicationRequest intent', () => {

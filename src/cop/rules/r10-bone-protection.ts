@@ -161,7 +161,7 @@ export function bisphosphonateBlockers(facts: PatientFacts): string[] {
 
 function calciumLine(calcium: MedicationFact | undefined): string {
   if (calcium) return `(a) Calcium + vitamin D: already ordered (${calcium.name}).`;
-  return '(a) Calcium + vitamin D: none active. The suggested order is by name only: no RxNorm clinical drug is confirmed (ingredient codes 1897/2418 unconfirmed), so pick the local formulary product and dose.';
+  return '(a) Calcium + vitamin D: none active. The suggested order is by name only: no RxNorm clinical drug is confirmed, so pick the local formulary product and dose.';
 }
 
 function boneDrugLines(

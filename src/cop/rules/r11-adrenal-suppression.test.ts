@@ -117,7 +117,7 @@ describe('COP-R11 adrenal suppression: pulse therapy (decision 17)', () => {
     const detail = f.detail.join('\n');
     expect(detail).toContain('drafted 40 mg/day for 4 weeks (≥ 5 mg/day for ≥ 4 weeks)');
     expect(detail).not.toContain('drafted 625');
-    expect(detail).toContain('methylprednisolone 500 MG Injection: pulse therapy, 625 mg/day for 3 days; on its own it meets neither limit');
+    expect(detail).toContain('methylprednisolone 500 MG Injection (pulse, 625 mg/day for 3 days) meets neither limit on its own.');
     // a short oral course after the pulse does not meet the criteria either
     expect(r11.evaluate(drafted(methylpred(500, 3), draft(40, 7)), sign)).toBeUndefined();
   });

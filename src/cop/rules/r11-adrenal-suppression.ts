@@ -101,7 +101,7 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
     ...undosed.map((d) => `The daily dose of ${d.name} could not be derived, so it was not judged.`),
     ...pulses.map((d) => {
       const pulse = pulseOf(d, t)!;
-      return `${d.name}: pulse therapy, ${compactNumber(pulse.predEqMgPerDay)} mg/day for ${durationText(pulse.days)}; on its own it meets neither limit, the course with it is judged on its own.`;
+      return `${d.name} (pulse, ${compactNumber(pulse.predEqMgPerDay)} mg/day for ${durationText(pulse.days)}) meets neither limit on its own.`;
     }),
   ];
   const finding: Finding = {

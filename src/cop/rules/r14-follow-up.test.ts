@@ -47,6 +47,12 @@ describe('COP-R14 follow-up: when', () => {
     expect(r14.evaluate({ ...f, medications: { ...f.medications, active: [activePrednisone()] } }, sign)).toBeUndefined();
   });
 
+  it('no internal notes on the card (decision 19)', () => {
+    const f = r14.evaluate(withDrafts([prednisoneDraft()]), sign)!;
+    expect(f.detail.join('\n')).not.toMatch(/sign-off|unconfirmed|BTS/);
+    expect(f.detail).toContain('The 6-week interval is a local default, not a guideline recommendation.');
+  });
+
   describe('a renewal is not a first order (decision 14)', () => {
     const renewal = prednisoneDraft({ priorPrescription: 'MedicationRequest/active-pred' });
     it('renewing the active prednisone → no card', () => {

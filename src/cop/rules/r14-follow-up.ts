@@ -43,7 +43,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     detail: [
       `First COP treatment order (${treatmentDrafts.map((d) => d.name).join(', ')}) and no future respiratory review, PFT or follow-up request on record.`,
       `Suggested date ${reviewDate} (today + ${weeks * 7} days): assess response with symptoms, PFTs (spirometry, DLCO) and chest imaging.`,
-      `The ${weeks}-week interval is a configurable default awaiting clinical sign-off, not a guideline recommendation.`,
+      `The ${weeks}-week interval is a local default, not a guideline recommendation.`,
       'Chest imaging is ordered by name (no confirmed code): the EHR maps it to its local imaging order.',
     ],
     evidence: evidenceFor(treatmentDrafts),

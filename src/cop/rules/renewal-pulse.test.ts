@@ -96,7 +96,7 @@ describe('a renewal of the active prednisone, signed (decision 14)', () => {
     const f = signed(r05, pool(), [renewalDraft(80, 28)]);
     expectWellFormed(f);
     expect(f.indicator).toBe('warning');
-    expect(f.detail[0]).toContain(`It renews prednisone 10 MG Oral Tablet (active since ${daysAgo(200)}): the new dose is checked.`);
+    expect(f.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${daysAgo(200)}): new dose checked.`);
   });
 
   it('COP-R17: judges the renewal\'s planned end against the start of the course it continues', () => {
