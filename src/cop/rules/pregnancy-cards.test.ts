@@ -121,8 +121,8 @@ describe('pregnancyStatusText', () => {
   });
 
   it('unknown: none recorded, or the data could not be read', () => {
-    expect(pregnancyStatusText(f({ status: 'unknown', domain: 'available' }))).toBe('unknown: none recorded');
-    expect(pregnancyStatusText(f({ status: 'unknown', domain: 'unavailable' }))).toBe('unknown: pregnancy data could not be read');
+    expect(pregnancyStatusText(f({ status: 'unknown', domain: 'available' }))).toBe('unknown (none recorded)');
+    expect(pregnancyStatusText(f({ status: 'unknown', domain: 'unavailable' }))).toBe('unknown (pregnancy data could not be read)');
   });
 
   it('n/a gives its reason and any last record', () => {

@@ -78,6 +78,11 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expectWellFormed(g);
     expect(g.indicator).toBe('info');
     expect(g.detail.join('\n')).toContain('Only absolute FVC/FEV1');
+
+    const h = r07.evaluate(withPft(eligible(), { fev1PercentPredicted: undefined, preserved: 'unknown' }), context('order-sign'))!;
+    expect(h.detail.join('\n')).toContain(`Lung function not assessed: FVC 85% predicted, ${daysAgo(30)} (30 days ago); FEV1 % predicted missing, both needed within 90 days`);
+    const none = r07.evaluate(withPft(eligible(), { fvcPercentPredicted: undefined, fev1PercentPredicted: undefined, preserved: 'unknown' }), context('order-sign'))!;
+    expect(none.detail.join('\n')).toContain('Lung function not assessed: no FVC or FEV1 % predicted within 90 days');
   });
 
   it('unavailable domains say the data could not be read (unknown ≠ normal)', () => {

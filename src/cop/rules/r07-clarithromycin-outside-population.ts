@@ -61,7 +61,8 @@ function pftReason(facts: PatientFacts, th: Thresholds): Reason | undefined {
   let line: string;
   if (pft.domain === 'unavailable') line = 'PFT results could not be read: lung function not assessed.';
   else if (pft.absoluteOnly) line = 'Only absolute FVC/FEV1 recorded; predicted values are not computed, so lung function was not assessed.';
-  else line = `Lung function not assessed: FVC and FEV1 % predicted are needed within ${th.pftWindowDays} days; recorded: ${pftValuesText(facts)} (${limits}).`;
+  else if (!pft.fvcPercentPredicted && !pft.fev1PercentPredicted) line = `Lung function not assessed: no FVC or FEV1 % predicted within ${th.pftWindowDays} days (${limits}).`;
+  else line = `Lung function not assessed: ${pftValuesText(facts)}, both needed within ${th.pftWindowDays} days (${limits}).`;
   return { indicator: 'info', short: 'lung function not assessed', line };
 }
 
@@ -114,7 +115,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     detail: [
       'Clarithromycin data in COP come from patients without respiratory insufficiency and with preserved lung function; this patient:',
       [...reasons.map((r) => `- ${r.line}`), ...(facts.pregnancy.status === 'unknown' ? [PREGNANCY_UNKNOWN_NOTE] : [])].join('\n'),
-      'Evidence is observational: a retrospective single-centre comparison of milder patients (RADZ-2017; congress abstract RADZ-ERS-2016), some of whom did not respond; a 12-week clarithromycin + prednisone regimen showed no benefit in GERMOP-2018.',
+      'Evidence is observational: one retrospective comparison of milder patients, some of whom did not respond (Radzikowska 2017); a 12-week clarithromycin + prednisone regimen showed no benefit (GERM"O"P 2018).',
     ],
     evidence: evidenceFor(facts, drafts),
     overrideReasons: R07_OVERRIDE_REASONS,

@@ -158,7 +158,7 @@ describe('COP-R10 bone protection: bisphosphonate safety', () => {
       boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] },
     }), sign)!;
     expect(f.detail.join('\n')).toContain('pregnancy status is unknown');
-    expect(f.evidence).toContainEqual({ label: 'Pregnancy status', value: 'unknown: none recorded' });
+    expect(f.evidence).toContainEqual({ label: 'Pregnancy status', value: 'unknown (none recorded)' });
   });
 
   it('a fragility fracture counts like osteoporosis', () => {

@@ -231,7 +231,7 @@ export function pregnancyStatusText(facts: PatientFacts, withDate = true): strin
     }
     case 'unknown':
       if (last) return `unknown; last recorded ${last}`;
-      return p.domain === 'unavailable' ? 'unknown: pregnancy data could not be read' : 'unknown: none recorded';
+      return p.domain === 'unavailable' ? 'unknown (pregnancy data could not be read)' : 'unknown (none recorded)';
     default:
       return `not applicable (${pregnancyNotApplicableBecause(facts)})${last ? `; last recorded ${last}` : ''}`;
   }
