@@ -1,5 +1,9 @@
 import type { CdsServiceDefinition } from '../src/cds/service-definition.js';
-import { templates as t } from './prefetch-templates.js';
+import type { RuleId } from '../src/cop/knowledge.js';
+import { prefetchFor } from './prefetch-templates.js';
+
+/** The rules this service runs, in card order. */
+const RULE_IDS: readonly RuleId[] = ['COP-R03', 'COP-R01', 'COP-R02', 'COP-R04', 'COP-R05', 'COP-R06', 'COP-R07', 'COP-R08', 'COP-R09', 'COP-R15', 'COP-R19'];
 
 const copOrderSelect: CdsServiceDefinition = {
   id: 'cop-order-select',
@@ -12,19 +16,9 @@ const copOrderSelect: CdsServiceDefinition = {
   usageRequirements:
     'Needs Patient, Condition, body-weight Observation and active MedicationRequest data (prefetch or FHIR access); ' +
     'other observations improve the advice.',
-  prefetch: {
-    patient: t.patient,
-    conditions: t.conditions,
-    weight: t.weight,
-    oxygenation: t.oxygenation,
-    pft: t.pft,
-    labs: t.labs,
-    meds: t.meds,
-    pregnancy: t.pregnancy,
-    allergies: t.allergies,
-    encounter: t.encounter,
-  },
-  rules: ['COP-R03', 'COP-R01', 'COP-R02', 'COP-R04', 'COP-R05', 'COP-R06', 'COP-R07', 'COP-R08', 'COP-R09', 'COP-R15', 'COP-R19'],
+  // What its rules read (their declarations in src/cop/rules), templates from ./prefetch-templates.ts.
+  prefetch: prefetchFor('order-select', RULE_IDS),
+  rules: [...RULE_IDS],
 };
 
 export default copOrderSelect;

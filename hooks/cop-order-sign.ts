@@ -1,5 +1,9 @@
 import type { CdsServiceDefinition } from '../src/cds/service-definition.js';
-import { templates as t } from './prefetch-templates.js';
+import type { RuleId } from '../src/cop/knowledge.js';
+import { prefetchFor } from './prefetch-templates.js';
+
+/** The rules this service runs, in card order. */
+const RULE_IDS: readonly RuleId[] = ['COP-R03', 'COP-R02', 'COP-R04', 'COP-R05', 'COP-R07', 'COP-R19', 'COP-R10', 'COP-R11', 'COP-R12', 'COP-R13', 'COP-R14', 'COP-R17'];
 
 const copOrderSign: CdsServiceDefinition = {
   id: 'cop-order-sign',
@@ -12,20 +16,9 @@ const copOrderSign: CdsServiceDefinition = {
   usageRequirements:
     'Needs Patient, Condition, body-weight Observation and active MedicationRequest data (prefetch or FHIR access); ' +
     'other observations improve the advice.',
-  prefetch: {
-    patient: t.patient,
-    conditions: t.conditions,
-    weight: t.weight,
-    oxygenation: t.oxygenation,
-    pft: t.pft,
-    labs: t.labs,
-    bp: t.bp,
-    meds: t.meds,
-    pregnancy: t.pregnancy,
-    followUp: t.followUp,
-    encounter: t.encounter,
-  },
-  rules: ['COP-R03', 'COP-R02', 'COP-R04', 'COP-R05', 'COP-R07', 'COP-R19', 'COP-R10', 'COP-R11', 'COP-R12', 'COP-R13', 'COP-R14', 'COP-R17'],
+  // What its rules read (their declarations in src/cop/rules), templates from ./prefetch-templates.ts.
+  prefetch: prefetchFor('order-sign', RULE_IDS),
+  rules: [...RULE_IDS],
 };
 
 export default copOrderSign;

@@ -1,5 +1,12 @@
 import type { CdsServiceDefinition } from '../src/cds/service-definition.js';
-import { templates as t } from './prefetch-templates.js';
+import type { RuleId } from '../src/cop/knowledge.js';
+import { prefetchFor } from './prefetch-templates.js';
+
+/** The rules this service runs, in card order. */
+const RULE_IDS: readonly RuleId[] = [
+    'COP-R03', 'COP-R08', 'COP-R16', 'COP-R01', 'COP-R04', 'COP-R09', 'COP-R15', 'COP-R17', 'COP-R18',
+    'COP-R10', 'COP-R11', 'COP-R12', 'COP-R13', 'COP-R20',
+  ];
 
 /**
  * patient-view (cop-rules.md decision 5): the untreated-COP reminder (R01 variant), age limits,
@@ -21,24 +28,9 @@ const copPatientView: CdsServiceDefinition = {
   usageRequirements:
     'Needs Patient, Condition and active MedicationRequest data (prefetch or FHIR access); weight, oxygenation, ' +
     'PFT, laboratory, blood-pressure and pregnancy observations improve the advice.',
-  prefetch: {
-    patient: t.patient,
-    conditions: t.conditions,
-    meds: t.meds,
-    medsHistory: t.medsHistory,
-    weight: { ...t.weight, required: false },
-    oxygenation: t.oxygenation,
-    pft: t.pft,
-    labs: t.labs,
-    bp: t.bp,
-    pregnancy: t.pregnancy,
-    followUp: t.followUp,
-    encounter: t.encounter,
-  },
-  rules: [
-    'COP-R03', 'COP-R08', 'COP-R16', 'COP-R01', 'COP-R04', 'COP-R09', 'COP-R15', 'COP-R17', 'COP-R18',
-    'COP-R10', 'COP-R11', 'COP-R12', 'COP-R13', 'COP-R20',
-  ],
+  // What its rules read (their declarations in src/cop/rules), templates from ./prefetch-templates.ts.
+  prefetch: prefetchFor('patient-view', RULE_IDS, { optional: ['weight'] }),
+  rules: [...RULE_IDS],
 };
 
 export default copPatientView;

@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyPluginOptions } from 'fastify';
 import { CITATIONS, DEFAULT_THRESHOLDS, type Thresholds } from './cop/knowledge.js';
-import type { Rule } from './cop/rule-types.js';
+import type { RuleDeclaration } from './cop/rule-types.js';
 import { THRESHOLD_DOCS } from './cop/threshold-docs.js';
 
 const escapeHtml = (s: string): string =>
@@ -24,8 +24,8 @@ const DATA_NAMES: Record<string, string> = {
 
 const valueText = (v: unknown): string => (typeof v === 'number' ? String(v) : JSON.stringify(v));
 
-function thresholdRows(rule: Rule, thresholds: Thresholds): string {
-  return (rule.thresholds ?? []).map((key) => {
+function thresholdRows(rule: RuleDeclaration, thresholds: Thresholds): string {
+  return rule.thresholds.map((key) => {
     const doc = THRESHOLD_DOCS[key];
     const configured = thresholds[key];
     const byDefault = DEFAULT_THRESHOLDS[key];
@@ -36,23 +36,23 @@ function thresholdRows(rule: Rule, thresholds: Thresholds): string {
   }).join('\n');
 }
 
-function ruleSection(rule: Rule, thresholds: Thresholds): string {
-  const citations = (rule.citations ?? []).map((k) => CITATIONS[k]).map((c) => `<li><a href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></li>`).join('');
+function ruleSection(rule: RuleDeclaration, thresholds: Thresholds): string {
+  const citations = rule.citations.map((k) => CITATIONS[k]).map((c) => `<li><a href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></li>`).join('');
   const reasons = (rule.overrideReasons ?? []).map((r) => escapeHtml(r.display)).join('; ');
   const notes = (rule.reviewNotes ?? []).map((n) => `<li>⚠ ${escapeHtml(n)}</li>`).join('');
   return `<section id="${rule.id}">
-<h2>${rule.id}: ${escapeHtml(rule.title ?? '')}</h2>
-<p>${escapeHtml(rule.purpose ?? '')}</p>
-<p><b>Runs on:</b> ${(rule.hooks ?? []).join(', ')}. <b>Reads:</b> ${(rule.reads ?? []).map((d) => escapeHtml(DATA_NAMES[d] ?? d)).join(', ')}.${rule.oncePerInterval ? ' <b>patient-view:</b> shown at most once per surveillance interval.' : ''}</p>
-${(rule.thresholds ?? []).length > 0 ? `<table><thead><tr><th>Threshold</th><th>Meaning</th><th>Configured</th><th>Default</th><th>Review</th></tr></thead><tbody>\n${thresholdRows(rule, thresholds)}\n</tbody></table>` : '<p>No configurable threshold.</p>'}
+<h2>${rule.id}: ${escapeHtml(rule.title)}</h2>
+<p>${escapeHtml(rule.purpose)}</p>
+<p><b>Runs on:</b> ${rule.hooks.join(', ')}. <b>Reads:</b> ${[...new Set([...rule.reads, ...Object.values(rule.readsOn ?? {}).flat()])].map((d) => escapeHtml(DATA_NAMES[d] ?? d)).join(', ')}.${rule.oncePerInterval ? ' <b>patient-view:</b> shown at most once per surveillance interval.' : ''}</p>
+${rule.thresholds.length > 0 ? `<table><thead><tr><th>Threshold</th><th>Meaning</th><th>Configured</th><th>Default</th><th>Review</th></tr></thead><tbody>\n${thresholdRows(rule, thresholds)}\n</tbody></table>` : '<p>No configurable threshold.</p>'}
 ${citations ? `<p><b>Citations:</b></p><ul>${citations}</ul>` : ''}
 ${reasons ? `<p><b>Override reasons:</b> ${reasons}.</p>` : ''}
 ${notes ? `<p><b>Awaiting review:</b></p><ul>${notes}</ul>` : ''}
 </section>`;
 }
 
-export function renderEvidencePage(rules: readonly Rule[], thresholds: Thresholds): string {
-  const toc = rules.map((r) => `<li><a href="#${r.id}">${r.id}</a> ${escapeHtml(r.title ?? '')}</li>`).join('\n');
+export function renderEvidencePage(rules: readonly RuleDeclaration[], thresholds: Thresholds): string {
+  const toc = rules.map((r) => `<li><a href="#${r.id}">${r.id}</a> ${escapeHtml(r.title)}</li>`).join('\n');
   const citations = Object.values(CITATIONS)
     .map((c) => `<li id="${escapeHtml(c.key)}"><a href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></li>`)
     .join('\n');
@@ -84,7 +84,7 @@ ${citations}
 }
 
 export interface EvidenceRouteOptions extends FastifyPluginOptions {
-  rules: readonly Rule[];
+  rules: readonly RuleDeclaration[];
   thresholds: Thresholds;
 }
 

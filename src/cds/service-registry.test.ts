@@ -50,7 +50,7 @@ describe('bindRules', () => {
   it('refuses to start when a service names a rule that is not implemented', async () => {
     const defs = await loadServiceDefinitions(await hooksDirWith({ 'a.mjs': definition() }));
     expect(() => bindRules(defs, {})).toThrow(/COP-R03 is not implemented/);
-    const r03: Rule = { id: 'COP-R03', evaluate: () => undefined };
+    const r03: Rule = { id: 'COP-R03', title: 't', purpose: 'p', hooks: ['patient-view'], reads: [], thresholds: [], citations: [], evaluate: () => undefined };
     expect(bindRules(defs, { 'COP-R03': r03 }).get('svc')?.rules).toEqual([r03]);
   });
 });

@@ -95,8 +95,10 @@ export interface RuleDeclaration {
   /** What the rule does, in one or two sentences for the evidence page. */
   purpose: string;
   hooks: readonly HookName[];
-  /** The data domains (prefetch keys) its facts come from. */
+  /** The data domains (prefetch keys) its facts come from, on every hook it runs on. */
   reads: readonly DataDomain[];
+  /** Data it reads on one hook only (COP-R01: past orders on patient-view, the clarithromycin gates on order-select). */
+  readsOn?: Partial<Record<HookName, readonly DataDomain[]>>;
   /** Thresholds its logic uses (those of the predicates it reads included). */
   thresholds: readonly (keyof Thresholds)[];
   /** Every citation a card of this rule may carry. */
@@ -109,7 +111,6 @@ export interface RuleDeclaration {
   reviewNotes?: readonly string[];
 }
 
-// TRANSITION: the declaration fields become required once every rule file declares them.
-export type Rule = Pick<RuleDeclaration, 'id'> & Partial<RuleDeclaration> & {
+export type Rule = RuleDeclaration & {
   evaluate: (facts: PatientFacts, context: RuleContext) => Finding | undefined;
 };

@@ -59,3 +59,14 @@ describe('prefetch templates keep to the restricted query subset (R-PF-04)', () 
     expect(outsideSubset(template)).toBeDefined();
   });
 });
+
+describe('each service asks for what its rules read (derived from the rule declarations)', () => {
+  it.each([
+    [copOrderSelect, ['patient', 'conditions', 'weight', 'oxygenation', 'pft', 'labs', 'meds', 'pregnancy', 'allergies', 'followUp', 'encounter'], ['patient', 'conditions', 'weight', 'meds']],
+    [copOrderSign, ['patient', 'conditions', 'weight', 'oxygenation', 'pft', 'labs', 'bp', 'meds', 'pregnancy', 'followUp', 'encounter'], ['patient', 'conditions', 'weight', 'meds']],
+    [copPatientView, ['patient', 'conditions', 'weight', 'oxygenation', 'pft', 'labs', 'bp', 'meds', 'medsHistory', 'pregnancy', 'followUp', 'encounter'], ['patient', 'conditions', 'meds']],
+  ] as const)('%#', (service, keys, required) => {
+    expect(Object.keys(service.prefetch)).toEqual(keys);
+    expect(Object.entries(service.prefetch).filter(([, p]) => p?.required).map(([k]) => k)).toEqual(required);
+  });
+});

@@ -54,7 +54,7 @@ describe('missing prefetch: fetched from the FHIR server', () => {
     expect(cardFor(fetched, 'COP-R01').summary).toMatch(/45 mg/);
     expect(cardFor(fetched, 'COP-R09').summary).toMatch(/GGT 2\.4× ULN/);
 
-    const keys = ['patient', 'conditions', 'weight', 'oxygenation', 'pft', 'labs', 'meds', 'pregnancy', 'allergies'] as const;
+    const keys = ['patient', 'conditions', 'weight', 'oxygenation', 'pft', 'labs', 'meds', 'pregnancy', 'allergies', 'followUp'] as const;
     expect([...server().paths()].sort()).toEqual(keys.map(urlFor).sort()); // encounter: no encounterId, so not fetchable
     for (const r of server().requests) {
       expect(r.method).toBe('GET');

@@ -64,4 +64,13 @@ export function evaluateR03(facts: PatientFacts, _context: RuleContext): Finding
   };
 }
 
-export const r03: Rule = { id: 'COP-R03', evaluate: evaluateR03 };
+export const r03: Rule = {
+  id: 'COP-R03',
+  title: 'Paediatric or unknown age',
+  purpose: 'COP in a patient not known to be an adult: dosing support is withheld. Under 18 → specialist (paediatric respiratory) dosing; age unknown or uncertain → confirm the age.',
+  hooks: ['order-select', 'order-sign', 'patient-view'],
+  reads: ['patient', 'conditions'],
+  thresholds: [],
+  citations: ['CORDIER-2006', 'KING-2022'],
+  evaluate: evaluateR03,
+};

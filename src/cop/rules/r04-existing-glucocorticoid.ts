@@ -24,6 +24,7 @@ import {
   usableWeight,
 } from './shared.js';
 import { replacedOrderReferences } from './renewal.js';
+import { P_WEIGHT } from './predicate-thresholds.js';
 
 export const DUPLICATE_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'intentional-switch', display: 'intentional switch (existing will be stopped)' },
@@ -195,4 +196,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   return undefined;
 }
 
-export const r04: Rule = { id: 'COP-R04', evaluate };
+export const r04: Rule = {
+  id: 'COP-R04',
+  title: 'Existing systemic glucocorticoid / duplicate order',
+  purpose: 'Already on a systemic glucocorticoid: adjust the existing order rather than adding one. A second glucocorticoid drafted (not a renewal of the active one) → warning with the removal of the duplicate draft.',
+  hooks: ['order-select', 'order-sign', 'patient-view'],
+  reads: ['conditions', 'meds', 'weight', 'encounter'],
+  thresholds: [...P_WEIGHT],
+  citations: ['STEROID-TOXICITY'],
+  overrideReasons: DUPLICATE_OVERRIDE_REASONS,
+  evaluate,
+};

@@ -25,6 +25,7 @@ import {
   compactNumber, draftGlucocorticoids, durationText, evidenceOf, fitSummary, isAdult, medicationEvidence, mgPerKgText,
   predEqMgPerDay, usableWeight,
 } from './shared.js';
+import { P_WEIGHT } from './predicate-thresholds.js';
 
 const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
 
@@ -246,4 +247,15 @@ export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding 
   };
 }
 
-export const r05: Rule = { id: 'COP-R05', evaluate: evaluateR05 };
+export const r05: Rule = {
+  id: 'COP-R05',
+  title: 'Dose and duration check on a drafted glucocorticoid',
+  purpose: 'A drafted glucocorticoid above the daily cap (no weight needed) or above 1.0 mg/kg → warning; below 0.5 mg/kg, or an initial phase longer than 8 weeks → info; pulse therapy → info.',
+  hooks: ['order-select', 'order-sign'],
+  reads: ['patient', 'conditions', 'weight', 'encounter', 'meds'],
+  thresholds: ['minMgPerKg', 'maxMgPerKg', 'maxDailyDoseMg', 'maxInitialPhaseWeeks', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_WEIGHT],
+  citations: CITATIONS,
+  overrideReasons: R05_OVERRIDE_REASONS,
+  reviewNotes: ['Prednisone equivalence (prednisolone 1, methylprednisolone 1.25, hydrocortisone 0.25, dexamethasone 6.67) is standard pharmacology and needs pharmacy verification.'],
+  evaluate: evaluateR05,
+};

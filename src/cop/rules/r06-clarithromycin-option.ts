@@ -13,6 +13,7 @@ import { buildClarithromycinRequest, glucocorticoidName } from '../orders.js';
 import type { Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates } from './clarithromycin-gates.js';
 import { conditionEvidence, draftsOfClass, durationText, medicationEvidence, selectedGlucocorticoidDraft } from './shared.js';
+import { CLARITHROMYCIN_GATES } from './predicate-thresholds.js';
 
 const CITATIONS: CitationKey[] = ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018', 'ZHOU-2019'];
 
@@ -73,4 +74,14 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
   return finding;
 }
 
-export const r06: Rule = { id: 'COP-R06', evaluate: evaluateR06 };
+export const r06: Rule = {
+  id: 'COP-R06',
+  title: 'Clarithromycin as an alternative (low certainty)',
+  purpose: 'All clarithromycin gates met (no respiratory insufficiency, preserved PFTs, not pregnant, no macrolide allergy or interacting drug): offers clarithromycin for 3 months instead of the glucocorticoid, not recommended by default (observational data).',
+  hooks: ['order-select'],
+  reads: ['patient', 'conditions', 'oxygenation', 'pft', 'pregnancy', 'allergies', 'meds'],
+  thresholds: ['clarithromycinDoseMg', 'clarithromycinDays', ...CLARITHROMYCIN_GATES],
+  citations: CITATIONS,
+  reviewNotes: ['The interacting-drug list is label-based (simvastatin, lovastatin, colchicine, pimozide, ergot alkaloids, lomitapide, QT-prolonging drugs); the EHR interaction check still applies.'],
+  evaluate: evaluateR06,
+};

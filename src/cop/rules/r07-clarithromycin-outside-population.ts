@@ -13,6 +13,7 @@ import type { Evidence, Finding, Indicator, OverrideReason, Rule, RuleContext } 
 import type { Thresholds } from '../knowledge.js';
 import { pftValuesText, respiratoryInsufficiencyFindings } from './clarithromycin-gates.js';
 import { compactNumber, conditionEvidence, evidenceOf, fitSummary, highestIndicator, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
+import { CLARITHROMYCIN_GATES } from './predicate-thresholds.js';
 
 export const R07_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'specialist-decision', display: 'Specialist decision: benefit outweighs the uncertainty' },
@@ -123,4 +124,14 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   };
 }
 
-export const r07: Rule = { id: 'COP-R07', evaluate };
+export const r07: Rule = {
+  id: 'COP-R07',
+  title: 'Clarithromycin drafted for COP outside the studied population',
+  purpose: 'Clarithromycin drafted for a patient with respiratory insufficiency, impaired lung function or pregnancy → warning; a gate unknown → info.',
+  hooks: ['order-select', 'order-sign'],
+  reads: ['patient', 'conditions', 'oxygenation', 'pft', 'pregnancy'],
+  thresholds: [...CLARITHROMYCIN_GATES],
+  citations: ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018'],
+  overrideReasons: R07_OVERRIDE_REASONS,
+  evaluate,
+};

@@ -20,6 +20,7 @@ import {
   compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, lastPregnancyRecordText, medicationEvidence,
   predEqMgPerDay, pregnancyEvidence, pregnancyStatusText, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
+import { P_ON_GC_WEEKS, P_PREGNANT } from './predicate-thresholds.js';
 
 /** cop-codes.md: RxNorm 904431 (C, openFDA), the weekly alendronate tablet. */
 export const ALENDRONATE_70_MG_TABLET = { system: RXNORM, code: '904431', display: 'alendronic acid 70 MG Oral Tablet' } as const;
@@ -30,7 +31,20 @@ export const CALCIUM_VITAMIN_D_TEXT = 'Calcium carbonate + cholecalciferol (vita
 /** SNOMED procedure code for DXA with VFA is not confirmed (cop-rules.md R10): text only. */
 export const DXA_WITH_VFA_TEXT = 'Bone densitometry (DXA) with VFA';
 
-export const r10: Rule = { id: 'COP-R10', evaluate };
+export const r10: Rule = {
+  id: 'COP-R10',
+  title: 'Bone protection (glucocorticoid-induced osteoporosis)',
+  purpose: 'A COP glucocorticoid course longer than 3 months at 2.5 mg/day or more (a pulse alone is not): calcium and vitamin D, fracture-risk assessment, and a bisphosphonate when the risk is high and it is safe.',
+  hooks: ['order-sign', 'patient-view'],
+  reads: ['patient', 'conditions', 'meds', 'pregnancy'],
+  thresholds: ['boneCourseMinMonths', 'boneCourseMinMgPerDay', 'boneOnGlucocorticoidMinWeeks', 'fraxMinAge', 'bisphosphonateMinEgfr', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_PREGNANT, ...P_ON_GC_WEEKS],
+  citations: ['ACR-GIOP-2022'],
+  reviewNotes: [
+    'RxNorm ingredient codes 1897 (calcium carbonate) and 2418 (cholecalciferol) are from memory and need confirmation.',
+    'The eGFR limit for bisphosphonates is the label value, not verified here.',
+  ],
+  evaluate,
+};
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   // P-ADULT is part of R10's firing condition; COP-R03 speaks for everyone else.

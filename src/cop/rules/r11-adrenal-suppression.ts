@@ -19,8 +19,18 @@ import {
   activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, conditionEvidence, draftGlucocorticoids, durationText, glucocorticoidRunEvidence,
   isAdult, medicationEvidence, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
+import { P_ON_GC_WEEKS } from './predicate-thresholds.js';
 
-export const r11: Rule = { id: 'COP-R11', evaluate };
+export const r11: Rule = {
+  id: 'COP-R11',
+  title: 'Adrenal suppression / steroid emergency card',
+  purpose: 'A course that meets the Steroid Emergency Card criteria (≥ 5 mg/day for ≥ 4 weeks, > 40 mg/day for > 1 week, or adrenal insufficiency): issue the card, give sick-day advice, do not stop abruptly.',
+  hooks: ['order-sign', 'patient-view'],
+  reads: ['conditions', 'meds'],
+  thresholds: ['adrenalLowDoseMgPerDay', 'adrenalLowDoseWeeks', 'adrenalHighDoseMgPerDay', 'adrenalHighDoseWeeks', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_ON_GC_WEEKS],
+  citations: ['NatPSA-2020'],
+  evaluate,
+};
 
 /** One reason the course meets the criteria, in words for the card. */
 type Criterion = string;

@@ -26,7 +26,17 @@ const REVIEW_WORDS = /\b(review|follow[- ]?up)\b/i;
 /** Requests in these states will not happen, so they do not count as a booked review. */
 const CLOSED_STATUSES = new Set(['completed', 'revoked', 'entered-in-error']);
 
-export const r14: Rule = { id: 'COP-R14', evaluate };
+export const r14: Rule = {
+  id: 'COP-R14',
+  title: 'Follow-up review, PFTs and imaging',
+  purpose: 'A first COP treatment signed with no respiratory review booked: suggests PFTs and chest imaging at the review interval.',
+  hooks: ['order-sign'],
+  reads: ['conditions', 'meds', 'followUp'],
+  thresholds: ['reviewWeeks'],
+  citations: ['COP-CDS-REVIEW'],
+  reviewNotes: ['The 6-week review is a local default (4–8 weeks), not a guideline interval; BTS is not cited for it.'],
+  evaluate,
+};
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook !== 'order-sign' || !facts.cop.present) return undefined;

@@ -16,8 +16,18 @@ import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { addDays } from '../service-orders.js';
 import { renewedGlucocorticoid } from './renewal.js';
 import { activeGlucocorticoids, draftGlucocorticoids, glucocorticoidRunEvidence, medicationEvidence } from './shared.js';
+import { P_ON_GC_WEEKS } from './predicate-thresholds.js';
 
-export const r17: Rule = { id: 'COP-R17', evaluate };
+export const r17: Rule = {
+  id: 'COP-R17',
+  title: 'Prolonged therapy / relapse management',
+  purpose: 'A glucocorticoid course past 12 months, or a renewal that would take it there: prolonged therapy appears unnecessary; review the taper.',
+  hooks: ['order-sign', 'patient-view'],
+  reads: ['conditions', 'meds'],
+  thresholds: ['prolongedCourseWeeks', 'prolongedCourseMonths', ...P_ON_GC_WEEKS],
+  citations: ['LAZOR-2000'],
+  evaluate,
+};
 
 /** A draft that would end the course after the limit, with the dates that show it. */
 interface Extension {

@@ -12,6 +12,7 @@ import type { MedicationClass, MedicationFact, PatientFacts } from '../facts-typ
 import type { Finding, FindingSuggestion, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest } from '../service-orders.js';
 import { fitSummary, highestIndicator, INDICATOR_RANK, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
+import { P_PREGNANT } from './predicate-thresholds.js';
 
 type Agent = Extract<MedicationClass, 'mycophenolate' | 'clarithromycin' | 'rituximab' | 'azathioprine'>;
 type CheckedStatus = 'yes' | 'unknown';
@@ -161,4 +162,15 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   return finding;
 }
 
-export const r19: Rule = { id: 'COP-R19', evaluate };
+export const r19: Rule = {
+  id: 'COP-R19',
+  title: 'Pregnancy safety for non-steroid agents',
+  purpose: 'Clarithromycin, mycophenolate, azathioprine or rituximab drafted while pregnant or with pregnancy status unknown: info to critical by agent.',
+  hooks: ['order-select', 'order-sign'],
+  reads: ['patient', 'pregnancy', 'conditions'],
+  thresholds: [...P_PREGNANT],
+  citations: ['PREGNANCY-LABELLING'],
+  overrideReasons: R19_OVERRIDE_REASONS,
+  reviewNotes: ['Severities by agent follow product labelling and were not re-verified: pharmacy sign-off.'],
+  evaluate,
+};
