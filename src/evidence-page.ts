@@ -40,9 +40,11 @@ function ruleSection(rule: RuleDeclaration, thresholds: Thresholds): string {
   const citations = rule.citations.map((k) => CITATIONS[k]).map((c) => `<li><a href="${escapeHtml(c.url)}">${escapeHtml(c.label)}</a></li>`).join('');
   const reasons = (rule.overrideReasons ?? []).map((r) => escapeHtml(r.display)).join('; ');
   const notes = (rule.reviewNotes ?? []).map((n) => `<li>⚠ ${escapeHtml(n)}</li>`).join('');
+  const background = (rule.background ?? []).map((b) => `<p>${escapeHtml(b)}</p>`).join('\n');
   return `<section id="${rule.id}">
 <h2>${rule.id}: ${escapeHtml(rule.title)}</h2>
 <p>${escapeHtml(rule.purpose)}</p>
+${background}
 <p><b>Runs on:</b> ${rule.hooks.join(', ')}. <b>Reads:</b> ${[...new Set([...rule.reads, ...Object.values(rule.readsOn ?? {}).flat()])].map((d) => escapeHtml(DATA_NAMES[d] ?? d)).join(', ')}.${rule.oncePerInterval ? ' <b>patient-view:</b> shown at most once per surveillance interval.' : ''}</p>
 ${rule.thresholds.length > 0 ? `<table><thead><tr><th>Threshold</th><th>Meaning</th><th>Configured</th><th>Default</th><th>Review</th></tr></thead><tbody>\n${thresholdRows(rule, thresholds)}\n</tbody></table>` : '<p>No configurable threshold.</p>'}
 ${citations ? `<p><b>Citations:</b></p><ul>${citations}</ul>` : ''}

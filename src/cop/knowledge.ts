@@ -62,9 +62,9 @@ export const CITATIONS = {
   'RTX-2015': { key: 'RTX-2015', label: 'Rituximab in steroid-resistant COP 2015 (Respiration)', url: 'https://www.karger.com/Article/FullText/90/2/155' },
   'RADZ-2023': { key: 'RADZ-2023', label: 'Update on COP 2023 (Front Med)', url: 'https://doi.org/10.3389/fmed.2023.1146782' },
   'STEROID-TOXICITY': { key: 'STEROID-TOXICITY', label: 'COP CDS evidence: steroid side-effect monitoring', url: 'https://cop-cds.example.org/evidence/cop#steroid-side-effects' },
-  'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval (configurable default)', url: 'https://cop-cds.example.org/evidence/cop#follow-up' },
+  'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval', url: 'https://cop-cds.example.org/evidence/cop#follow-up' },
   /** COP-R19: severities follow product labelling, not re-verified (⚠ pharmacy sign-off). */
-  'PREGNANCY-LABELLING': { key: 'PREGNANCY-LABELLING', label: 'COP CDS evidence: pregnancy safety (product labelling, pharmacy sign-off pending)', url: 'https://cop-cds.example.org/evidence/cop#pregnancy-safety' },
+  'PREGNANCY-LABELLING': { key: 'PREGNANCY-LABELLING', label: 'COP CDS evidence: pregnancy safety (product labelling)', url: 'https://cop-cds.example.org/evidence/cop#pregnancy-safety' },
 } as const satisfies Record<string, Citation>;
 export type CitationKey = keyof typeof CITATIONS;
 

@@ -107,6 +107,11 @@ export interface RuleDeclaration {
   overrideReasons?: readonly OverrideReason[];
   /** patient-view: shown at most once per `surveillanceIntervalDays` per patient (besides the 24 h override window every card has). */
   oncePerInterval?: boolean;
+  /**
+   * The longer evidence behind the rule (study details, caveats): on the evidence page, linked from
+   * every card by its `source.url`, so the card itself keeps to one sentence of evidence.
+   */
+  background?: readonly string[];
   /** What still awaits clinical or pharmacy review (unconfirmed codes, steps, factors): on the evidence page, never on a card. */
   reviewNotes?: readonly string[];
 }
