@@ -31,6 +31,7 @@ import { registerOpenApi } from './openapi.js';
 import { PROBE_URLS, probeRoutes } from './probes.js';
 import { openStore, patientKeyer } from './store/index.js';
 import { withWriteBehind } from './store/write-behind.js';
+import { storeErrorReason } from './store/errors.js';
 import type { CdsStore } from './store/types.js';
 
 export interface AppOverrides {
@@ -87,7 +88,13 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const store = withWriteBehind(overrides.store ?? (await openOwnedStore(app, config)), {
     flushMs: 100,
     maxBatch: 500,
-    onError: (err) => app.log.error({ err }, 'could not record shown cards; will retry'),
+    maxQueue: 10_000,
+    retryMaxMs: 30_000,
+    onError: (err) => app.log.error({ reason: storeErrorReason(err), code: (err as { code?: unknown } | null)?.code }, 'could not record shown cards; will retry with back-off'),
+    onDropped: (records, reason, code) => {
+      app.log.error({ records, reason, code }, reason === 'queue-full' ? 'shown-card queue full: oldest records dropped' : 'shown-card record refused by the store for its data: dropped');
+      metrics?.cds.shownCardsDropped?.(records, reason);
+    },
     onDiscarded: (records) =>
       app.log.warn({ records }, 'a call whose client had hung up finished after shutdown began; its shown cards are not recorded'),
   });

@@ -55,6 +55,20 @@ export function createMetrics(): AppMetrics {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  const storeUnavailable = new Counter({
+    name: 'cds_store_unavailable_total',
+    help: 'Calls answered without the store: feedback refused with 503, patient-view cards not suppressed',
+    labelNames: ['operation'] as const,
+    registers: [registry],
+  });
+  const cardsDropped = new Counter({
+    name: 'cds_store_shown_cards_dropped_total',
+    help: 'Shown-card records not stored: refused for their data (invalid-data) or the write-behind queue full (queue-full)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  for (const operation of ['feedback', 'suppression']) storeUnavailable.inc({ operation }, 0);
+  for (const reason of ['invalid-data', 'queue-full']) cardsDropped.inc({ reason }, 0);
   // Zero series for every failure class, so rate() works before the first failure.
   const failureClasses: FhirFailureClass[] = ['timeout', 'http-status', 'network', 'circuit-open', 'outcome', 'invalid-response'];
   for (const reason of failureClasses) fhirFailures.inc({ reason }, 0);
@@ -72,6 +86,12 @@ export function createMetrics(): AppMetrics {
       },
       feedback(items) {
         for (const f of items) feedback.inc({ outcome: f.outcome, rule: f.ruleId ?? 'unknown' });
+      },
+      storeUnavailable(operation) {
+        storeUnavailable.inc({ operation });
+      },
+      shownCardsDropped(count, reason) {
+        cardsDropped.inc({ reason }, count);
       },
     },
     fhirFetch(result) {

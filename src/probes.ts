@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { storeErrorReason } from './store/errors.js';
 import type { CdsStore } from './store/types.js';
 
 export const PROBE_URLS = ['/health', '/health/live', '/health/ready', '/metrics'];
@@ -43,18 +44,22 @@ export async function probeRoutes(app: FastifyInstance, options: ProbeOptions): 
   app.get('/health/ready', { config: passUnderPressure }, async (request, reply) => {
     const shuttingDown = options.shuttingDown();
     let store: 'ok' | 'failed' = 'ok';
+    let reason: string | undefined;
     try {
       const { store: s } = options;
       await withTimeout(s.ping ? s.ping() : s.shownRules('readiness-probe', ['COP-R01'], new Date(0)).then(() => undefined), timeoutMs);
     } catch (err) {
       store = 'failed';
-      request.log.warn({ err }, 'readiness: the store did not answer');
+      // Our own texts ("store writes failing: disk full (SQLITE_FULL)"), else a class and code: no driver message.
+      const message = err instanceof Error ? err.message : '';
+      reason = /^(store writes failing|no answer within)/.test(message) ? message : storeErrorReason(err);
+      request.log.warn({ reason }, 'readiness: the store is failing');
     }
     const ready = store === 'ok' && !shuttingDown;
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ status: ready ? 'ready' : 'not-ready', checks: { store, shuttingDown } });
+      .send({ status: ready ? 'ready' : 'not-ready', checks: { store, shuttingDown }, ...(reason ? { reason: `store: ${reason}` } : {}) });
   });
 
   const registry = options.registry;

@@ -12,6 +12,7 @@ import type { Thresholds } from '../cop/knowledge.js';
 import type { Finding, FormularyProfile, HookName, RuleContext } from '../cop/rule-types.js';
 import { appliesTo, applySuppression, ONCE_PER_INTERVAL_RULES, suppressionWindows } from '../cop/suppression.js';
 import type { SiteValueSets } from '../cop/valuesets.js';
+import { storeErrorReason } from '../store/errors.js';
 import type { CdsStore } from '../store/types.js';
 import { shownCardsOf } from './card-records.js';
 import { BadRequestError, ForbiddenError } from '../errors.js';
@@ -136,7 +137,7 @@ export async function invokeService(
   };
   const patientKey = deps.patientKeyOf(context.patientId);
   const evaluated = evaluateRules(service.rules, facts, ruleContext);
-  const findings = await suppressRepeats(evaluated, ruleContext.hook, patientKey, now, deps);
+  const findings = await suppressRepeats(evaluated, ruleContext.hook, patientKey, now, deps, options.log, fhirDeadline);
   options.log.info(
     { rules: findings.map((f) => `${f.ruleId}:${f.indicator}`), suppressed: evaluated.length - findings.length },
     'rules evaluated',
@@ -148,19 +149,62 @@ export async function invokeService(
   };
   const cards = findings.map((f) => renderCard(f, renderOptions));
   const shown = shownCardsOf(cards, { serviceId: service.definition.id, hook: ruleContext.hook, hookInstance: request.hookInstance, patientKey, shownAt: now });
-  await deps.store.recordShownCards(shown);
+  try {
+    await deps.store.recordShownCards(shown);
+  } catch (err) {
+    // The cards are the answer; a record the store cannot take must not cost it.
+    options.log.warn({ reason: storeErrorReason(err), records: shown.length }, 'shown cards not recorded: the store is unavailable');
+  }
   deps.observer?.cardsShown(shown);
   return { cards };
 }
 
-/** patient-view only: drop cards overridden within 24 h and reminders already shown this interval. */
-async function suppressRepeats(findings: Finding[], hook: HookName, patientKey: string, now: Date, deps: InvokeDeps): Promise<Finding[]> {
+/** Least time the suppression reads get when the FHIR deadline has (nearly) passed. */
+const MIN_SUPPRESSION_WAIT_MS = 250;
+
+/**
+ * patient-view only: drop cards overridden within 24 h and reminders already shown this interval.
+ * When the store cannot answer (down, frozen past the call's deadline), the cards are answered
+ * unsuppressed, logged and counted: a repeated card is noise, a missing card a gap in care.
+ */
+async function suppressRepeats(
+  findings: Finding[],
+  hook: HookName,
+  patientKey: string,
+  now: Date,
+  deps: InvokeDeps,
+  log: FastifyBaseLogger,
+  deadline: AbortSignal,
+): Promise<Finding[]> {
   if (!appliesTo(hook) || findings.length === 0) return findings;
   const windows = suppressionWindows(now, deps.thresholds);
   const ruleIds = findings.map((f) => f.ruleId);
-  const [overridden, shownWithinInterval] = await Promise.all([
-    deps.store.overriddenRules(patientKey, ruleIds, windows.overrideSince),
-    deps.store.shownRules(patientKey, ruleIds.filter((id) => ONCE_PER_INTERVAL_RULES.includes(id)), windows.intervalSince, hook),
-  ]);
-  return applySuppression(findings, { overridden, shownWithinInterval });
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    const reads = Promise.all([
+      deps.store.overriddenRules(patientKey, ruleIds, windows.overrideSince),
+      deps.store.shownRules(patientKey, ruleIds.filter((id) => ONCE_PER_INTERVAL_RULES.includes(id)), windows.intervalSince, hook),
+    ]);
+    const late = new Promise<never>((_, reject) => {
+      const expire = (): void => {
+        timer = setTimeout(() => reject(new Error('no answer within the hook deadline')), MIN_SUPPRESSION_WAIT_MS);
+      };
+      if (deadline.aborted) expire();
+      else {
+        onAbort = expire;
+        deadline.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+    reads.catch(() => undefined);
+    const [overridden, shownWithinInterval] = await Promise.race([reads, late]);
+    return applySuppression(findings, { overridden, shownWithinInterval });
+  } catch (err) {
+    log.warn({ reason: storeErrorReason(err), rules: ruleIds }, 'store unavailable: cards answered without suppression');
+    deps.observer?.storeUnavailable?.('suppression');
+    return findings;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) deadline.removeEventListener('abort', onAbort);
+  }
 }

@@ -14,6 +14,10 @@ export interface CdsObserver {
   cardsShown(cards: readonly { ruleId: string; indicator: string }[]): void;
   /** Feedback items newly stored; `ruleId` undefined when the card is not known to the store. */
   feedback(items: readonly { outcome: 'accepted' | 'overridden'; ruleId: string | undefined }[]): void;
+  /** A call answered without the store: feedback refused with 503, patient-view cards not suppressed. */
+  storeUnavailable?(operation: 'feedback' | 'suppression'): void;
+  /** Shown-card records dropped: refused by the store for their data, or the write-behind queue full. */
+  shownCardsDropped?(count: number, reason: 'invalid-data' | 'queue-full'): void;
 }
 
 /** One FHIR fallback call (a prefetch key, pages included) that reached the HTTP layer: `ok` or why it failed. */

@@ -4,7 +4,8 @@
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import type { FeedbackItem, FeedbackResult } from '../store/types.js';
-import { BadRequestError, NotFoundError } from '../errors.js';
+import { BadRequestError, NotFoundError, operationOutcome } from '../errors.js';
+import { classifyStoreError, storeErrorReason } from '../store/errors.js';
 import { feedbackItemsOf } from './card-records.js';
 import { invokeService, type InvokeDeps } from './invoke.js';
 import type { CdsObserver } from './observer.js';
@@ -59,6 +60,9 @@ async function observeFeedback(
     observer.feedback(items.map((i) => ({ outcome: i.outcome, ruleId: undefined })));
   }
 }
+
+/** Retry-After of a feedback post the store could not take. */
+const FEEDBACK_RETRY_AFTER_SECONDS = 5;
 
 export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions): Promise<void> {
   const { services, deps } = options;
@@ -117,7 +121,22 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues));
     // Answered only once committed: a 200 means the feedback is durably stored. Repeats are no-ops (R-FB-04).
     const items = feedbackItemsOf(parsed.data);
-    const result = await deps.store.recordFeedback(service.definition.id, items, deps.clock());
+    let result: FeedbackResult;
+    try {
+      result = await deps.store.recordFeedback(service.definition.id, items, deps.clock());
+    } catch (err) {
+      if (classifyStoreError(err) === 'data') {
+        throw new BadRequestError('Feedback holds a value that cannot be stored (e.g. a NUL byte); nothing of this post was stored');
+      }
+      // Never a 200 for an unstored row: the EHR may retry the (idempotent) post.
+      const reason = storeErrorReason(err);
+      request.log.error({ reason, code: (err as { code?: unknown } | null)?.code }, 'feedback not stored: the store is unavailable');
+      observer?.storeUnavailable?.('feedback');
+      return reply
+        .code(503)
+        .header('retry-after', String(FEEDBACK_RETRY_AFTER_SECONDS))
+        .send(operationOutcome('transient', `Feedback not stored: the store is unavailable (${reason}); retry after ${FEEDBACK_RETRY_AFTER_SECONDS} s`));
+    }
     if (observer) await observeFeedback(observer, deps, items, result, request.log);
     request.log.info(
       {

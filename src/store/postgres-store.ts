@@ -7,7 +7,8 @@ import pg from 'pg';
 import type { RuleId } from '../cop/knowledge.js';
 import { SCHEMA_MIGRATIONS_DDL, migrationStatements, pendingMigrations } from './migrations.js';
 import { PATIENT_KEY_SECRET_META, generatePatientKeySecret } from './patient-key.js';
-import { assertValidDate, outcomeInstant } from './rows.js';
+import { classifyStoreError } from './errors.js';
+import { assertStorableFeedback, assertValidDate, cleanShownCard, outcomeInstant } from './rows.js';
 import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -22,7 +23,22 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
   /** Errors of idle pooled connections (server restart, network); the pool replaces them. */
   onPoolError?: (error: Error) => void;
+  /**
+   * Timeouts, so a stopped or frozen server (SIGSTOP) costs an answer its deadline, never a hang.
+   * connectMs: getting a connection (pool wait and connect; pg `connectionTimeoutMillis`);
+   * statementMs: server-side `statement_timeout` (and `lock_timeout`); queryMs: client-side
+   * `query_timeout` (a server that does not answer at all). Defaults 1000 / 1000 / 1500 ms.
+   */
+  timeouts?: PostgresTimeouts;
 }
+
+export interface PostgresTimeouts {
+  connectMs?: number;
+  statementMs?: number;
+  queryMs?: number;
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS = { connectMs: 1000, statementMs: 1000, queryMs: 1500 } as const;
 
 /** Text key of the advisory lock taken while migrating (hashed to a bigint by PostgreSQL). */
 const MIGRATION_LOCK = 'cop-cds-hooks:migrations';
@@ -38,8 +54,10 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
     await client.query('COMMIT');
     return result;
   } catch (error) {
-    // A connection that cannot even roll back is discarded rather than returned to the pool.
-    await client.query('ROLLBACK').catch(() => (broken = true));
+    // A connection that timed out or was lost is discarded at once (a ROLLBACK on a frozen server
+    // would wait a second query timeout); one that cannot even roll back is discarded too.
+    if (classifyStoreError(error) === 'unavailable') broken = true;
+    else await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
     client.release(broken);
@@ -99,7 +117,18 @@ export class PostgresStore implements CdsStore {
 
   /** Connects, migrates and loads (or creates) the patient-key secret. */
   static async open(connectionString: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const config: pg.PoolConfig = { connectionString, max: options.maxConnections ?? 10 };
+    const t = { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts };
+    const config: pg.PoolConfig = {
+      connectionString,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: t.connectMs,
+      statement_timeout: t.statementMs,
+      lock_timeout: t.statementMs,
+      query_timeout: t.queryMs,
+      // A transaction left open by a lost client never holds locks for long.
+      idle_in_transaction_session_timeout: Math.max(t.queryMs * 4, 10_000),
+      keepAlive: true,
+    };
     if (options.schema !== undefined) {
       if (options.schema.length === 0) throw new Error('schema must not be empty');
       config.options = `-c search_path=${quoteIdentifier(options.schema).replace(/ /g, '\\ ')}`;
@@ -136,7 +165,7 @@ export class PostgresStore implements CdsStore {
   async recordShownCards(cards: ShownCard[]): Promise<void> {
     this.check();
     if (cards.length === 0) return;
-    for (const c of cards) assertValidDate(c.shownAt, 'shownAt');
+    cards = cards.map(cleanShownCard);
     await inTransaction(this.pool, async (client) => {
       const inserted: string[] = [];
       for (const c of cards) {
@@ -166,6 +195,7 @@ export class PostgresStore implements CdsStore {
     this.check();
     assertValidDate(receivedAt, 'receivedAt');
     if (items.length === 0) return { stored: 0, duplicates: 0 };
+    assertStorableFeedback(serviceId, items);
     const stored = await inTransaction(this.pool, async (client) => {
       let n = 0;
       for (const item of items) {
@@ -174,13 +204,13 @@ export class PostgresStore implements CdsStore {
                                  override_display, had_user_comment, outcome_timestamp, outcome_at, received_at,
                                  patient_key, rule_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-                   (SELECT patient_key FROM shown_card WHERE card_uuid = $2),
-                   (SELECT rule_id FROM shown_card WHERE card_uuid = $2))
+                   COALESCE((SELECT patient_key FROM shown_card WHERE card_uuid = $2), $12::text),
+                   COALESCE((SELECT rule_id FROM shown_card WHERE card_uuid = $2), $13::text))
            ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
           [serviceId, item.cardUuid, item.outcome, JSON.stringify(item.acceptedSuggestions),
             item.overrideReason?.system ?? null, item.overrideReason?.code ?? null,
             item.overrideReason?.display ?? null, item.hadUserComment, item.outcomeTimestamp,
-            outcomeInstant(item, receivedAt), receivedAt],
+            outcomeInstant(item, receivedAt), receivedAt, item.knownCard?.patientKey ?? null, item.knownCard?.ruleId ?? null],
         );
         n += result.rowCount ?? 0;
       }
@@ -221,6 +251,14 @@ export class PostgresStore implements CdsStore {
   async ping(): Promise<void> {
     this.check();
     await this.pool.query('SELECT 1');
+  }
+
+  async probeWrite(): Promise<void> {
+    this.check();
+    await this.pool.query(
+      `INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [new Date().toISOString()],
+    );
   }
 
   async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {

@@ -3,13 +3,13 @@
  * disk when its transaction commits and survives a crash or power loss. better-sqlite3 is
  * synchronous: each call commits before the returned promise resolves.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RuleId } from '../cop/knowledge.js';
 import { SCHEMA_MIGRATIONS_DDL, migrationStatements, pendingMigrations } from './migrations.js';
 import { PATIENT_KEY_SECRET_META, generatePatientKeySecret } from './patient-key.js';
-import { assertValidDate, outcomeInstant } from './rows.js';
+import { assertStorableFeedback, assertValidDate, cleanShownCard, outcomeInstant } from './rows.js';
 import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -18,6 +18,9 @@ export interface SqliteStoreOptions {
   /** How long a writer waits for another connection's lock before failing (ms). Default 5000. */
   busyTimeoutMs?: number;
 }
+
+/** Less free space than this on the database's file system counts as a full disk (readiness). */
+const MIN_FREE_BYTES = 1024 * 1024;
 
 const isMemory = (file: string): boolean => file === ':memory:' || file === '';
 
@@ -72,6 +75,7 @@ export class SqliteStore implements CdsStore {
   private constructor(
     private readonly db: Database.Database,
     private readonly secret: string,
+    private readonly file?: string,
   ) {
     this.insertShown = db.prepare(
       `INSERT INTO shown_card (card_uuid, rule_id, service_id, hook, hook_instance, patient_key, indicator, suggestion_uuids, shown_at)
@@ -86,8 +90,8 @@ export class SqliteStore implements CdsStore {
                              patient_key, rule_id)
        VALUES (@serviceId, @cardUuid, @outcome, @acceptedSuggestions, @overrideSystem, @overrideCode,
                @overrideDisplay, @hadUserComment, @outcomeTimestamp, @outcomeAt, @receivedAt,
-               (SELECT patient_key FROM shown_card WHERE card_uuid = @cardUuid),
-               (SELECT rule_id FROM shown_card WHERE card_uuid = @cardUuid))
+               COALESCE((SELECT patient_key FROM shown_card WHERE card_uuid = @cardUuid), @knownPatientKey),
+               COALESCE((SELECT rule_id FROM shown_card WHERE card_uuid = @cardUuid), @knownRuleId))
        ON CONFLICT (card_uuid, outcome, outcome_timestamp) DO NOTHING`,
     );
     // Feedback that arrived before its card (another connection's card not yet committed) gets
@@ -113,7 +117,7 @@ export class SqliteStore implements CdsStore {
       db.pragma('temp_store = MEMORY');
       migrateSqlite(db);
       const secret = options.patientKeySecret ?? SqliteStore.storedSecret(db);
-      return new SqliteStore(db, secret);
+      return new SqliteStore(db, secret, isMemory(file) ? undefined : file);
     } catch (error) {
       db.close();
       throw error;
@@ -136,8 +140,7 @@ export class SqliteStore implements CdsStore {
   async recordShownCards(cards: ShownCard[]): Promise<void> {
     this.check();
     if (cards.length === 0) return;
-    const rows = cards.map((c) => {
-      assertValidDate(c.shownAt, 'shownAt');
+    const rows = cards.map(cleanShownCard).map((c) => {
       return {
         cardUuid: c.cardUuid,
         ruleId: c.ruleId,
@@ -163,6 +166,7 @@ export class SqliteStore implements CdsStore {
     this.check();
     assertValidDate(receivedAt, 'receivedAt');
     if (items.length === 0) return { stored: 0, duplicates: 0 };
+    assertStorableFeedback(serviceId, items);
     const received = receivedAt.toISOString();
     const rows = items.map((item) => ({
       serviceId,
@@ -176,6 +180,8 @@ export class SqliteStore implements CdsStore {
       outcomeTimestamp: item.outcomeTimestamp,
       outcomeAt: outcomeInstant(item, receivedAt).toISOString(),
       receivedAt: received,
+      knownPatientKey: item.knownCard?.patientKey ?? null,
+      knownRuleId: item.knownCard?.ruleId ?? null,
     }));
     const stored = this.db.transaction((): number => {
       let n = 0;
@@ -230,6 +236,31 @@ export class SqliteStore implements CdsStore {
   async ping(): Promise<void> {
     this.check();
     this.db.prepare('SELECT 1').get();
+  }
+
+  async probeWrite(): Promise<void> {
+    this.check();
+    this.db
+      .prepare(`INSERT INTO meta (key, value) VALUES ('write_probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`)
+      .run(new Date().toISOString());
+    // A small update fits in pages the file already has, so also ask whether a new page could be
+    // added: the database at its page limit, or its file system (nearly) out of space, is full.
+    const full = (): never => {
+      throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    };
+    const pages = Number(this.db.pragma('page_count', { simple: true }));
+    const freePages = Number(this.db.pragma('freelist_count', { simple: true }));
+    if (freePages === 0 && pages >= Number(this.db.pragma('max_page_count', { simple: true }))) full();
+    if (this.file !== undefined) {
+      const fs = statfsSync(path.dirname(path.resolve(this.file)));
+      if (fs.bavail * fs.bsize < MIN_FREE_BYTES) full();
+    }
+  }
+
+  /** Tests only: a pragma on the connection (e.g. max_page_count, to fill the "disk"). */
+  testPragma(pragma: string): unknown {
+    this.check();
+    return this.db.pragma(pragma, { simple: true });
   }
 
   async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {

@@ -245,6 +245,10 @@ export class ThreadedSqliteStore implements CdsStore {
     return this.call('ping');
   }
 
+  probeWrite(): Promise<void> {
+    return this.call('probeWrite');
+  }
+
   ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {
     return this.call('ruleIdsOfCards', cardUuids);
   }
@@ -255,7 +259,7 @@ export class ThreadedSqliteStore implements CdsStore {
   }
 
   /** Tests only: a test hook of the worker (the store must be opened with `testHooks`). */
-  testCall<M extends 'testExit' | 'testThrow' | 'testHold'>(method: M, ...args: Parameters<StoreCalls[M]>): Promise<Result<M>> {
+  testCall<M extends 'testExit' | 'testThrow' | 'testHold' | 'testPragma'>(method: M, ...args: Parameters<StoreCalls[M]>): Promise<Result<M>> {
     return this.call(method, ...args);
   }
 

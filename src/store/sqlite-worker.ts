@@ -21,6 +21,7 @@ export interface StoreCalls {
   shownRules(patientKey: string, ruleIds: RuleId[], since: Date, hook?: string): Promise<Set<RuleId>>;
   patientKeySecret(): Promise<string>;
   ping(): Promise<void>;
+  probeWrite(): Promise<void>;
   ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>>;
   settings(): Promise<SqliteSettings>;
   close(): Promise<void>;
@@ -30,6 +31,8 @@ export interface StoreCalls {
   testThrow(message: string): Promise<void>;
   /** Test hook: blocks the thread until `flag[0]` is no longer 0 (Atomics.notify wakes it). */
   testHold(flag: Int32Array): Promise<void>;
+  /** Test hook: a pragma on the thread's connection (e.g. max_page_count, a full "disk"). */
+  testPragma(pragma: string): Promise<unknown>;
 }
 
 export type StoreMethod = keyof StoreCalls;
@@ -90,6 +93,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: StoreWorkerData
     shownRules: (patientKey, ruleIds, since, hook) => store.shownRules(patientKey, ruleIds, since, hook),
     patientKeySecret: () => store.patientKeySecret(),
     ping: () => store.ping(),
+    probeWrite: () => store.probeWrite(),
     ruleIdsOfCards: (cardUuids) => store.ruleIdsOfCards(cardUuids),
     settings: () => store.settings(),
     close: () => store.close(),
@@ -99,6 +103,7 @@ async function serve(port: NonNullable<typeof parentPort>, data: StoreWorkerData
         throw new Error(message);
       });
     },
+    testPragma: async (pragma) => store.testPragma(pragma),
     testHold: async (flag) => {
       while (Atomics.load(flag, 0) === 0) Atomics.wait(flag, 0, 0);
     },

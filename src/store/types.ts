@@ -30,6 +30,12 @@ export interface FeedbackItem {
   hadUserComment: boolean;
   /** As sent, RFC 3339 UTC. */
   outcomeTimestamp: string;
+  /**
+   * The card's patient and rule when the caller knows them (its shown-card record still queued
+   * behind the response): the store uses them when it has no row for the card yet, so feedback
+   * never waits for shown-card records and the override window sees it at once.
+   */
+  knownCard?: { patientKey: string; ruleId: RuleId };
 }
 
 export interface FeedbackResult {
@@ -55,6 +61,8 @@ export interface CdsStore {
   patientKeySecret(): Promise<string>;
   /** A trivial query (readiness probe); rejects when the store cannot answer. */
   ping?(): Promise<void>;
+  /** A tiny committed write (readiness after failed writes: a full disk still answers SELECT 1). */
+  probeWrite?(): Promise<void>;
   /** The rule of each card uuid known to the store (one query; metrics join feedback to rules with it). */
   ruleIdsOfCards?(cardUuids: string[]): Promise<Map<string, RuleId>>;
   close(): Promise<void>;

@@ -45,14 +45,16 @@ describe('withWriteBehind', () => {
     expect(written.map((b) => b.length)).toEqual([2]);
   });
 
-  it('flushes before every feedback write and on close, so feedback always joins a stored card', async () => {
+  it('feedback never waits for the queue (it carries a queued card\'s patient and rule); close flushes', async () => {
     const { store, calls } = fakeStore();
     const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: () => {} });
     await wb.recordShownCards([card(1)]);
-    await wb.recordFeedback('s', [], new Date());
+    const item = { cardUuid: 'c1', outcome: 'overridden' as const, acceptedSuggestions: [], hadUserComment: false, outcomeTimestamp: 'x' };
+    await wb.recordFeedback('s', [item], new Date());
+    expect(vi.mocked(store.recordFeedback).mock.calls[0]![1]).toEqual([{ ...item, knownCard: { patientKey: 'k', ruleId: 'COP-R20' } }]);
     await wb.recordShownCards([card(2)]);
     await wb.close();
-    expect(calls).toEqual(['write', 'feedback', 'write', 'close']);
+    expect(calls).toEqual(['feedback', 'write', 'close']);
   });
 
   it('answers shown-card reads from the store plus the queue, without a commit', async () => {
@@ -90,21 +92,76 @@ describe('withWriteBehind', () => {
     expect(errors).toEqual([]);
   });
 
-  it('keeps the cards of a failed flush and writes them on the next one', async () => {
+  it('keeps the cards of a flush the store could not take, and retries them with back-off; feedback is not blocked', async () => {
+    vi.useFakeTimers();
     const { store, written } = fakeStore();
     let fail = true;
+    let attempts = 0;
     store.recordShownCards = vi.fn(async (cards: ShownCard[]) => {
-      if (fail) throw new Error('disk full');
+      attempts += 1;
+      if (fail) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
       written.push(cards);
     });
     const errors: unknown[] = [];
-    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 1, onError: (e) => errors.push(e) });
+    const wb = withWriteBehind(store, { flushMs: 100, maxBatch: 10, retryMaxMs: 1000, onError: (e) => errors.push(e) });
     await wb.recordShownCards([card(1)]);
-    await expect(wb.recordFeedback('s', [], new Date())).rejects.toThrow('disk full');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(attempts).toBe(1);
+    // Feedback goes straight to the store while shown cards cannot be written.
+    await expect(wb.recordFeedback('s', [], new Date())).resolves.toEqual({ stored: 1, duplicates: 0 });
+    // Back-off: 200, 400, 800, then 1000 ms (the cap), not one retry per flushMs.
+    await vi.advanceTimersByTimeAsync(200);
+    expect(attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(399);
+    expect(attempts).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(attempts).toBe(3);
+    await vi.advanceTimersByTimeAsync(800 + 1000);
+    expect(attempts).toBe(5);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(attempts).toBe(15);
+    await expect(wb.ping()).rejects.toThrow(/writes failing: connection refused/);
     fail = false;
-    await wb.recordShownCards([card(2)]);
-    await wb.recordFeedback('s', [], new Date());
-    expect(written.flat().map((c) => c.cardUuid)).toEqual(['c1', 'c2']);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(written.flat().map((c) => c.cardUuid)).toEqual(['c1']);
+    await expect(wb.ping()).resolves.toBeUndefined();
+  });
+
+  it('isolates the rows a batch is refused for (a NUL byte), drops only them, counted, and never retries them', async () => {
+    const { store, written } = fakeStore();
+    let attempts = 0;
+    store.recordShownCards = vi.fn(async (cards: ShownCard[]) => {
+      attempts += 1;
+      if (cards.some((c) => c.hookInstance.includes('\u0000'))) {
+        throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+      }
+      written.push(cards);
+    });
+    const drops: [number, string, string | undefined][] = [];
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 100, onError: () => {}, onDropped: (n, r, c) => drops.push([n, r, c]) });
+    const cards = Array.from({ length: 16 }, (_, i) => ({ ...card(i), hookInstance: i === 5 ? 'x\u0000' : 'h' }));
+    await wb.recordShownCards(cards);
+    await wb.close();
+    expect(written.flat().map((c) => c.cardUuid).sort()).toEqual(cards.filter((_, i) => i !== 5).map((c) => c.cardUuid).sort());
+    expect(drops).toEqual([[1, 'invalid-data', '22021']]);
+    expect(attempts).toBeLessThanOrEqual(2 * 16);
+  });
+
+  it('bounds the queue: the oldest shown-card records are dropped and counted', async () => {
+    const { store, written } = fakeStore();
+    store.recordShownCards = vi.fn(async () => {
+      throw Object.assign(new Error('down'), { code: 'ECONNREFUSED' });
+    });
+    const drops: [number, string][] = [];
+    const wb = withWriteBehind(store, { flushMs: 60_000, maxBatch: 1000, maxQueue: 5, onError: () => {}, onDropped: (n, r) => drops.push([n, r]) });
+    for (let i = 0; i < 8; i += 1) await wb.recordShownCards([card(i)]);
+    expect(wb.queued()).toBe(5);
+    expect(drops.reduce((n, [k]) => n + k, 0)).toBe(3);
+    expect(drops.every(([, r]) => r === 'queue-full')).toBe(true);
+    const since = new Date('2026-11-01T00:00:00Z');
+    expect(await wb.ruleIdsOfCards(['c0', 'c7'])).toEqual(new Map([['c7', 'COP-R20']]));
+    expect(written).toEqual([]);
+    expect(await wb.shownRules('k', ['COP-R20'], since)).toEqual(new Set(['COP-R20']));
   });
 
   it('on a real store, feedback for a still-queued card carries the card and counts as an override at once', async () => {

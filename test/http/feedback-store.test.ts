@@ -63,6 +63,10 @@ describe('feedback is stored and joined to its card', () => {
     const feedback = { feedback: [{ card: r01.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: suggestion.uuid }], outcomeTimestamp: NOW.toISOString() }] };
     await http().post('/cds-services/cop-order-select/feedback').send(feedback).expect(200);
     await http().post('/cds-services/cop-order-select/feedback').send(feedback).expect(200); // repeated post: no second row
+    // Feedback no longer waits for the shown-card queue (issue 12): let the write-behind flush.
+    for (let i = 0; i < 50 && rows('SELECT 1 FROM shown_card WHERE card_uuid = ?', r01.uuid).length === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     const joined = rows(
       `SELECT f.outcome, f.accepted_suggestions, c.rule_id, c.service_id, c.hook_instance

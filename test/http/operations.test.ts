@@ -233,7 +233,7 @@ describe('readiness with a failing store', () => {
     try {
       const res = await supertest(app.server).get('/health/ready').expect(503);
       expect(res.headers['content-type']).toMatch(/application\/json/);
-      expect(res.body).toEqual({ status: 'not-ready', checks: { store: 'failed', shuttingDown: false } });
+      expect(res.body).toEqual({ status: 'not-ready', checks: { store: 'failed', shuttingDown: false }, reason: 'store: store error' });
       expect(res.text).not.toContain('database is down');
       await supertest(app.server).get('/health/live').expect(200);
     } finally {
