@@ -14,6 +14,7 @@ import {
   openPostgresStore,
   quoteIdentifier,
 } from '../../src/store/postgres-store.js';
+import { withWriteBehind } from '../../src/store/write-behind.js';
 import { storeContract, type StoreBackend, type StoreLocation } from './contract.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -175,6 +176,30 @@ if (!url && required) {
             expect(shown).not.toMatch(/shown_card_patient_hook_time|Seq Scan on shown_card|Hash/);
           }
         });
+      } finally {
+        await location.dispose();
+      }
+    });
+
+    it('issue 12: a NUL byte in one shown card neither stops the store nor blocks feedback', async () => {
+      const location = await postgresLocation();
+      try {
+        const drops: string[] = [];
+        const wb = withWriteBehind(await location.open(), { flushMs: 60_000, maxBatch: 100, onError: () => {}, onDropped: (n, r, c) => drops.push(`${n}:${r}:${c}`) });
+        const at = new Date('2025-01-01T00:00:00Z');
+        const shown = (n: number, hookInstance: string) => ({
+          cardUuid: `nul-${n}`, ruleId: 'COP-R20' as const, serviceId: 's', hook: 'patient-view', hookInstance,
+          patientKey: 'k', indicator: 'info' as const, suggestionUuids: [], shownAt: at,
+        });
+        await wb.recordShownCards([shown(1, 'x\u0000'), shown(2, 'ok')]);
+        // The store strips the NUL itself; a raw data error would be isolated by the queue.
+        const fb = { cardUuid: 'nul-2', outcome: 'overridden' as const, acceptedSuggestions: [], hadUserComment: false, outcomeTimestamp: at.toISOString() };
+        expect(await wb.recordFeedback('s', [fb], at)).toEqual({ stored: 1, duplicates: 0 });
+        await expect(wb.recordFeedback('s', [{ ...fb, cardUuid: 'bad\u0000' }], at)).rejects.toThrow(/NUL/);
+        await wb.close();
+        const rows = await location.query('SELECT card_uuid, hook_instance FROM shown_card ORDER BY card_uuid');
+        expect(rows).toEqual([{ card_uuid: 'nul-1', hook_instance: 'x' }, { card_uuid: 'nul-2', hook_instance: 'ok' }]);
+        expect(drops).toEqual([]);
       } finally {
         await location.dispose();
       }
