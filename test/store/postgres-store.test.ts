@@ -15,6 +15,7 @@ import {
   quoteIdentifier,
 } from '../../src/store/postgres-store.js';
 import { withWriteBehind } from '../../src/store/write-behind.js';
+import { classifyStoreError } from '../../src/store/errors.js';
 import { storeContract, type StoreBackend, type StoreLocation } from './contract.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -200,6 +201,31 @@ if (!url && required) {
         const rows = await location.query('SELECT card_uuid, hook_instance FROM shown_card ORDER BY card_uuid');
         expect(rows).toEqual([{ card_uuid: 'nul-1', hook_instance: 'x' }, { card_uuid: 'nul-2', hook_instance: 'ok' }]);
         expect(drops).toEqual([]);
+      } finally {
+        await location.dispose();
+      }
+    });
+
+    it('issue 12, defect 7: a blocked server answers within the store timeouts, as "unavailable"', async () => {
+      const location = await postgresLocation();
+      try {
+        const store = await location.open();
+        const schema = String((await location.query('SELECT current_schema() AS s'))[0]!.s);
+        const blocker = new pg.Client({ connectionString: url });
+        await blocker.connect();
+        try {
+          await blocker.query(`SET search_path TO ${quoteIdentifier(schema)}`);
+          await blocker.query('BEGIN');
+          await blocker.query('LOCK TABLE shown_card IN ACCESS EXCLUSIVE MODE');
+          const started = Date.now();
+          const error = await store.shownRules('k', ['COP-R20'], new Date(0)).then(() => undefined, (e: unknown) => e);
+          expect(Date.now() - started).toBeLessThan(2500);
+          expect(classifyStoreError(error)).toBe('unavailable');
+        } finally {
+          await blocker.query('ROLLBACK').catch(() => undefined);
+          await blocker.end();
+          await store.close();
+        }
       } finally {
         await location.dispose();
       }
