@@ -26,6 +26,17 @@ export interface FhirFetchRequest {
   signal: AbortSignal;
   /** Pages of this search the caller already holds (a paginated prefetch Bundle); they count against FHIR_MAX_PAGES. */
   pagesAlreadyRead?: number;
+  /**
+   * What the fetches of this hook call have read so far, shared by all of them (one object per
+   * call): the client stops reading when the call's byte or item budget is spent.
+   */
+  budget?: FetchBudget;
+}
+
+/** Bytes and items (Bundle entries) read by the fetches of one hook call. */
+export interface FetchBudget {
+  bytes: number;
+  items: number;
 }
 
 /**

@@ -66,7 +66,9 @@ describe('classifyPrefetchValue', () => {
 describe('fillTemplate', () => {
   it('fills root-level context tokens and URL-encodes values', () => {
     expect(fillTemplate('Patient/{{context.patientId}}', context)).toBe('Patient/pat-1');
-    expect(fillTemplate('X?p={{context.patientId}}', { ...context, patientId: 'a b' })).toBe('X?p=a%20b');
+    expect(fillTemplate('X?p={{context.patientId}}', { ...context, patientId: 'a-b.1' })).toBe('X?p=a-b.1');
+    // Issue 12: a token that is not a FHIR id (or dots that would step off the path) is refused.
+    for (const patientId of ['a b', '.', '..', 'a/b']) expect(() => fillTemplate('Patient/{{context.patientId}}', { ...context, patientId })).toThrow(/context\.patientId must be a FHIR id/);
   });
 
   it('fills user tokens from userId and leaves the key unfetchable when a token has no value', () => {

@@ -16,9 +16,9 @@ import type {
 } from 'fhir/r4.js';
 import type { DataDomain, ResourcePool } from '../cop/facts-types.js';
 import { BadRequestError, PreconditionFailedError } from '../errors.js';
-import { resourceProblems } from '../fhir/schemas.js';
+import { envelopeProblems, FHIR_ID, resourceProblems } from '../fhir/schemas.js';
 import { pathUnderBase } from './fhir-allowlist.js';
-import type { FhirFallback, FhirFetchRequest } from './fhir-fallback.js';
+import type { FetchBudget, FhirFallback, FhirFetchRequest } from './fhir-fallback.js';
 import { bundleResources, createMedicationResolver, type MedicationReferenceResult } from './medication-references.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
@@ -28,7 +28,9 @@ export type PrefetchValueState =
   | { kind: 'empty' }
   | { kind: 'error'; reason: string }
   | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string };
+  | { kind: 'invalid'; reason: string }
+  /** A FHIR value whose envelope is broken (Bundle.entry not an array of objects, a bad resourceType…). */
+  | { kind: 'malformed'; problems: string[] };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -36,13 +38,19 @@ const isErrorOutcome = (r: Resource): r is OperationOutcome =>
   r.resourceType === 'OperationOutcome' &&
   ((r as OperationOutcome).issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
 
-/** Classifies one prefetch value. Pure. */
+/**
+ * Classifies one prefetch value (or a fetched answer). Pure. Its envelope is checked before
+ * anything walks it: a value that names a resource type but is broken where code would walk it
+ * (entries, links, issues, type or id) is `malformed`, with "path: message" lines.
+ */
 export function classifyPrefetchValue(value: unknown): PrefetchValueState {
   if (value === undefined) return { kind: 'missing' };
   if (value === null) return { kind: 'empty' };
   if (!isObject(value) || typeof value.resourceType !== 'string') {
     return { kind: 'invalid', reason: 'value is not a FHIR resource' };
   }
+  const problems = envelopeProblems(value);
+  if (problems.length > 0) return { kind: 'malformed', problems };
   const resource = value as unknown as Resource;
   if (resource.resourceType === 'OperationOutcome') {
     return isErrorOutcome(resource) ? { kind: 'error', reason: 'the EHR reported an OperationOutcome' } : { kind: 'empty' };
@@ -50,7 +58,7 @@ export function classifyPrefetchValue(value: unknown): PrefetchValueState {
   if (resource.resourceType !== 'Bundle') return { kind: 'resources', resources: [resource], partial: false };
 
   const bundle = resource as Bundle;
-  const entries = (bundle.entry ?? []).map((e) => e.resource).filter((r): r is Resource => isObject(r) && typeof r.resourceType === 'string');
+  const entries = (bundle.entry ?? []).map((e) => e.resource as Resource);
   const data = entries.filter((r) => r.resourceType !== 'OperationOutcome');
   if (data.length === 0 && entries.some(isErrorOutcome)) {
     return { kind: 'error', reason: 'the EHR reported an OperationOutcome' };
@@ -61,8 +69,16 @@ export function classifyPrefetchValue(value: unknown): PrefetchValueState {
 
 /**
  * Fills `{{context.x}}` and user tokens. Returns undefined when a token has no value (e.g. no
- * encounterId), in which case the key cannot be fetched.
+ * encounterId), in which case the key cannot be fetched. Every value placed in the URL must be a
+ * FHIR id (not `.` or `..`, which would step off the resource path) and is percent-encoded; any
+ * other value is refused (400), as the context schema already does for the ids it knows.
  */
+/** A FHIR id, or `Type/id` with a FHIR id (encoded, its `/` cannot start a path segment). */
+const isUrlToken = (value: string): boolean => {
+  const slash = value.indexOf('/');
+  return slash < 0 ? FHIR_ID.test(value) : /^[A-Z][A-Za-z]{1,63}$/.test(value.slice(0, slash)) && FHIR_ID.test(value.slice(slash + 1));
+};
+
 export function fillTemplate(template: string, context: HookContext): string | undefined {
   const userRef = context.userId;
   const [userType, userId] = userRef.split('/');
@@ -78,6 +94,10 @@ export function fillTemplate(template: string, context: HookContext): string | u
     if (typeof value !== 'string' || value.length === 0) {
       unresolved = true;
       return '';
+    }
+    if (!isUrlToken(value)) {
+      const where = token.startsWith('context.') ? token : `context.userId (${token})`;
+      throw new BadRequestError(`${where} must be a FHIR id (1-64 of A-Z a-z 0-9 - ., not dots only) to be placed in a FHIR URL`, [`template: ${template}`]);
     }
     return encodeURIComponent(value);
   });
@@ -150,6 +170,12 @@ function sentResources(value: unknown): ReturnType<typeof bundleResources> {
 
 export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchResolution> {
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
+  // Envelopes first: nothing below walks a value whose entries, links or issues are not what FHIR says.
+  const broken = entries.flatMap(([key]) => {
+    const state = classifyPrefetchValue(input.prefetch?.[key]);
+    return state.kind === 'malformed' ? state.problems.map((p) => `prefetch.${key}${p.startsWith('(') ? '' : '.'}${p}`) : [];
+  });
+  if (broken.length > 0) throw new BadRequestError('Prefetch values are malformed FHIR', broken.slice(0, MAX_REPORTED_PROBLEMS));
   // External Medications (decision 10): index what came with the request, then start reading the
   // rest at once, beside the prefetch fetches; orders that arrive through a fetch add their own.
   const medicationResolver = createMedicationResolver({
@@ -183,7 +209,11 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
       if (fetched.status === 'unavailable') {
         return { key, spec, state: { kind: 'error', reason: fetched.reason } as PrefetchValueState, source: 'unavailable' as const };
       }
-      return { key, spec, state: classifyPrefetchValue(fetched.resource), source: 'fetched' as const };
+      const fetchedState = classifyPrefetchValue(fetched.resource);
+      if (fetchedState.kind === 'malformed' || fetchedState.kind === 'invalid') {
+        return { key, spec, state: { kind: 'error', reason: 'the FHIR server answered with a malformed resource' } as PrefetchValueState, source: 'unavailable' as const };
+      }
+      return { key, spec, state: fetchedState, source: 'fetched' as const };
     })())),
   );
 

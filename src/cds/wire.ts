@@ -5,15 +5,23 @@
  */
 import { z } from 'zod';
 import type { Bundle, Resource } from 'fhir/r4.js';
+import { FHIR_ID, FHIR_ID_MESSAGE, RESOURCE_TYPE } from '../fhir/schemas.js';
 
 /** A FHIR id: 1–64 of [A-Za-z0-9-.] (FHIR R4 `id`). */
-const fhirId = z.string().regex(/^[A-Za-z0-9\-.]{1,64}$/, 'must be a FHIR id (1-64 of A-Z a-z 0-9 - .)');
+const fhirId = z.string().regex(FHIR_ID, FHIR_ID_MESSAGE);
 /** `ResourceType/id`, e.g. `Practitioner/abc` or `MedicationRequest/103`. */
 const relativeReference = z
   .string()
-  .regex(/^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference ResourceType/id');
+  .regex(/^[A-Z][A-Za-z]+\/(?!\.+$)[A-Za-z0-9\-.]{1,64}$/, 'must be a relative reference ResourceType/id (id not dots only)');
 
-export const fhirResourceSchema = z.looseObject({ resourceType: z.string().min(1) });
+/** No control characters (they break stores and log lines) and a bounded length. */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const safeString = (max: number) => z.string().max(max).refine((s) => !CONTROL.test(s), 'must not contain control characters');
+
+export const fhirResourceSchema = z.looseObject({
+  resourceType: z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type (e.g. MedicationRequest)'),
+  id: fhirId.optional(),
+});
 
 export const bundleSchema = z.looseObject({
   resourceType: z.literal('Bundle'),
@@ -56,7 +64,7 @@ export const SUPPORTED_HOOKS = Object.keys(contextSchemas) as SupportedHook[];
 export const hookRequestSchema = z
   .looseObject({
     hook: z.string().min(1),
-    hookInstance: z.string().min(1).max(256),
+    hookInstance: safeString(256).pipe(z.string().min(1)),
     fhirServer: z.url().optional(),
     fhirAuthorization: fhirAuthorizationSchema.optional(),
     context: z.looseObject({}),
@@ -137,13 +145,14 @@ export const feedbackSchema = z.looseObject({
     .array(
       z
         .looseObject({
-          card: z.string().min(1),
+          card: safeString(256).pipe(z.string().min(1)),
           outcome: z.enum(['accepted', 'overridden']),
-          acceptedSuggestions: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
+          acceptedSuggestions: z.array(z.looseObject({ id: safeString(256).pipe(z.string().min(1)) })).optional(),
           overrideReason: z
             .looseObject({
-              reason: z.looseObject({ system: z.string().optional(), code: z.string().min(1), display: z.string().optional() }).optional(),
-              userComment: z.string().optional(),
+              reason: z.looseObject({ system: safeString(1024).optional(), code: safeString(256).pipe(z.string().min(1)), display: safeString(1024).optional() }).optional(),
+              // Free text: tab and line breaks allowed.
+              userComment: z.string().max(4000).refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters').optional(),
             })
             .optional(),
           outcomeTimestamp: z.iso.datetime({ offset: true }),

@@ -79,16 +79,87 @@ const medication = z.object({
   ingredient: z.array(z.object({ itemCodeableConcept: codeableConcept.optional(), strength: ratio.optional() })).optional(),
 });
 
+// ---- envelopes --------------------------------------------------------------------------------
+
+/**
+ * A FHIR id (R4 `id`): 1-64 of A-Z a-z 0-9 - . and not dots only: `.` and `..` placed in a URL
+ * path would step off the resource (`Patient/..` is the server's base).
+ */
+export const FHIR_ID = /^(?!\.+$)[A-Za-z0-9\-.]{1,64}$/;
+export const FHIR_ID_MESSAGE = 'must be a FHIR id (1-64 of A-Z a-z 0-9 - ., not dots only)';
+export const fhirIdSchema = z.string().regex(FHIR_ID, FHIR_ID_MESSAGE);
+
+/**
+ * The name of a FHIR resource type: an upper-case letter, then letters. Shape, not a list: types
+ * the service does not read are tolerated, but `constructor`, `__proto__` or `toString` never name
+ * a type (nor, through a lookup, an `Object.prototype` member).
+ */
+export const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+export const resourceTypeSchema = z.string().regex(RESOURCE_TYPE, 'must be a FHIR resource type (e.g. Observation)');
+
+/** What every resource must be before any code looks at it: an object with a type and, if any, a string id. */
+const resourceEnvelope = z.object({ resourceType: resourceTypeSchema, id: fhirIdSchema.optional() });
+
+const operationOutcomeEnvelope = z.object({
+  resourceType: z.literal('OperationOutcome'),
+  id: fhirIdSchema.optional(),
+  issue: z.array(z.object({ severity: str.optional(), code: str.optional() })).optional(),
+});
+
+const bundleEnvelope = z.object({
+  resourceType: z.literal('Bundle'),
+  id: fhirIdSchema.optional(),
+  type: str.optional(),
+  total: z.number().int().nonnegative().optional(),
+  link: z.array(z.object({ relation: str.optional(), url: str.optional() })).optional(),
+  // Each entry's resource is checked on its own below (its envelope, and an OperationOutcome's issues).
+  entry: z.array(z.object({ fullUrl: str.optional(), resource: z.record(z.string(), z.unknown()) })).optional(),
+});
+
+const issueLines = (issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: string): string[] =>
+  issues.map((i) => `${[prefix, ...i.path.map(String)].filter((p) => p.length > 0).join('.') || '(resource)'}: ${i.message}`);
+
+const MAX_ENVELOPE_PROBLEMS = 20;
+
+/** The envelope of one resource: type, id, and an OperationOutcome's issues. */
+function resourceEnvelopeProblems(value: unknown, prefix: string): string[] {
+  const parsed = resourceEnvelope.safeParse(value);
+  if (!parsed.success) return issueLines(parsed.error.issues, prefix);
+  if (parsed.data.resourceType !== 'OperationOutcome') return [];
+  const outcome = operationOutcomeEnvelope.safeParse(value);
+  return outcome.success ? [] : issueLines(outcome.error.issues, prefix);
+}
+
+/**
+ * Problems with the envelope of a FHIR value (a resource, or a Bundle and each of its entries'
+ * resources), as "path: message" lines; empty when code may walk it: `entry` and `link` are arrays
+ * of objects, every entry has an object `resource` with a FHIR resource type and a string id, and
+ * an OperationOutcome's `issue` is an array of objects. Checked before anything reads the value:
+ * prefetch, draftOrders and every answer of a FHIR server. Stops after a few problems.
+ */
+export function envelopeProblems(value: unknown): string[] {
+  const top = resourceEnvelopeProblems(value, '');
+  if (top.length > 0 || (value as { resourceType?: unknown }).resourceType !== 'Bundle') return top;
+  const bundle = bundleEnvelope.safeParse(value);
+  if (!bundle.success) return issueLines(bundle.error.issues, '').slice(0, MAX_ENVELOPE_PROBLEMS);
+  const problems: string[] = [];
+  const entries = bundle.data.entry ?? [];
+  for (let i = 0; i < entries.length && problems.length < MAX_ENVELOPE_PROBLEMS; i++) {
+    problems.push(...resourceEnvelopeProblems(entries[i]!.resource, `entry.${i}.resource`));
+  }
+  return problems.slice(0, MAX_ENVELOPE_PROBLEMS);
+}
+
 // ---- resources --------------------------------------------------------------------------------
 
-const base = { resourceType: str, id: str.optional() };
+const base = { resourceType: str, id: fhirIdSchema.optional() };
 
 const observationValue = {
   valueQuantity: quantity.optional(),
   valueCodeableConcept: codeableConcept.optional(),
 };
 
-export const resourceSchemas = {
+const resourceSchemaList = {
   Medication: medication,
   Patient: z.object({ ...base, birthDate: fhirDateTime.optional(), gender: str.optional() }),
   Encounter: z.object({ ...base, class: coding.optional() }),
@@ -152,6 +223,12 @@ export const resourceSchemas = {
 } as const;
 
 /**
+ * The per-type schemas, looked up in a Map: a type read from the wire (`constructor`, `__proto__`)
+ * can never find an `Object.prototype` member.
+ */
+export const resourceSchemas: ReadonlyMap<string, z.ZodType> = new Map(Object.entries(resourceSchemaList));
+
+/**
  * Problems with the elements the service reads, as "path: message" lines; empty when the
  * resource is usable. Resource types the service does not read are not checked.
  */
@@ -161,7 +238,7 @@ export const resourceSchemas = {
  * and CDS Hooks require), and zod does not spend time copying them into an output nobody uses.
  */
 export function resourceProblems(resource: { resourceType: string }): string[] {
-  const schema = (resourceSchemas as Record<string, z.ZodType | undefined>)[resource.resourceType];
+  const schema = resourceSchemas.get(resource.resourceType);
   if (!schema) return [];
   const problems: string[] = [];
   const parsed = schema.safeParse(resource);

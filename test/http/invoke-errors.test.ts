@@ -164,3 +164,44 @@ describe('malformed FHIR where the service reads it', () => {
     expectOutcome(res.body, /prefetch\.patient: Patient\/pat-http-1: birthDate: must be a FHIR date/);
   });
 });
+
+describe('issue 12: malformed prefetch envelopes, dot ids, control characters', () => {
+  const bundle = (extra: Record<string, unknown>) => ({ resourceType: 'Bundle', type: 'searchset', ...extra });
+  const cases: [string, unknown, RegExp][] = [
+    ['entry a string', bundle({ entry: 'x' }), /prefetch\.weight\.entry/],
+    ['entry a number', bundle({ entry: 7 }), /prefetch\.weight\.entry/],
+    ['entry [null]', bundle({ entry: [null] }), /prefetch\.weight\.entry\.0/],
+    ['entry [1]', bundle({ entry: [1] }), /prefetch\.weight\.entry\.0/],
+    ['entry without resource', bundle({ entry: [{ fullUrl: 'x' }] }), /prefetch\.weight\.entry\.0\.resource/],
+    ['link a string', bundle({ link: 'x' }), /prefetch\.weight\.link/],
+    ['link [null]', bundle({ link: [null] }), /prefetch\.weight\.link\.0/],
+    ['issue a string', { resourceType: 'OperationOutcome', issue: 'x' }, /prefetch\.weight\.issue/],
+    ['issue [null]', bundle({ entry: [{ resource: { resourceType: 'OperationOutcome', issue: [null] } }] }), /prefetch\.weight\.entry\.0\.resource\.issue\.0/],
+    ['resourceType constructor', bundle({ entry: [{ resource: { resourceType: 'constructor' } }] }), /resourceType/],
+    ['resourceType __proto__', bundle({ entry: [{ resource: { resourceType: '__proto__' } }] }), /resourceType/],
+    ['id an object', bundle({ entry: [{ resource: { resourceType: 'Observation', id: { a: 1 } } }] }), /entry\.0\.resource\.id/],
+  ];
+  for (const [name, value, pattern] of cases) {
+    it(`400 naming key and element: ${name}`, async () => {
+      const res = await http().post(SELECT).send(orderSelectRequest({ prefetch: { weight: value as Record<string, unknown> } })).expect(400);
+      expectOutcome(res.body, pattern);
+    });
+  }
+
+  it('400 for a patientId or user id of dots only', async () => {
+    for (const [field, value] of [['patientId', '.'], ['patientId', '..'], ['encounterId', '..'], ['userId', 'Practitioner/..']] as const) {
+      const req = orderSelectRequest();
+      const res = await http().post(SELECT).send({ ...req, context: { ...(req.context as object), [field]: value } }).expect(400);
+      expectOutcome(res.body, new RegExp(`context\\.${field}`));
+    }
+  });
+
+  it('400 for control characters in hookInstance and stored feedback strings', async () => {
+    expectOutcome((await http().post(SELECT).send({ ...orderSelectRequest(), hookInstance: 'x\u0000' }).expect(400)).body, /hookInstance: must not contain control characters/);
+    const fb = (f: Record<string, unknown>) => ({ feedback: [{ card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T10:00:00Z', ...f }] });
+    expectOutcome((await http().post(`${SELECT}/feedback`).send(fb({ card: 'c\u0000' })).expect(400)).body, /card/);
+    expectOutcome((await http().post(`${SELECT}/feedback`).send(fb({ overrideReason: { reason: { code: 'r\u001f' } } })).expect(400)).body, /code/);
+    await http().post(`${SELECT}/feedback`).send(fb({ card: 'x'.repeat(257) })).expect(400);
+    await http().post(`${SELECT}/feedback`).send(fb({ overrideReason: { userComment: 'line one\nline two\twith a tab' } })).expect(200);
+  });
+});
