@@ -164,7 +164,7 @@ describe('real faults: 500 with a correlation id, nothing internal', () => {
     expect(logged).toMatchObject({ correlationId: hookInstance, level: 50 });
   });
 
-  it('uses the request id when there is no hookInstance (a store that fails on feedback)', async () => {
+  it('uses the request id when there is no hookInstance (a store that fails on feedback: 503, retry later)', async () => {
     const { openStore } = await import('../../src/store/index.js');
     const real = await openStore({ sqlitePath: ':memory:' });
     const store = Object.assign(Object.create(real) as typeof real, {
@@ -174,11 +174,11 @@ describe('real faults: 500 with a correlation id, nothing internal', () => {
     const app = await start({ logLevel: 'info' }, { logStream: sink, store });
     lines.length = 0;
     const res = await post(app, `${SELECT}/feedback`, { feedback: [{ card: 'c1', outcome: 'accepted', outcomeTimestamp: '2026-11-25T10:00:00Z', acceptedSuggestions: [{ id: 's1' }] }] });
-    const body = expectOutcome(res, 500, 'exception');
+    expectOutcome(res, 503, 'transient');
+    expect(res.headers['retry-after']).toBeDefined();
     expect(res.body).not.toContain('SECRET');
-    const id = res.headers['x-correlation-id'] as string;
-    expect(body.issue.map((i) => i.diagnostics)).toContain(`correlation id: ${id}`);
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'unexpected error');
-    expect(logged).toMatchObject({ correlationId: id, reqId: id });
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'feedback not stored: the store is unavailable');
+    expect(logged).toHaveProperty('reqId');
+    expect(JSON.stringify(logged)).not.toContain('SECRET');
   });
 });
