@@ -75,9 +75,10 @@ export function whenText(p: Provenance): string {
 /** The unit as a person writes it on a card: `mm[Hg]` → `mmHg`, `[lb_av]` → `lb`; others as they are. */
 export const unitText = (unit: string): string => humanUnit(unit);
 
-/** "60.0 kg (2025-11-03, 12 days ago)", "152 mmHg (…)": the unit as a person writes it. */
+/** "60.0 kg (2025-11-03, 12 days ago)", "152 mmHg (…)", "7.1% (…)": the unit as a person writes it. */
 export function measurementText(m: Measurement, digits = 1): string {
-  return `${m.value.toFixed(digits)} ${unitText(m.unit)} (${whenText(m)})`;
+  const unit = unitText(m.unit);
+  return `${m.value.toFixed(digits)}${unit === '%' ? '' : ' '}${unit} (${whenText(m)})`;
 }
 
 /** A reason text for a card: ISO time stamps cut to their calendar day, "24 h" written out. */
