@@ -35,7 +35,7 @@ describe('cop-cds call with a patient file', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toContain('cop-order-select (order-select): 4 cards');
-    expect(out).toMatch(/● INFO +COP-R01 +COP: suggested prednisone 45 mg once daily/);
+    expect(out).toMatch(/● INFO +COP-R01 +COP: suggested starting prednisone 45 mg once daily/);
     expect(out).toMatch(/#\s+Label\s+Action\s+Resource\s+Medication \/ code\s+mg\/day\s+Duration/);
     // The recommended 4-week start and the 24-week taper, as table rows.
     expect(out).toMatch(/1\s+★ Order prednisone 45 mg daily x 4 weeks\s+update\s+MedicationRequest\s+312617 prednisone 5 MG Oral Tablet\s+45\s+4 wk/);
@@ -111,7 +111,7 @@ describe('cop-cds call --fhir: prefetch resolved against a FHIR server like an E
       'call', url, '--hook', 'order-select', '--fhir', fhir.base, '--patient', PATIENT_ID, '--draft', draftFile, '--omit-fhir-server',
     ]);
     expect(code).toBe(0);
-    expect(out).toMatch(/COP-R01 +COP: suggested prednisone 45 mg/);
+    expect(out).toMatch(/COP-R01 +COP: suggested starting prednisone 45 mg/);
     const paths = fhir.paths();
     expect(paths).toContain(`Patient/${PATIENT_ID}`);
     expect(paths.some((p) => p.startsWith(`Observation?patient=${PATIENT_ID}&code=http://loinc.org|29463-7`))).toBe(true);

@@ -52,7 +52,7 @@ describe('cop-cds call with signing', () => {
     const { code, out, err } = await runCli([...callArgs(), '--key', esKeyFile, '--iss', EHR]);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toMatch(/COP-R01 +COP: suggested prednisone 45 mg/);
+    expect(out).toMatch(/COP-R01 +COP: suggested starting prednisone 45 mg/);
   });
 
   it('RS384 key with --kid, twice (a fresh jti per call: no replay)', async () => {

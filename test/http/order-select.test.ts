@@ -59,7 +59,7 @@ describe('order-select: prednisone selected for an adult with COP (matrix #1)', 
     expect(mr.dosageInstruction.map((d: any) => d.sequence)).toEqual([1, 2, 3, 4]);
     expect(mr.dosageInstruction.map((d: any) => d.timing.repeat.boundsDuration.value)).toEqual([28, 56, 42, 42]);
     expect(mr.dispenseRequest.expectedSupplyDuration.value).toBe(168);
-    expect(r01.detail).toContain('Optional sequenced taper: 25 mg x 4 weeks → 15 mg x 8 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks.');
+    expect(r01.detail).toContain('Low body weight (< 40 kg): check the dose.');
     expect(JSON.stringify(r01)).not.toMatch(/sign-off/);
   });
 

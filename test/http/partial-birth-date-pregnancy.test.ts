@@ -97,7 +97,7 @@ describe('COP-R06 gate lines (decision 21)', () => {
     expect(detail).toContain(`SpO2 97% on room air, ${ago(1)} (1 day ago)`);
     expect(detail).toContain(`FVC 85% / FEV1 75% predicted, ${ago(30)} (30 days ago)`);
     expect(detail).toContain('pregnancy: not applicable (male)');
-    expect(detail).toContain('no macrolide allergy recorded; no interacting drug on the active list');
-    expect(detail).not.toMatch(/Gates met:[^\n]*not pregnant/);
+    expect(detail).toContain('no macrolide allergy recorded; no interacting drug active');
+    expect(detail).not.toMatch(/Criteria met:[^\n]*not pregnant/);
   });
 });

@@ -47,7 +47,7 @@ describe('patient-view: untreated adult with COP', () => {
     const body = await view();
     const r01 = cardFor(body, 'COP-R01');
     expect(r01.indicator).toBe('info');
-    expect(r01.summary).toMatch(/^COP recorded \(\d{4}-\d{2}-\d{2}\), no treatment ordered/);
+    expect(r01.summary).toMatch(/^COP recorded \d{4}-\d{2}-\d{2} \(\d+ days ago\), no treatment ordered: select a prednisone order/);
     expect(r01.suggestions).toBeUndefined();
     expect(r01.selectionBehavior).toBeUndefined();
     expect(r01.detail).toContain('60.0 kg');
@@ -63,7 +63,7 @@ describe('patient-view: untreated adult with COP', () => {
   it('works without a weight key (weight is optional on this hook)', async () => {
     const r01 = cardFor(await view({}, ['weight']), 'COP-R01');
     expect(r01.suggestions).toBeUndefined();
-    expect(r01.detail).toMatch(/not read for this view/);
+    expect(r01.detail).toMatch(/Body weight could not be read here/);
   });
 
   it('no R01 card while clarithromycin is active', async () => {

@@ -99,7 +99,7 @@ describe('order-sign: pulse therapy (decision 17)', () => {
 
   it('with the oral course that follows: COP-R10 and COP-R11 judge the oral course', async () => {
     const body = await sign({ drafts: [pulse(3), oral] });
-    expect(cardFor(body, 'COP-R10').detail).toContain('not a > 3-month course on its own');
+    expect(cardFor(body, 'COP-R10').detail).toContain('Data used: Drafted prednisone 45 mg/day, 4 weeks;');
     expect(cardFor(body, 'COP-R11').detail).toContain('drafted 45 mg/day for 4 weeks');
   });
 });

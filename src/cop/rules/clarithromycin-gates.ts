@@ -45,7 +45,7 @@ const unknown = (gate: ClarithromycinGate, text: string): GateResult => ({ gate,
 
 /** P-ADULT: unknown age counts as not adult (cop-rules §0.2), so it fails rather than waits. */
 function adultGate(facts: PatientFacts): GateResult {
-  if (isAdult(facts)) return met('adult', `adult (${ageText(facts)})`);
+  if (isAdult(facts)) return met('adult', ageText(facts));
   return failed('adult', `${ageText(facts)} (adults only)`);
 }
 
@@ -153,7 +153,7 @@ function interactionGate(facts: PatientFacts): GateResult {
   if (unidentified > 0) {
     return unknown('no-interacting-drug', `identity of ${unidentified === 1 ? 'an active order' : `${unidentified} active orders`} (interactions)`);
   }
-  return met('no-interacting-drug', 'no interacting drug on the active list');
+  return met('no-interacting-drug', 'no interacting drug active');
 }
 
 const ALLERGY_TEXT = { present: 'recorded', absent: 'none recorded', unknown: 'allergy list unavailable' } as const;

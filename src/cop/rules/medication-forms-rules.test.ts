@@ -191,7 +191,7 @@ const CASES: RuleCase[] = [
     title: 'order-select: selected prednisone draft (1 tablet of 20 mg), untreated → weight-based dose and taper',
     scenario: () => scenario('order-select', copPatient({ medicationRequests: [omeprazole()] }), [sandboxPrednisoneDraft('draft-pred')], ['MedicationRequest/draft-pred']),
     expectTidy: (f) => {
-      expect(f.summary).toMatch(/^COP: suggested prednisone 45 mg once daily/);
+      expect(f.summary).toMatch(/^COP: suggested starting prednisone 45 mg once daily/);
       expect(f.suggestions?.map((s) => s.actions[0]?.type)).toEqual(['update', 'update']);
     },
   },
@@ -292,7 +292,7 @@ const CASES: RuleCase[] = [
       }],
     })),
     expectTidy: (f) => {
-      expect(f.detail).toContain('(a) Calcium + vitamin D: already ordered (Calcium carbonate + colecalciferol chewable tablet).');
+      expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Calcium + vitamin D', value: 'Calcium carbonate + colecalciferol chewable tablet' }));
       expect(f.suggestions?.map((s) => s.label)).toEqual(['Order bone densitometry (DXA) with VFA']);
     },
   },
@@ -300,7 +300,7 @@ const CASES: RuleCase[] = [
     rule: r10,
     title: 'order-sign: prednisone course drafted (tablet count) → bone protection',
     scenario: () => scenario('order-sign', copPatient(), [draftPrednisone('draft-pred', [tabletsDaily(2)])]),
-    expectTidy: (f) => expect(f.detail.some((l) => l.startsWith('Drafted prednisone 20 MG Oral Tablet: 40 mg/day prednisone-equivalent'))).toBe(true),
+    expectTidy: (f) => expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Drafted', value: 'prednisone 40 mg/day', reference: 'MedicationRequest/draft-pred' })),
   },
   {
     rule: r11,
@@ -362,21 +362,21 @@ const CASES: RuleCase[] = [
       [draftPrednisone('draft-pred', [dailyMg(10, { boundsDays: 28 })], PRED_10)],
     ),
     expectTidy: (f) => {
-      expect(f.detail[0]).toBe('On systemic glucocorticoids for 54 weeks (more than 52 weeks).');
-      expect(f.detail[1]).toMatch(/^prednisone 10 MG Oral Tablet is planned to end on/);
+      expect(f.detail[0]).toBe('On glucocorticoids for 54 weeks: more than 52 weeks.');
+      expect(f.detail[1]).toMatch(/^Lazor 2000 \(48 patients\)/);
     },
   },
   {
     rule: r17,
     title: 'order-sign: a first course drafted for 400 days → planned beyond 12 months',
     scenario: () => scenario('order-sign', copPatient(), [draftPrednisone('draft-pred', [dailyMg(40, { boundsDays: 400 })])]),
-    expectTidy: (f) => expect(f.detail[0]).toMatch(/is planned to end on .* more than 12 months after the course started/),
+    expectTidy: (f) => expect(f.detail[0]).toMatch(/is planned to end on .* more than 12 months after it starts/),
   },
   {
     rule: r17,
     title: 'patient-view: prednisone statement for 54 weeks → prolonged therapy',
     scenario: () => scenario('patient-view', copPatient({ medicationStatements: [medicationStatement({ id: 'ms-pred', rxnorm: '198145', start: daysAgo(380), dosages: [dailyMg(10)] })] })),
-    expectTidy: (f) => expect(f.detail[0]).toMatch(/^On systemic glucocorticoids for 54 weeks/),
+    expectTidy: (f) => expect(f.detail[0]).toMatch(/^On glucocorticoids for 54 weeks/),
   },
   {
     rule: r18,
@@ -545,18 +545,23 @@ describe('unresolvable reference with only a display', () => {
     const r04Finding = findingOf(r04, s);
     expectWellFormed(r04Finding);
     expect(r04Finding.summary).toBe('Patient already on prednisone (dose unknown). Adjust the existing order rather than adding one.');
-    expect(r04Finding.detail[0]).toBe(`- predniSONE 10 mg tablet: dose unknown (dose is 4 tablet(s) but the tablet strength is unknown); since ${daysAgo(56)}.`);
-    expect(r04Finding.detail[1]).toBe('Current prednisone-equivalent dose not computed: a dose is unknown (never read as 0).');
+    expect(r04Finding.detail[0]).toBe('Total daily dose unknown: a dose on an active order could not be read.');
+    expect(r04Finding.evidence).toContainEqual(expect.objectContaining({
+      label: 'Active glucocorticoid',
+      value: 'predniSONE 10 mg tablet, dose could not be derived (dose is 4 tablet(s) but the tablet strength is unknown)',
+      date: daysAgo(56),
+    }));
 
     // Treated, so no untreated reminder; the adrenal criteria are not judged on a guessed dose.
     expect(findingOf(r01, s)).toBeUndefined();
     const r11Finding = findingOf(r11, s);
     expectWellFormed(r11Finding);
-    expect(r11Finding.summary).toBe('Steroid Emergency Card criteria not assessed: the active glucocorticoid dose could not be derived.');
+    expect(r11Finding.summary).toBe('Adrenal suppression criteria not assessed: the active glucocorticoid dose could not be derived.');
     // Bone protection rests on the COP course, which qualifies whatever its dose.
     const r10Finding = findingOf(r10, s);
     expectWellFormed(r10Finding);
-    expect(r10Finding.detail).toContain('Active predniSONE 10 mg tablet: its daily dose could not be derived, but a COP course starts at 0.5–1 mg/kg/day; the order states no duration.');
+    expect(r10Finding.detail[0]).toMatch(/^ACR 2022: > 3 months at ≥ 2.5 mg\/day \(COP: 6–12 months\)/);
+    expect(r10Finding.evidence).toContainEqual(expect.objectContaining({ label: 'On', value: 'prednisone dose unknown', date: daysAgo(56) }));
   });
 });
 
@@ -594,7 +599,8 @@ describe('an unidentified active order (Medication/missing, not found, no displa
     expectWellFormed(finding);
     expect(finding.suggestions).toBeUndefined();
     expect(finding.summary).toBe('No COP starting dose suggested: an active medication order could not be identified. Check the medication list.');
-    expect(finding.detail[0]).toBe(`- An active order (since ${daysAgo(10)}; "Take 4 tablets daily"): ${NOT_FOUND}.`);
+    expect(finding.detail[0]).toBe(`The active order could not be identified: ${NOT_FOUND}.`);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ label: 'Unidentified order', value: '"Take 4 tablets daily"', date: daysAgo(10) }));
   });
 
   it('order-select: COP-R06 fires with every gate met, and gives nothing once the unidentified order is there', () => {
@@ -622,6 +628,7 @@ describe('an unidentified active order (Medication/missing, not found, no displa
     expectWellFormed(finding);
     expect(finding.indicator).toBe('info');
     expect(finding.summary).toMatch(/^Duplicate check not possible: an active order could not be identified/);
-    expect(finding.detail[0]).toBe(`- an active order (since ${daysAgo(10)}; "Take 4 tablets daily"): ${NOT_FOUND}.`);
+    expect(finding.detail[0]).toBe(`An active order could not be identified: ${NOT_FOUND}.`);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ label: 'Unidentified active order', value: '"Take 4 tablets daily"', date: daysAgo(10) }));
   });
 });

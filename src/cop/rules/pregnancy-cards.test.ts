@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseFacts, clarithromycinDraft, conditionFact, context, daysAgo, facts, NOW, prednisoneDraft } from '../../../test/fixtures/facts.js';
 import { birthDateForAge, emptyPool, patient, pregnancyStatus } from '../../../test/fixtures/fhir.js';
+import { renderCard } from '../cards.js';
 import { extractFacts } from '../facts.js';
 import type { MedicationFact, PatientFacts, PregnancyFact, ResourcePool } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
@@ -39,7 +40,8 @@ describe('COP-R19 with the 280-day window (the issue: a positive test 31 days ol
     expect(f.summary).toMatch(/^Mycophenolate drafted for a pregnant patient/);
     expect(f.detail[0]).toBe(`Pregnancy status: pregnant, ${daysAgo(31)} (31 days ago).`);
     expect(f.suggestions).toBeUndefined();
-    expect(f.evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ value: 'pregnant', date: daysAgo(31), ageDays: 31 });
+    // The status line carries the date; the data used are the drafted product.
+    expect(f.evidence.map((e) => e.label)).toEqual(['Draft']);
   });
 
   it('a stale "not pregnant" result is shown too, saying it is too old to rule out pregnancy', () => {
@@ -91,7 +93,7 @@ describe('one fact, one card (decision 20): COP-R07 leaves the pregnancy test to
 });
 
 describe('COP-R10 names the last recorded pregnancy status', () => {
-  it('unknown with a stale negative: the blocker line and the data used carry it', () => {
+  it('unknown with a stale negative: the card asks to rule out pregnancy and its data used carry the last status with its date', () => {
     const pregnancy = extracted({ observations: [pregnancyStatus('60001007', 45)] });
     const draft = prednisoneDraft({ dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '40 mg/day' }, plannedDurationDays: 168 });
     const f = facts({
@@ -100,10 +102,11 @@ describe('COP-R10 names the last recorded pregnancy status', () => {
       medications: { ...baseFacts().medications, drafts: [draft] },
     });
     const finding = r10.evaluate(f, context('order-sign'))!;
-    expect(finding.detail.join('\n')).toContain(`pregnancy status is unknown, last recorded not pregnant, ${daysAgo(45)} (45 days ago: too old to rule out pregnancy)`);
-    expect(finding.evidence).toContainEqual(expect.objectContaining({
-      label: 'Pregnancy status', value: 'unknown; last recorded not pregnant (too old to rule out pregnancy)', date: daysAgo(45), ageDays: 45,
-    }));
+    expect(finding.detail.join('\n')).toMatch(/rule out pregnancy/);
+    const detail = renderCard(finding, { newId: () => 'x' }).detail ?? '';
+    // Decision 15: the last recorded status with its date, even outside the 30-day window.
+    expect(detail).toMatch(new RegExp(`not pregnant\\)? \\(${daysAgo(45)}, 45 days ago\\)`));
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ date: daysAgo(45), ageDays: 45 }));
   });
 });
 

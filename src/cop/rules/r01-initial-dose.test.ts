@@ -6,6 +6,9 @@ import {
 } from '../../../test/fixtures/facts.js';
 import type { PatientFacts } from '../facts-types.js';
 import type { Finding, FindingAction } from '../rule-types.js';
+import { cardTextProblems } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
+import type { MedicationFact } from '../facts-types.js';
 import { r01 } from './r01-initial-dose.js';
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
@@ -33,7 +36,7 @@ describe('COP-R01 initial dose (order-select)', () => {
   it('matrix #1: 60 kg 5 d ago, no GC → info, 45 mg as 9 x 5 mg (312617)', () => {
     const finding = evaluate(withDraft());
     expect(finding).toMatchObject({ ruleId: 'COP-R01', indicator: 'info' });
-    expect(finding?.summary).toBe('COP: suggested prednisone 45 mg once daily (0.75 mg/kg x 60 kg); usual 30-60 mg');
+    expect(finding?.summary).toBe('COP: suggested starting prednisone 45 mg once daily (0.75 mg/kg × 60 kg); usual range 30–60 mg. Taper over months; total 6–12 months.');
     expect(finding?.citations).toEqual(['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022']);
     expect(finding?.overrideReasons).toEqual([
       { code: 'specialist-plan', display: 'Specialist regimen in place' },
@@ -65,9 +68,8 @@ describe('COP-R01 initial dose (order-select)', () => {
       [80, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
       [80.1, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
       [250, [60, 40, 20, 10, 5], '60 mg x 4 weeks → 40 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks'],
-    ])('%f kg: card line, suggestion label and sequenced order agree: %j', (kg, steps, line) => {
+    ])('%f kg: suggestion label and sequenced order agree: %j (%s)', (kg, steps, _schedule) => {
       const finding = evaluate(withDraft({ weight: weightFact(kg, 5) }));
-      expect(finding?.detail).toContain(`Optional sequenced taper: ${line}.`);
       expect(finding?.suggestions?.[1]?.label).toBe(`Order prednisone 24-week taper (${steps.join(' → ')} mg)`);
       const mr = updated(finding, 1);
       expect(doses(mr)).toEqual(steps);
@@ -88,9 +90,11 @@ describe('COP-R01 initial dose (order-select)', () => {
     const weight = weightFact(59.9, 5);
     weight.kg = { ...weight.kg!, original: { value: 132, unit: '[lb_av]' } };
     const finding = evaluate(withDraft({ weight }));
-    expect(finding?.summary).toBe('COP: suggested prednisone 45 mg once daily (0.75 mg/kg x 59.9 kg); usual 30-60 mg');
+    expect(finding?.summary).toBe('COP: suggested starting prednisone 45 mg once daily (0.75 mg/kg × 59.9 kg); usual range 30–60 mg. Taper over months; total 6–12 months.');
     expect(doses(updated(finding, 0))).toEqual([45]);
-    expect(finding?.evidence.find((e) => e.label === 'Weight')?.value).toBe('59.9 kg (recorded as 132 [lb_av])');
+    // Decision 11: the unit as a person writes it.
+    expect(finding?.evidence.find((e) => e.label === 'Weight')?.value).toBe('59.9 kg (132 lb)');
+    expect(finding?.detail[0]).toContain('0.75 mg/kg × 59.9 kg = 44.9 mg, rounded to 45 mg (9 × 5 mg tablets)');
   });
 
   it.each([
@@ -106,8 +110,8 @@ describe('COP-R01 initial dose (order-select)', () => {
 
   it('caps at 60 mg/day for 100 kg and says so', () => {
     const finding = evaluate(withDraft({ weight: weightFact(100, 5) }));
-    expect(finding?.summary).toBe('COP: suggested prednisone 60 mg once daily (capped; 0.75 mg/kg x 100 kg); usual 50-60 mg');
-    expect(finding?.detail.join('\n')).toContain('= 75 mg -> 60 mg (capped at 60 mg/day)');
+    expect(finding?.summary).toBe('COP: suggested starting prednisone 60 mg once daily (capped; 0.75 mg/kg × 100 kg); usual 50–60 mg. Taper over months; total 6–12 months.');
+    expect(finding?.detail.join('\n')).toContain('0.75 mg/kg × 100.0 kg = 75 mg, capped at 60 mg/day');
     expect(Math.max(...allSuggestedDoses(finding))).toBe(60);
   });
 
@@ -125,7 +129,7 @@ describe('COP-R01 initial dose (order-select)', () => {
   it('uses the configured mg/kg', () => {
     const finding = evaluate(withDraft(), context('order-select', {}, { mgPerKg: 0.5 }));
     expect(doses(updated(finding, 0))).toEqual([30]);
-    expect(finding?.summary).toContain('(0.5 mg/kg x 60 kg)');
+    expect(finding?.summary).toContain('(0.5 mg/kg × 60 kg)');
   });
 
   describe('weight freshness (decision 9: 30 d fresh, 31 d stale)', () => {
@@ -136,20 +140,23 @@ describe('COP-R01 initial dose (order-select)', () => {
     it('31 days old (stale) → warning with the age in the summary', () => {
       const finding = evaluate(withDraft({ weight: weightFact(60, 31, 'stale') }));
       expect(finding?.indicator).toBe('warning');
-      expect(finding?.summary).toBe('Weight is 31 days old – confirm before ordering');
+      expect(finding?.summary).toBe('Weight is 31 days old – confirm before ordering. Suggested starting prednisone 45 mg once daily (0.75 mg/kg × 60 kg).');
     });
 
     it('matrix #5: 45 days old → warning, summary states the age, dose still suggested', () => {
       const finding = evaluate(withDraft({ weight: weightFact(60, 45, 'stale') }));
       expect(finding?.indicator).toBe('warning');
-      expect(finding?.summary).toBe('Weight is 45 days old – confirm before ordering');
-      expect(finding?.detail.join('\n')).toContain('Weight is 45 days old (fresh is ≤ 30 d)');
+      expect(finding?.summary).toMatch(/^Weight is 45 days old – confirm before ordering\. /);
+      // Decision 19: the card says the weight it used is stale, where it uses it.
+      expect(finding?.detail[0]).toContain('0.75 mg/kg × 60.0 kg (45 days old) = 45 mg');
       expect(doses(updated(finding, 0))).toEqual([45]);
     });
 
-    it('names the inpatient freshness window on an inpatient stale weight', () => {
+    it('an inpatient weight 8 days old is stale: warning, and its age on the card', () => {
       const finding = evaluate(withDraft({ inpatient: true, weight: weightFact(60, 8, 'stale') }));
-      expect(finding?.detail.join('\n')).toContain('fresh is ≤ 7 d');
+      expect(finding?.indicator).toBe('warning');
+      expect(finding?.summary).toMatch(/^Weight is 8 days old/);
+      expect(finding?.detail[0]).toContain('(8 days old)');
     });
 
     it('matrix #4: 120 days old (absent) → no R01 card', () => {
@@ -164,37 +171,41 @@ describe('COP-R01 initial dose (order-select)', () => {
   });
 
   describe('detail (§2.4)', () => {
-    it('states range, taper, Lazor lines and no banned figures', () => {
-      const detail = evaluate(withDraft())!.detail.join('\n');
-      expect(detail).toContain('Usual start 0.5-1.0 mg/kg/day (30-60 mg for this weight, at most 60 mg/day)');
-      expect(detail).toContain('total ~6-12 months');
-      expect(detail).toContain('Delayed treatment was associated with more relapses');
-      expect(detail).toContain('standardised taper lowered cumulative dose without worse outcomes (Lazor 2000)');
-      expect(detail).toContain('45 mg x 4 weeks → 30 mg x 4 weeks → 20 mg x 4 weeks → 10 mg x 6 weeks → 5 mg x 6 weeks');
-      expect(detail).not.toMatch(/88.100%|up to 31%|ATS/);
+    it('states the dose, range, taper and the Lazor sentence, and no banned figures', () => {
+      const detail = evaluate(withDraft())!.detail;
+      expect(detail[0]).toBe('Start prednisone **45 mg once daily** for 4 weeks, then taper: 0.75 mg/kg × 60.0 kg = 45 mg (9 × 5 mg tablets); usual 0.5–1.0 mg/kg/day.');
+      expect(detail).toContain('Delayed treatment was linked to more relapses; a standardised taper cut cumulative dose without worse outcomes (Lazor 2000).');
+      expect(detail.join('\n')).not.toMatch(/88.100%|up to 31%|ATS/);
     });
 
-    it('evidence carries the weight with date and age, the diagnosis and the selected order', () => {
+    it('the longer evidence is on the evidence page (background), not on the card', () => {
+      expect(r01.background?.join(' ')).toMatch(/22 ± 17 vs 11 ± 8 weeks/);
+      expect(r01.background?.join(' ')).toMatch(/Whether and when to treat stays with the clinician/i);
+    });
+
+    it('evidence carries the weight with date and age, the diagnosis (by its code) and the selected order', () => {
       const evidence = evaluate(withDraft())!.evidence;
       expect(evidence[0]).toEqual({ label: 'Weight', value: '60.0 kg', date: daysAgo(5), ageDays: 5, reference: 'Observation/w1' });
-      expect(evidence.map((e) => e.label)).toEqual(['Weight', 'Age', 'COP diagnosis', 'Selected order']);
+      expect(evidence.map((e) => e.label)).toEqual(['Weight', 'COP diagnosis', 'Selected order']);
+      expect(evidence[2]).toEqual({ label: 'Selected order', value: 'prednisone 20 MG Oral Tablet, 20 mg/day', reference: 'MedicationRequest/draft-pred' });
+      expect(evidence[1]).toEqual({ label: 'COP diagnosis', value: 'J84.116', date: daysAgo(20), ageDays: 20, reference: 'Condition/cop1' });
     });
 
     it('matrix #10: no SpO2 within 7 d → "not assessed" line', () => {
       expect(evaluate(withDraft())!.detail).toContain(
-        'Clarithromycin option not assessed: missing recent SpO2/PaO2 ≤7 d; FVC%/FEV1% predicted ≤90 d.',
+        'Clarithromycin option not assessed: missing SpO2/PaO2 in 7 days; FVC%/FEV1% predicted in 90 days.',
       );
     });
 
     it('matrix #9: gates met → no "not assessed" line (R06 carries the option)', () => {
       const detail = evaluate(clarithromycinEligible())!.detail.join('\n');
       expect(detail).not.toContain('Clarithromycin option not assessed');
-      expect(detail).not.toContain('not applicable');
+      expect(detail).not.toContain('ruled out');
     });
 
     it('explains a failed gate instead of calling it unassessed', () => {
       const detail = evaluate(withDraft({ pregnancy: { status: 'yes', domain: 'available' } }))!.detail.join('\n');
-      expect(detail).toContain('Clarithromycin alternative not applicable: pregnant.');
+      expect(detail).toContain('Clarithromycin option ruled out: pregnant.');
       expect(detail).not.toContain('not assessed');
     });
   });
@@ -202,7 +213,7 @@ describe('COP-R01 initial dose (order-select)', () => {
   describe('formulary and intent', () => {
     it('uk → prednisolone 5 mg tablets, no RxNorm', () => {
       const finding = evaluate(withDraft(), context('order-select', { formulary: 'uk' }));
-      expect(finding?.summary).toContain('suggested prednisolone 45 mg');
+      expect(finding?.summary).toContain('suggested starting prednisolone 45 mg');
       const mr = updated(finding, 0);
       expect(mr.medicationCodeableConcept?.text).toBe('prednisolone 5 mg tablets');
       expect(mr.medicationCodeableConcept?.coding?.some((c) => c.system === RXNORM)).toBe(false);
@@ -244,5 +255,93 @@ describe('COP-R01 initial dose (order-select)', () => {
     const finding = evaluate(withDraft({ medications: { active: [], drafts: [draft], macrolideAllergy: 'absent', domain: 'available' } }));
     expect(finding?.suggestions).toBeUndefined();
     expect(finding?.detail.join('\n')).toContain('has no id');
+  });
+});
+
+describe('COP-R01 card text: the longest realistic variants (decisions 19, 20)', () => {
+  /** The rendered card: detail ≤ 600 characters including the "Data used" line, and nothing a clinician must not read. */
+  const expectShortClinicalCard = (finding: Finding | undefined) => {
+    expect(finding).toBeDefined();
+    const card = renderCard(finding!, { newId: () => 'x' });
+    expect(card.summary.length).toBeLessThanOrEqual(139);
+    expect(card.detail!.length).toBeLessThanOrEqual(600);
+    expect(cardTextProblems(card)).toEqual([]);
+    return card;
+  };
+  const when = (ageDays: number) => ({ date: `${daysAgo(ageDays)}T08:30:00+01:00`, ageDays });
+
+  /** Every clarithromycin gate failing: hypoxaemic on oxygen, reduced PFTs, pregnant, macrolide allergy, an interacting drug. */
+  const allGatesFailing = (draft: MedicationFact): Partial<PatientFacts> => ({
+    pregnancy: { status: 'yes', domain: 'available' },
+    oxygenation: {
+      spo2: [{ value: 86, unit: '%', onSupplementalOxygen: true, ...when(1), reference: 'Observation/s1' }],
+      pao2: [{ value: 52, unit: 'mm[Hg]', ...when(1), reference: 'Observation/p1' }],
+      respiratoryFailureConditions: [], respiratoryInsufficiency: 'present', reasons: [], domain: 'available',
+    },
+    pft: { fvcPercentPredicted: { value: 61, unit: '%', ...when(10) }, fev1PercentPredicted: { value: 58, unit: '%', ...when(10) }, absoluteOnly: false, preserved: 'false', domain: 'available' },
+    medications: {
+      active: [{ ...activePrednisone(), reference: 'MedicationRequest/simva', name: 'simvastatin 40 MG Oral Tablet', classes: ['clarithromycin-interacting'] } as MedicationFact],
+      drafts: [draft], macrolideAllergy: 'present', domain: 'available',
+    },
+  });
+
+  it('order-select: stale weight recorded in lb, low body weight, every clarithromycin gate failing (UK)', () => {
+    const weight = weightFact(36.3, 45, 'stale');
+    weight.kg = { ...weight.kg!, ...when(45), original: { value: 80, unit: '[lb_av]' } };
+    const f = withDraft({ inpatient: true, weight, ...allGatesFailing(prednisoneDraft({ name: 'prednisoLONE 5 MG Oral Tablet' })) });
+    const finding = evaluate(f, context('order-select', { formulary: 'uk' }));
+    expect(finding?.indicator).toBe('warning');
+    const card = expectShortClinicalCard(finding);
+    expect(card.detail).toContain('0.75 mg/kg × 36.3 kg (45 days old) = 27.2 mg, rounded to 25 mg (5 × 5 mg tablets)');
+    expect(card.detail).toContain('Low body weight');
+    expect(card.detail).toContain('Clarithromycin option ruled out: respiratory insufficiency present (and 4 more).');
+    expect(card.detail).toContain('Weight 36.3 kg (80 lb) (');
+  });
+
+  it('order-select: a draft without an id, and every clarithromycin gate unknown', () => {
+    const f = withDraft({
+      pregnancy: { status: 'unknown', domain: 'available', lastRecorded: { text: 'not pregnant', ...when(95) } },
+      oxygenation: { spo2: [], pao2: [], respiratoryFailureConditions: [], respiratoryInsufficiency: 'unknown', reasons: [], domain: 'unavailable' },
+      pft: { absoluteOnly: true, preserved: 'unknown', domain: 'available' },
+      medications: { active: [], drafts: [prednisoneDraft({ id: undefined, draftResource: undefined })], macrolideAllergy: 'unknown', domain: 'available' },
+    });
+    const finding = evaluate(f);
+    expect(finding?.suggestions).toBeUndefined();
+    const card = expectShortClinicalCard(finding);
+    expect(card.detail).toContain('has no id');
+    expect(card.detail).toMatch(/Clarithromycin option not assessed: missing SpO2\/PaO2 in 7 days; FVC%\/FEV1% predicted in 90 days, and \d more\./);
+  });
+
+  it('order-select: several active orders nothing identifies, each with its own reason and a long dosage text', () => {
+    const orders = [1, 2, 3, 4].map((n) => activePrednisone({
+      reference: `MedicationRequest/u${n}`, id: `u${n}`, name: 'medication not identified', identifiedBy: 'none', classes: [], glucocorticoid: undefined, dailyDose: undefined,
+      start: `${daysAgo(30 + n)}T09:15:00Z`, instructions: `${'Take as directed by the clinic, with food, in the morning, '.repeat(2).slice(0, 98)}…`,
+      unidentifiedReason: n % 2 === 0 ? 'its medication was not found on the EHR\'s FHIR server' : 'the referenced medication could not be read (HTTP 503 after 2 h)',
+    }));
+    delete orders[0]!.glucocorticoid;
+    const finding = evaluate(withDraft({ medications: { active: orders, drafts: [prednisoneDraft()], macrolideAllergy: 'absent', domain: 'available' } }));
+    expect(finding?.summary).toMatch(/^No COP starting dose suggested: 4 active medication orders could not be identified/);
+    expect(finding?.suggestions).toBeUndefined();
+    const card = expectShortClinicalCard(finding);
+    expect(card.detail).toContain('Other unidentified orders 2');
+    // The listed orders stay machine-readable in the card extension; the rest are counted.
+    expect(finding?.evidence.filter((e) => e.reference?.startsWith('MedicationRequest/u'))).toHaveLength(2);
+  });
+
+  it('patient-view: past orders unreadable, a conflicting weight with time stamps, a long diagnosis', () => {
+    const b = withDraft();
+    const f: PatientFacts = {
+      ...b,
+      weight: {
+        state: 'conflicting', domain: 'available', latest: { value: 72.4, unit: 'kg', ...when(2), reference: 'Observation/w9' },
+        reason: `weights 72.4 kg (${daysAgo(2)}T08:30:00+01:00) and 61.0 kg (${daysAgo(2)}T02:10:00+01:00) within 24 h differ by more than 10%`,
+      },
+      cop: { ...b.cop, condition: { ...b.cop.condition!, code: '719218000', display: 'Cryptogenic organizing pneumonia (disorder), confirmed on biopsy' } },
+      medications: { active: [], drafts: [], past: [], pastDomain: 'unavailable', macrolideAllergy: 'absent', domain: 'available' },
+    };
+    const finding = r01.evaluate(f, context('patient-view'));
+    expect(finding?.summary).toMatch(/past orders could not be read/);
+    const card = expectShortClinicalCard(finding);
+    expect(card.detail).toContain(`weights 72.4 kg (${daysAgo(2)}) and 61.0 kg (${daysAgo(2)}) within 24 hours differ by more than 10%`);
   });
 });

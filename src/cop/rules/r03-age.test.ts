@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { context, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
 import type { PatientFacts } from '../facts-types.js';
 import type { HookName } from '../rule-types.js';
+import { cardTextProblems } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import { r01 } from './r01-initial-dose.js';
 import { r02 } from './r02-weight-missing.js';
 import { r03 } from './r03-age.js';
@@ -75,5 +77,23 @@ describe('COP-R03 paediatric or unknown age', () => {
         expect(r03.evaluate(f, ctx)?.ruleId).toBe('COP-R03');
       }
     });
+  });
+});
+
+describe('COP-R03 card text: the longest realistic variants (decisions 19, 20)', () => {
+  it.each([
+    ['a partial birth date on both sides of 18', { status: 'range', minYears: 17, maxYears: 18 }],
+    ['a partial birth date under 18', { status: 'range', minYears: 16, maxYears: 17 }],
+    ['no birth date', { status: 'unknown', reason: 'no-birth-date' }],
+  ] as const)('%s: detail ≤ 600 with the data used, one cited sentence, no internal note', (_name, age) => {
+    const b = facts();
+    const f = facts({ age, cop: { ...b.cop, condition: { ...b.cop.condition!, display: 'Cryptogenic organizing pneumonia (disorder), confirmed on biopsy', date: `${b.cop.condition!.date}T10:00:00Z` } } });
+    const finding = r03.evaluate(f, context('patient-view'));
+    const card = renderCard(finding!, { newId: () => 'x' });
+    expect(card.summary.length).toBeLessThanOrEqual(139);
+    expect(card.detail!.length).toBeLessThanOrEqual(600);
+    expect(cardTextProblems(card)).toEqual([]);
+    expect(card.detail).toContain('(Cordier 2006; King & Lee 2022)');
+    expect(r03.background?.join(' ')).toMatch(/are of adults/);
   });
 });

@@ -10,10 +10,10 @@
  */
 import type { PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
-import { adultStatus, ageText, conditionEvidence } from './shared.js';
+import { adultStatus, ageText, shortConditionEvidence } from './shared.js';
 
 const CITATIONS: Finding['citations'] = ['CORDIER-2006', 'KING-2022'];
-const NOT_OFFERED = 'All evidence behind this dosing support comes from adult cohorts, so no dose suggestion, numeric dose check or clarithromycin option is offered.';
+const NOT_OFFERED = 'The evidence behind this dosing support comes from adults (Cordier 2006; King & Lee 2022), so no dose suggestion, numeric dose check or clarithromycin option is offered.';
 
 /** "16 years", "16–17 years" (partial birth date), "not recorded". */
 function ageValue(facts: PatientFacts): string {
@@ -31,7 +31,7 @@ export function evaluateR03(facts: PatientFacts, _context: RuleContext): Finding
   if (facts.age.status === 'unknown' && facts.age.reason === 'patient-unavailable') return undefined;
 
   const evidence: Evidence[] = [{ label: 'Age', value: ageValue(facts) }];
-  if (facts.cop.condition) evidence.push(conditionEvidence('COP diagnosis', facts.cop.condition));
+  if (facts.cop.condition) evidence.push(shortConditionEvidence('COP diagnosis', facts.cop.condition));
 
   if (adult === false) {
     const age = ageText(facts);
@@ -72,5 +72,12 @@ export const r03: Rule = {
   reads: ['patient', 'conditions'],
   thresholds: [],
   citations: ['CORDIER-2006', 'KING-2022'],
+  background: [
+    'The cohorts and reviews behind the dosing support (Lazor 2000, Lohr 1997, Cordier 2006, King & Lee 2022) are of adults. For a COP patient not known to be ' +
+      '18 or older the service withholds the starting-dose suggestion (COP-R01), the mg/kg dose check (COP-R05), the clarithromycin option (COP-R06) and the ' +
+      'steroid-safety order suggestions (COP-R10 to R12).',
+    'A year-only or year-month birth date counts as adult when the youngest age it allows is 18 or more, as under 18 when the oldest is below 18, and as ' +
+      'unknown in between: then the card asks to confirm the age rather than calling the patient paediatric.',
+  ],
   evaluate: evaluateR03,
 };

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import { cardTextProblems } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import { r04 } from './r04-existing-glucocorticoid.js';
 
 const withMeds = (active: MedicationFact[], drafts: MedicationFact[], base: PatientFacts = baseFacts()): PatientFacts => ({
@@ -144,13 +146,13 @@ describe('COP-R04 existing glucocorticoid (info)', () => {
     const fStale = r04.evaluate(withMeds([activePrednisone()], [], stale), context('order-sign'));
     expectWellFormed(fStale);
     expect(fStale.summary).toContain('≈0.17 mg/kg');
-    expect(fStale.detail.join('\n')).toContain('weight not recent');
+    expect(fStale.detail.join('\n')).toContain('= 0.17 mg/kg at 60 kg (weight 5 days old)');
 
     const absent = facts({ weight: { state: 'absent', domain: 'available', reason: 'none recorded' } });
     const fAbsent = r04.evaluate(withMeds([activePrednisone()], [], absent), context('order-sign'));
     expectWellFormed(fAbsent);
     expect(fAbsent.summary).toBe('Patient already on prednisone 10 mg/day. Adjust the existing order rather than adding one.');
-    expect(fAbsent.detail.join('\n')).toContain('mg/kg not computed (weight absent)');
+    expect(fAbsent.detail.join('\n')).toContain('mg/kg not computed (no usable weight)');
   });
 
   it('unknown dose is stated as unknown, never 0', () => {
@@ -158,7 +160,8 @@ describe('COP-R04 existing glucocorticoid (info)', () => {
     expectWellFormed(f);
     expect(f.summary).toBe('Patient already on prednisone (dose unknown). Adjust the existing order rather than adding one.');
     expect(f.summary).not.toMatch(/\b0 mg/);
-    expect(f.detail.join('\n')).toContain('dose unknown (free-text dosage)');
+    expect(f.detail[0]).toBe('Total daily dose unknown: a dose on an active order could not be read.');
+    expect(f.evidence[0]?.value).toBe('prednisone 10 MG Oral Tablet, dose could not be derived (free-text dosage)');
   });
 
   it('patient-view shows the same info (no drafts there)', () => {
@@ -175,5 +178,56 @@ describe('COP-R04 existing glucocorticoid (info)', () => {
     const noCop = facts({ cop: { present: false, whoIcdOnly: true, relapseRecords: 0, domain: 'available' } });
     expect(r04.evaluate(withMeds([activePrednisone()], [prednisoneDraft({ selected: false })], noCop), context('order-sign'))).toBeUndefined();
     expect(r04.evaluate(withMeds([activePrednisone({ start: daysAgo(3) })], [], noCop), context('order-select'))).toBeUndefined();
+  });
+});
+
+describe('COP-R04 card text: the longest realistic variants (decisions 19, 20)', () => {
+  const expectShortClinicalCard = (finding: ReturnType<typeof r04.evaluate>) => {
+    expect(finding).toBeDefined();
+    const card = renderCard(finding!, { newId: () => 'x' });
+    expect(card.summary.length).toBeLessThanOrEqual(139);
+    expect(card.detail!.length).toBeLessThanOrEqual(600);
+    expect(cardTextProblems(card)).toEqual([]);
+    return card;
+  };
+  const stamped = (ago: number) => `${daysAgo(ago)}T07:45:00-05:00`;
+  /** Three active courses: prednisone, methylprednisolone (PredEq differs) and one whose dose could not be derived. */
+  const threeActive = (): MedicationFact[] => [
+    activePrednisone({ name: 'predniSONE 20 MG Oral Tablet', start: stamped(70), dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '2 x 20 mg tablets once daily = 40 mg/day' } }),
+    activePrednisone({ reference: 'MedicationRequest/mp', id: 'mp', name: 'methylPREDNISolone 16 MG Oral Tablet', glucocorticoid: 'methylprednisolone', start: stamped(30), dailyDose: { mgPerDay: 16, prednisoneEquivalentMgPerDay: 20, derivation: '1 x 16 mg tablet once daily = 16 mg/day' } }),
+    activePrednisone({ reference: 'MedicationRequest/hc', id: 'hc', name: 'hydrocortisone 10 MG Oral Tablet', glucocorticoid: 'hydrocortisone', start: stamped(400), dailyDose: undefined, doseUnknownReason: 'dose is 3 tablet(s) but the tablet strength is unknown' }),
+  ];
+
+  it('existing: three active courses, one dose unknown, a stale weight', () => {
+    const f = withMeds(threeActive(), [], facts({ weight: weightFact(64, 45, 'stale') }));
+    const card = expectShortClinicalCard(r04.evaluate(f, context('patient-view')));
+    expect(card.detail).toContain('Total daily dose unknown');
+    expect(card.detail).toContain(`(${daysAgo(400)}, 400 days ago)`);
+  });
+
+  it('existing: two courses, doses known, a stale weight says it is stale', () => {
+    const f = withMeds(threeActive().slice(0, 2), [], facts({ weight: weightFact(64, 45, 'stale') }));
+    const card = expectShortClinicalCard(r04.evaluate(f, context('order-select')));
+    expect(card.detail).toContain('Current dose ≈ 60 mg/day prednisone-equivalent = 0.94 mg/kg at 64 kg (weight 45 days old).');
+  });
+
+  it('duplicate: a draft beside two active courses and another draft', () => {
+    const f = withMeds(threeActive().slice(0, 2), [prednisoneDraft({ selected: false, name: 'predniSONE 5 MG Oral Tablet (generic)' }), secondDraft({ name: 'prednisoLONE 25 MG Oral Tablet' })]);
+    const finding = r04.evaluate(f, context('order-sign'));
+    expect(finding?.indicator).toBe('warning');
+    const card = expectShortClinicalCard(finding);
+    expect(card.detail).toContain('Remove the draft **prednisoLONE 25 MG Oral Tablet** if it duplicates the course');
+  });
+
+  it('duplicate check not possible: three active orders nothing identifies', () => {
+    const unidentified = [1, 2, 3].map((n) => activePrednisone({
+      reference: `MedicationRequest/u${n}`, id: `u${n}`, name: 'medication not identified', identifiedBy: 'none', classes: [], dailyDose: undefined,
+      start: stamped(10 + n), instructions: 'Take 4 tablets daily with breakfast, then reduce as directed at the next clinic visit',
+      unidentifiedReason: n === 1 ? 'its medication was not found on the EHR\'s FHIR server' : 'the referenced medication could not be read',
+    }));
+    for (const u of unidentified) delete u.glucocorticoid;
+    const card = expectShortClinicalCard(r04.evaluate(withMeds(unidentified, [prednisoneDraft({ selected: false })]), context('order-sign')));
+    expect(card.summary).toMatch(/^Duplicate check not possible: 3 active orders could not be identified/);
+    expect(card.detail).toContain('Other unidentified orders 1');
   });
 });

@@ -12,15 +12,15 @@ import type { Evidence, Finding, FindingSuggestion, OverrideReason, Rule, RuleCo
 import {
   activeGlucocorticoids,
   compactNumber,
-  conditionEvidence,
   draftGlucocorticoids,
   evidenceOf,
   fitSummary,
   medicationEvidence,
   mgPerKgText,
+  shortMedicationEvidence,
   totalPredEqMgPerDay,
   unidentifiedActiveOrders,
-  unidentifiedOrderText,
+  unidentifiedOrdersText,
   usableWeight,
 } from './shared.js';
 import { replacedOrderReferences } from './renewal.js';
@@ -66,7 +66,7 @@ function removeDraftSuggestion(draft: MedicationFact): FindingSuggestion[] | und
   }];
 }
 
-function duplicateFinding(facts: PatientFacts, dup: Duplicate): Finding {
+function duplicateFinding(facts: PatientFacts, dup: Duplicate, now: Date): Finding {
   const { draft, activeOthers, draftOthers } = dup;
   const all = [draft, ...activeOthers, ...draftOthers];
   const summary = activeOthers.length > 0
@@ -79,19 +79,14 @@ function duplicateFinding(facts: PatientFacts, dup: Duplicate): Finding {
       'Two systemic glucocorticoid drafts at once: likely a duplicate order.',
     );
   const combined = totalPredEqMgPerDay(all);
-  const ordersLine = [
-    `Drafted: **${draft.name}**.`,
-    activeOthers.length > 0 ? `Active: ${activeOthers.map((m) => m.name).join('; ')}.` : '',
-    draftOthers.length > 0 ? `Also drafted: ${draftOthers.map((m) => m.name).join('; ')}.` : '',
-  ].filter(Boolean).join(' ');
+  // The orders themselves, with their doses and dates, are in the data used.
   const detail = [
-    ordersLine,
+    draft.id
+      ? `Remove the draft **${draft.name}** if it duplicates the course; override for an intentional switch or combination.`
+      : `The draft **${draft.name}** has no id, so it cannot be removed from here: remove it in the order entry screen if it is a duplicate.`,
     combined !== undefined
       ? `Together ≈ ${compactNumber(combined)} mg/day prednisone-equivalent: two systemic glucocorticoids add up dose and toxicity.`
       : 'Combined dose not computed: at least one dose is unknown. Two systemic glucocorticoids add up dose and toxicity.',
-    draft.id
-      ? 'Remove the duplicate draft, or override if this is an intentional switch (the existing order will be stopped) or combination. Changing the active order stays with the clinician.'
-      : 'The draft has no id, so it cannot be removed from here; remove it in the order entry screen if it is a duplicate.',
   ];
   const finding: Finding = {
     ruleId: 'COP-R04',
@@ -99,10 +94,9 @@ function duplicateFinding(facts: PatientFacts, dup: Duplicate): Finding {
     summary,
     detail,
     evidence: [
-      medicationEvidence('Drafted glucocorticoid', draft),
-      ...activeOthers.map((m) => medicationEvidence('Active glucocorticoid', m)),
-      ...draftOthers.map((m) => medicationEvidence('Other drafted glucocorticoid', m)),
-      ...copEvidence(facts),
+      shortMedicationEvidence('Drafted glucocorticoid', draft, now),
+      ...activeOthers.map((m) => shortMedicationEvidence('Active glucocorticoid', m, now)),
+      ...draftOthers.map((m) => shortMedicationEvidence('Other drafted glucocorticoid', m, now)),
     ],
     overrideReasons: DUPLICATE_OVERRIDE_REASONS,
     citations: ['STEROID-TOXICITY'],
@@ -110,10 +104,6 @@ function duplicateFinding(facts: PatientFacts, dup: Duplicate): Finding {
   const suggestions = removeDraftSuggestion(draft);
   if (suggestions) finding.suggestions = suggestions;
   return finding;
-}
-
-function copEvidence(facts: PatientFacts): Evidence[] {
-  return facts.cop.condition ? [conditionEvidence('COP diagnosis', facts.cop.condition)] : [];
 }
 
 /** PredEq mg/kg as text ("0.17"), when the weight is usable and every dose is known. */
@@ -126,16 +116,19 @@ function mgPerKg(facts: PatientFacts, active: MedicationFact[]): string | undefi
 
 function currentDoseLine(facts: PatientFacts, active: MedicationFact[]): string {
   const predEq = totalPredEqMgPerDay(active);
-  if (predEq === undefined) return 'Current prednisone-equivalent dose not computed: a dose is unknown (never read as 0).';
+  if (predEq === undefined) return 'Total daily dose unknown: a dose on an active order could not be read.';
   const weight = usableWeight(facts);
   const perKg = mgPerKg(facts, active);
   const perKgPart = weight && perKg
-    ? ` = ${perKg} mg/kg at ${compactNumber(weight.value)} kg${facts.weight.state === 'stale' ? ' (weight not recent)' : ''}`
-    : `; mg/kg not computed (weight ${facts.weight.state})`;
+    ? ` = ${perKg} mg/kg at ${compactNumber(weight.value)} kg${facts.weight.state === 'stale' ? ` (weight ${weight.ageDays ?? 'of unknown'} days old)` : ''}`
+    : '; mg/kg not computed (no usable weight)';
   return `Current dose ≈ ${compactNumber(predEq)} mg/day prednisone-equivalent${perKgPart}.`;
 }
 
-function existingFinding(facts: PatientFacts, active: MedicationFact[]): Finding {
+/** Up to this many active orders are shown with how their dose was read ("2 x 20 mg tablets once daily = 40 mg/day"). */
+const MAX_DETAILED_ORDERS = 2;
+
+function existingFinding(facts: PatientFacts, active: MedicationFact[], now: Date): Finding {
   const drugs = active.map(gcDoseText).join(' + ');
   const perKg = mgPerKg(facts, active);
   const advice = 'Adjust the existing order rather than adding one.';
@@ -144,12 +137,15 @@ function existingFinding(facts: PatientFacts, active: MedicationFact[]): Finding
     `Patient already on ${active.length > 1 ? `${active.length} systemic glucocorticoids` : 'a systemic glucocorticoid'}. ${advice}`,
   );
   const weight = usableWeight(facts);
+  // Each order, with its dose, how it was read and its start date, is in the data used.
   const detail = [
-    active.map((m) => `- ${m.name}: ${m.dailyDose ? m.dailyDose.derivation : `dose unknown${m.doseUnknownReason ? ` (${m.doseUnknownReason})` : ''}`}${m.start ? `; since ${m.start.slice(0, 10)}` : ''}.`).join('\n'),
     currentDoseLine(facts, active),
-    'No new starting-dose order is suggested while a systemic glucocorticoid is active (COP-R01).',
+    'No new course is suggested while one is active: a second would add dose and toxicity.',
   ];
-  const evidence: Evidence[] = [...active.map((m) => medicationEvidence('Active glucocorticoid', m)), ...copEvidence(facts)];
+  // The orders are the data, each with its start date (the COP diagnosis is this card's premise, not
+  // its subject): how each dose was read for up to two orders, the mg/day alone beyond that.
+  const orderEvidence = active.length <= MAX_DETAILED_ORDERS ? medicationEvidence : shortMedicationEvidence;
+  const evidence: Evidence[] = active.map((m) => orderEvidence('Active glucocorticoid', m, now));
   if (weight) evidence.push(evidenceOf('Weight', weight));
   return { ruleId: 'COP-R04', indicator: 'info', summary, detail, evidence, citations: ['STEROID-TOXICITY'] };
 }
@@ -158,7 +154,9 @@ function existingFinding(facts: PatientFacts, active: MedicationFact[]): Finding
  * order-sign, a glucocorticoid drafted, no identified active one, but an active order nothing
  * identifies (decision 10): whether the draft duplicates a running course is unknown, so say so.
  */
-function duplicateUnknownFinding(facts: PatientFacts, draft: MedicationFact, unidentified: MedicationFact[]): Finding {
+function duplicateUnknownFinding(facts: PatientFacts, draft: MedicationFact, unidentified: MedicationFact[], now: Date): Finding {
+  const { sharedReason, evidence } = unidentifiedOrdersText(unidentified, 'Unidentified active order', now);
+  const noun = unidentified.length === 1 ? 'An active order' : `${unidentified.length} active orders`;
   return {
     ruleId: 'COP-R04',
     indicator: 'info',
@@ -167,10 +165,10 @@ function duplicateUnknownFinding(facts: PatientFacts, draft: MedicationFact, uni
       'Duplicate check not possible: an active medication order could not be identified.',
     ),
     detail: [
-      ...unidentified.map((m) => `- ${unidentifiedOrderText(m, 'active')}.`),
-      `Drafted: **${draft.name}**. If the unidentified order is a systemic glucocorticoid, two courses would add up dose and toxicity.`,
+      `${noun} could not be identified${sharedReason ? `: ${sharedReason}` : ''}.`,
+      `If it is a systemic glucocorticoid, the drafted **${draft.name}** would be a second course: two courses add up dose and toxicity.`,
     ],
-    evidence: [medicationEvidence('Drafted glucocorticoid', draft), ...unidentified.map((m) => medicationEvidence('Active order (not identified)', m)), ...copEvidence(facts)],
+    evidence: [shortMedicationEvidence('Drafted glucocorticoid', draft, now), ...evidence],
     citations: ['STEROID-TOXICITY'],
   };
 }
@@ -186,12 +184,12 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const current = (m: MedicationFact) => !draftRefs.has(m.reference) && !replaced.has(m.reference);
   const active = activeGlucocorticoids(facts).filter(current);
   const duplicate = findDuplicate(context.hook, drafts, active);
-  if (duplicate) return duplicateFinding(facts, duplicate);
-  if (drafts.length === 0 && active.length > 0) return existingFinding(facts, active);
+  if (duplicate) return duplicateFinding(facts, duplicate, context.now);
+  if (drafts.length === 0 && active.length > 0) return existingFinding(facts, active, context.now);
   const unidentified = unidentifiedActiveOrders(facts).filter(current);
   const lastDraft = drafts.at(-1);
   if (context.hook === 'order-sign' && lastDraft && active.length === 0 && unidentified.length > 0) {
-    return duplicateUnknownFinding(facts, lastDraft, unidentified);
+    return duplicateUnknownFinding(facts, lastDraft, unidentified, context.now);
   }
   return undefined;
 }
@@ -205,5 +203,12 @@ export const r04: Rule = {
   thresholds: [...P_WEIGHT],
   citations: ['STEROID-TOXICITY'],
   overrideReasons: DUPLICATE_OVERRIDE_REASONS,
+  background: [
+    'COP-R01 never starts a new course while a systemic glucocorticoid is active: the existing order is adjusted instead. The card gives the current ' +
+      'prednisone-equivalent dose and, with a usable weight, its mg/kg.',
+    'At order-sign a drafted systemic glucocorticoid beside a different active one, or two drafted at once, is a likely duplicate: the card offers to remove ' +
+      'the newer draft. Changing the active order stays with the clinician. A draft whose priorPrescription names the active order renews it and is not a duplicate.',
+    'An active order whose medication cannot be identified could be a glucocorticoid: the duplicate check is then reported as not possible rather than passed.',
+  ],
   evaluate,
 };

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { activePrednisone, context, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
+import { activePrednisone, context, daysAgo, facts, prednisoneDraft, weightFact } from '../../../test/fixtures/facts.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
 import type { HookName } from '../rule-types.js';
+import { cardTextProblems } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import { r05, ratioText } from './r05-dose-check.js';
 
 /** A prednisone draft of `mg` mg/day (PredEq = mg), optionally with its initial-phase length. */
@@ -21,7 +23,7 @@ describe('COP-R05 dose and duration check', () => {
       const finding = check(60, [draftOf(29.4)]);
       expect(finding).toMatchObject({ ruleId: 'COP-R05', indicator: 'info' });
       expect(finding?.summary).toBe('Drafted dose 29.4 mg/day = 0.49 mg/kg; typical COP starting range 0.5–1.0 mg/kg/day');
-      expect(finding?.detail[0]).toContain('below the 0.5–1.0 mg/kg/day range typically used');
+      expect(finding?.detail[0]).toContain('below the 0.5–1.0 mg/kg/day range');
     });
     it('0.5 mg/kg (30 mg) → no card', () => expect(check(60, [draftOf(30)])).toBeUndefined());
     it('0.75 mg/kg (45 mg) → no card', () => expect(check(60, [draftOf(45)])).toBeUndefined());
@@ -69,7 +71,7 @@ describe('COP-R05 dose and duration check', () => {
       expect(finding?.detail[0]).not.toContain('initial phase');
     });
     it('84 days at 0.5 mg/kg → info', () => {
-      expect(check(60, [draftOf(30, { initialPhaseDays: 84 })])?.detail[0]).toContain('initial phase 12 weeks at ≥ 0.5 mg/kg');
+      expect(check(60, [draftOf(30, { initialPhaseDays: 84 })])?.detail[0]).toContain('initial phase 12 weeks, over 8 weeks');
     });
     it('uses the configured weeks', () => {
       const f = patient(60, [draftOf(45, { initialPhaseDays: 57 })]);
@@ -136,9 +138,12 @@ describe('COP-R05 dose and duration check', () => {
       expect(finding).toMatchObject({ ruleId: 'COP-R05', indicator: 'warning' });
       expect(finding?.summary).toBe('Drafted dose 100 mg/day is above the 60 mg/day cap: check the dose (no usable weight for mg/kg)');
       expect(finding?.detail[0]).toBe('- prednisone 20 MG Oral Tablet: 100 mg/day: above the 60 mg/day cap.');
-      expect(finding?.detail.join('\n')).toContain('No usable body weight (absent): only the 60 mg/day cap was checked, not the mg/kg range (see COP-R02).');
+      expect(finding?.detail.join('\n')).toContain('Only the 60 mg/day cap was checked: the mg/kg range needs a usable body weight (COP-R02).');
+      // One fact, one card: COP-R02 says the weight is not usable.
+      expect(finding?.detail.join('\n')).not.toMatch(/No usable body weight/);
       expect(finding?.detail.join('\n')).not.toMatch(/mg\/kg for/);
-      expect(finding?.evidence.map((e) => e.label)).toEqual(['Drafted order']);
+      // The drafted order and its dose are on its line; there is no weight to list.
+      expect(finding?.evidence).toEqual([]);
     });
     it('60 mg/day with no weight → no card', () => expect(check(60, [draftOf(60)], 'order-sign', noWeight)).toBeUndefined());
     it('60.5 mg/day with no weight → warning', () => expect(check(60, [draftOf(60.5)], 'order-sign', noWeight)?.indicator).toBe('warning'));
@@ -175,8 +180,11 @@ describe('COP-R05 dose and duration check', () => {
       );
       expect(finding?.summary.length).toBeLessThan(140);
       const detail = finding!.detail.join('\n');
-      expect(detail).toContain('500 mg/day (625 mg/day PredEq) for 3 days: pulse therapy (≥ 250 mg/day PredEq for ≤ 5 days): not held to the 60 mg/day cap');
-      expect(detail).toContain('specialist use in severe or rapidly progressive COP');
+      expect(detail).toContain('500 mg/day (625 mg/day PredEq) for 3 days: pulse therapy, not held to the cap or the mg/kg range.');
+      expect(detail).toContain('Pulse therapy is specialist use in severe or rapidly progressive COP.');
+      // The pulse definition is on the evidence page; the drafted order is on its line, and a pulse is not judged by the weight.
+      expect(r05.background?.join(' ')).toMatch(/250 mg\/day prednisone-equivalent or more, planned for at most 5 days/);
+      expect(finding?.evidence).toEqual([]);
       expect(detail).not.toMatch(/above the 60 mg\/day cap|above 1\.0 mg\/kg/);
     });
 
@@ -196,7 +204,7 @@ describe('COP-R05 dose and duration check', () => {
     it('250 mg/day for 6 days: the cap warning says it is longer than a pulse', () => {
       const finding = check(70, [draftOf(250, { plannedDurationDays: 6, initialPhaseDays: 6 })]);
       expect(finding?.summary).toBe('Drafted dose 250 mg/day = 3.57 mg/kg, above the 60 mg/day cap; 6 days is longer than a pulse: check dose and duration');
-      expect(finding?.detail[0]).toContain('above the 60 mg/day cap; planned 6 days, longer than pulse therapy (a pulse is ≥ 250 mg/day PredEq for ≤ 5 days)');
+      expect(finding?.detail[0]).toContain('above the 60 mg/day cap; planned 6 days, longer than a pulse.');
     });
 
     it('a pulse dose with no stated duration is no pulse: the cap warning, saying the duration is unknown', () => {
@@ -204,7 +212,7 @@ describe('COP-R05 dose and duration check', () => {
       expect(finding?.indicator).toBe('warning');
       expect(finding?.summary).toBe('Drafted dose 500 mg/day (625 mg/day PredEq) = 8.93 mg/kg, above the 60 mg/day cap; duration unknown: check dose and duration');
       expect(finding?.summary.length).toBeLessThan(140);
-      expect(finding?.detail[0]).toContain('planned duration unknown (none stated), so not judged as pulse therapy');
+      expect(finding?.detail[0]).toContain('no duration stated, so not a pulse');
     });
 
     it('no usable weight: a pulse is still recognised, and an undated pulse dose still gets the cap warning', () => {
@@ -238,16 +246,24 @@ describe('COP-R05 dose and duration check', () => {
       const finding = check(60, [renewal], 'order-sign', { medications: { active: [active], drafts: [renewal], macrolideAllergy: 'absent', domain: 'available' } });
       expect(finding?.indicator).toBe('warning');
       expect(finding?.summary).toContain('80 mg/day');
-      expect(finding?.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${active.start}): new dose checked.`);
+      expect(finding?.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${active.start}, 60 days ago).`);
     });
   });
 
-  it('stale weight still allows the check', () => {
+  it('stale weight still allows the check, and the card says the weight is stale (decision 19)', () => {
     const f = patient(60, [draftOf(80)], { weight: weightFact(60, 45, 'stale') });
-    expect(r05.evaluate(f, context('order-sign'))?.indicator).toBe('warning');
+    const finding = r05.evaluate(f, context('order-sign'));
+    expect(finding?.indicator).toBe('warning');
+    expect(finding?.detail[0]).toBe('- prednisone 20 MG Oral Tablet: 80 mg/day = 1.33 mg/kg for 60.0 kg (45 days old): above 1.0 mg/kg/day; above the 60 mg/day cap.');
   });
 
-  it('offers coded override reasons, no suggestions, dated evidence and citations', () => {
+  it('states the typical range with one cited sentence', () => {
+    expect(check(60, [draftOf(80)])?.detail).toContain(
+      'Typical COP start 0.5–1.0 mg/kg/day (at most 60 mg/day) for up to 8 weeks; cohorts started near 50 mg/day (Lohr 1997).',
+    );
+  });
+
+  it('offers coded override reasons, no suggestions, the dated weight as evidence, and citations', () => {
     const finding = check(60, [draftOf(80)]);
     expect(finding?.overrideReasons).toEqual([
       { code: 'severe-disease-specialist', display: 'Severe disease – specialist' },
@@ -255,7 +271,7 @@ describe('COP-R05 dose and duration check', () => {
     ]);
     expect(finding?.suggestions).toBeUndefined();
     expect(finding?.evidence[0]).toMatchObject({ label: 'Weight', value: '60.0 kg', ageDays: 5 });
-    expect(finding?.evidence[1]).toMatchObject({ label: 'Drafted order', reference: 'MedicationRequest/draft-pred' });
+    expect(finding?.evidence).toHaveLength(1);
     expect(finding?.citations.length).toBeGreaterThan(0);
   });
 
@@ -264,5 +280,46 @@ describe('COP-R05 dose and duration check', () => {
     expect(ratioText(29.7 / 60, DEFAULT_THRESHOLDS)).toBe('0.49');
     expect(ratioText(0.5, DEFAULT_THRESHOLDS)).toBe('0.50');
     expect(ratioText(1.004, DEFAULT_THRESHOLDS)).toBe('1.004');
+  });
+});
+
+describe('COP-R05 card text: the longest realistic variants (decisions 19, 20)', () => {
+  const expectShortClinicalCard = (finding: ReturnType<typeof r05.evaluate>) => {
+    expect(finding).toBeDefined();
+    const card = renderCard(finding!, { newId: () => 'x' });
+    expect(card.summary.length).toBeLessThanOrEqual(139);
+    expect(card.detail!.length).toBeLessThanOrEqual(600);
+    expect(cardTextProblems(card)).toEqual([]);
+    return card;
+  };
+  const methylpredPulse = (): MedicationFact => prednisoneDraft({
+    reference: 'MedicationRequest/mp', id: 'mp', name: 'methylPREDNISolone sodium succinate 500 MG Injection', glucocorticoid: 'methylprednisolone',
+    dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3, initialPhaseDays: 3,
+  });
+
+  it('order-sign, stale weight: an IV pulse drafted with the oral course that follows, which renews the active order above the cap', () => {
+    const active = activePrednisone({ start: `${daysAgo(200)}T08:00:00Z` });
+    const oral = draftOf(80, { name: 'predniSONE 20 MG Oral Tablet', priorPrescription: 'MedicationRequest/active-pred', plannedDurationDays: 70, initialPhaseDays: 70 });
+    const drafts = [methylpredPulse(), oral];
+    const f = patient(60, drafts, { weight: weightFact(60, 45, 'stale'), medications: { active: [active], drafts, macrolideAllergy: 'absent', domain: 'available' } });
+    const card = expectShortClinicalCard(r05.evaluate(f, context('order-sign')));
+    expect(card.indicator).toBe('warning');
+    expect(card.detail).toContain('for 60.0 kg (45 days old)');
+    expect(card.detail).toContain(`Renews prednisone 10 MG Oral Tablet (since ${daysAgo(200)}, 200 days ago).`);
+    expect(card.detail).toContain('pulse therapy, not held to the cap');
+  });
+
+  it('order-sign, no usable weight: a pulse-level dose with no stated duration', () => {
+    const card = expectShortClinicalCard(r05.evaluate(patient(60, [draftOf(300, { name: 'predniSONE 50 MG Oral Tablet' })], { weight: weightFact(60, 120, 'absent') }), context('order-sign')));
+    expect(card.detail).toContain('above the 60 mg/day cap; no duration stated, so not a pulse.');
+    expect(card.detail).toContain('Only the 60 mg/day cap was checked');
+  });
+
+  it('order-sign: two drafts, one below the range with a long initial phase, one whose dose could not be derived', () => {
+    const drafts = [
+      draftOf(29, { name: 'predniSONE 5 MG Oral Tablet', initialPhaseDays: 84 }),
+      prednisoneDraft({ id: 'd3', reference: 'MedicationRequest/d3', name: 'dexamethasone 4 MG Oral Tablet', dailyDose: undefined, doseUnknownReason: 'dose is 3 tablet(s) but the tablet strength is unknown' }),
+    ];
+    expectShortClinicalCard(r05.evaluate(patient(60, drafts, { weight: weightFact(60, 40, 'stale') }), context('order-sign')));
   });
 });

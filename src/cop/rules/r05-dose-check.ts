@@ -21,8 +21,10 @@ import type { CitationKey, Thresholds } from '../knowledge.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type Indicator, type OverrideReason, type Rule, type RuleContext } from '../rule-types.js';
 import { notAPulseReason, pulseOf } from './pulse.js';
 import { renewedGlucocorticoid } from './renewal.js';
+import { calendarDaysAgo } from '../../fhir/dates.js';
+import { ageInWords } from '../cards.js';
 import {
-  compactNumber, draftGlucocorticoids, durationText, evidenceOf, fitSummary, isAdult, medicationEvidence, mgPerKgText,
+  compactNumber, draftGlucocorticoids, durationText, evidenceOf, fitSummary, isAdult, mgPerKgText,
   predEqMgPerDay, usableWeight,
 } from './shared.js';
 import { P_WEIGHT } from './predicate-thresholds.js';
@@ -86,14 +88,14 @@ function numericIssues(draft: MedicationFact, predEq: number, kg: number, t: Thr
     issues.push({ kind: 'above-cap', indicator: 'warning', text: `above the ${t.maxDailyDoseMg} mg/day cap` });
   }
   if (r < t.minMgPerKg - EPSILON) {
-    issues.push({ kind: 'below-range', indicator: 'info', text: `below the ${rangeText(t)} range typically used` });
+    issues.push({ kind: 'below-range', indicator: 'info', text: `below the ${rangeText(t)} range` });
   }
   const maxDays = t.maxInitialPhaseWeeks * 7;
   if (r >= t.minMgPerKg - EPSILON && draft.initialPhaseDays !== undefined && draft.initialPhaseDays > maxDays) {
     issues.push({
       kind: 'long-initial-phase',
       indicator: 'info',
-      text: `initial phase ${durationText(draft.initialPhaseDays)} at ≥ ${mgPerKgText(t.minMgPerKg)} mg/kg, longer than ${t.maxInitialPhaseWeeks} weeks`,
+      text: `initial phase ${durationText(draft.initialPhaseDays)}, over ${t.maxInitialPhaseWeeks} weeks`,
     });
   }
   return issues;
@@ -121,15 +123,17 @@ function checkDraft(draft: MedicationFact, weight: Measurement | undefined, cont
   }
   const pulse = pulseOf(draft, t);
   if (pulse) {
-    const text = `pulse therapy (≥ ${compactNumber(t.pulseMinPredEqMgPerDay)} mg/day PredEq for ≤ ${durationText(t.pulseMaxDays)}): ` +
-      `not held to the ${t.maxDailyDoseMg} mg/day cap or the mg/kg range`;
+    // The pulse definition (≥ pulseMinPredEqMgPerDay for ≤ pulseMaxDays) is on the evidence page.
+    const text = 'pulse therapy, not held to the cap or the mg/kg range';
     return { draft, predEq, pulseDays: pulse.days, issues: [{ kind: 'pulse', indicator: 'info', text }] };
   }
   const issues = weight ? numericIssues(draft, predEq, weight.value, t) : capIssues(predEq, t);
   const notAPulse = notAPulseReason(draft, t);
   if (notAPulse) {
     const cap = issues.find((i) => i.kind === 'above-cap');
-    if (cap) cap.text += `; ${notAPulse}`;
+    // The card says why it is no pulse; what a pulse is stays on the evidence page.
+    const days = draft.plannedDurationDays;
+    if (cap) cap.text += days === undefined ? '; no duration stated, so not a pulse' : `; planned ${durationText(days)}, longer than a pulse`;
   }
   return { draft, predEq, ...(weight ? { ratio: predEq / weight.value } : {}), ...(notAPulse ? { notAPulse } : {}), issues };
 }
@@ -203,6 +207,12 @@ function summaryFor(worst: DraftCheck, t: Thresholds): string {
   );
 }
 
+/** ", 200 days ago" for a start date, when its age is known. */
+function sinceAge(start: string, now: Date): string {
+  const days = calendarDaysAgo(start, now);
+  return days === undefined ? '' : `, ${ageInWords(days)}`;
+}
+
 const severity = (c: DraftCheck): number =>
   Math.max(...c.issues.map((i) => (i.indicator === 'warning' ? 2 : 1)));
 
@@ -217,25 +227,29 @@ export function evaluateR05(facts: PatientFacts, context: RuleContext): Finding 
   const worst = [...checks].sort((a, b) => severity(b) - severity(a))[0]!;
 
   const t = context.thresholds;
+  // A stale weight says how old it is where it is used (decision 19).
+  const weightAge = weight && facts.weight.state === 'stale' ? ` (${weight.ageDays ?? 'an unknown number of'} days old)` : '';
   const detail = checks.map((c) => {
-    const ratio = c.ratio === undefined || !weight ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg`;
+    const ratio = c.ratio === undefined || !weight ? '' : ` = ${ratioText(c.ratio, t)} mg/kg for ${weight.value.toFixed(1)} kg${weightAge}`;
     const days = c.pulseDays !== undefined ? ` for ${durationText(c.pulseDays)}` : '';
     const prior = renewedGlucocorticoid(c.draft, facts);
-    const renews = prior ? ` Renews ${prior.name}${prior.start ? ` (since ${prior.start.slice(0, 10)})` : ''}: new dose checked.` : '';
+    const since = prior?.start ? ` (since ${prior.start.slice(0, 10)}${sinceAge(prior.start, context.now)})` : '';
+    const renews = prior ? ` Renews ${prior.name}${since}.` : '';
     return `- ${c.draft.name}: ${doseText(c)}${days}${ratio}: ${c.issues.map((i) => i.text).join('; ')}.${renews}`;
   });
-  if (checks.some((c) => c.pulseDays !== undefined)) {
-    detail.push('Pulse therapy is specialist use in severe or rapidly progressive COP; a following oral course is checked on its own.');
-  }
   if (checks.some((c) => c.pulseDays === undefined)) {
-    detail.push(
-      `Typical COP start ${rangeText(t)} (at most ${t.maxDailyDoseMg} mg/day), initial phase up to ${t.maxInitialPhaseWeeks} weeks, then a taper over months.`,
-    );
+    detail.push(`Typical COP start ${rangeText(t)} (at most ${t.maxDailyDoseMg} mg/day) for up to ${t.maxInitialPhaseWeeks} weeks; cohorts started near 50 mg/day (Lohr 1997).`);
+  } else {
+    detail.push('Pulse therapy is specialist use in severe or rapidly progressive COP.');
   }
   if (!weight) {
-    detail.push(`No usable body weight (${facts.weight.state}): only the ${t.maxDailyDoseMg} mg/day cap was checked, not the mg/kg range (see COP-R02).`);
+    // COP-R02 says the weight is not usable; this card says what that left unchecked.
+    detail.push(`Only the ${t.maxDailyDoseMg} mg/day cap was checked: the mg/kg range needs a usable body weight (COP-R02).`);
   }
-  const evidence: Evidence[] = [...(weight ? [evidenceOf('Weight', weight)] : []), ...checks.map((c) => medicationEvidence('Drafted order', c.draft))];
+  // Each drafted order, with its dose, is on its own line (and in the request's draftOrders): the
+  // data used is the weight, when an mg/kg check ran (a pulse is judged without it).
+  const weightUsed = weight && checks.some((c) => c.ratio !== undefined && c.pulseDays === undefined);
+  const evidence: Evidence[] = weight && weightUsed ? [evidenceOf('Weight', weight)] : [];
   return {
     ruleId: 'COP-R05',
     indicator: severity(worst) === 2 ? 'warning' : 'info',
@@ -256,6 +270,17 @@ export const r05: Rule = {
   thresholds: ['minMgPerKg', 'maxMgPerKg', 'maxDailyDoseMg', 'maxInitialPhaseWeeks', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_WEIGHT],
   citations: CITATIONS,
   overrideReasons: R05_OVERRIDE_REASONS,
+  background: [
+    'The typical COP starting range, 0.5–1.0 mg/kg/day prednisone (typically 40–60 mg/day) for 4–8 weeks then a gradual taper, matches cohort practice ' +
+      '(about 50 mg/day in Lohr 1997; mean 0.73 mg/kg/day in the Radzikowska 2016 prednisone arm; a standard 24-week regimen in GERM"O"P 2018), ' +
+      'but no guideline text recommends exactly this range. The 60 mg/day cap is the service\'s ceiling for a starting dose.',
+    'The cap needs no weight: without a usable weight only the cap is checked and COP-R02 asks for the weight. Doses of other glucocorticoids are compared as ' +
+      'prednisone equivalents (prednisolone 1, methylprednisolone 1.25, hydrocortisone 0.25, dexamethasone 6.67).',
+    'Pulse therapy is a systemic glucocorticoid at 250 mg/day prednisone-equivalent or more, planned for at most 5 days (e.g. IV methylprednisolone 500 mg daily ' +
+      'for 3 days): specialist use in severe or rapidly progressive COP, so it is reported for information instead of the cap warning. A pulse-level dose ' +
+      'with no stated duration, or a longer one, is checked like any other dose; an oral course given with a pulse is checked on its own.',
+    'A renewal (a draft whose priorPrescription names the active order) is checked on its new dose.',
+  ],
   reviewNotes: ['Prednisone equivalence (prednisolone 1, methylprednisolone 1.25, hydrocortisone 0.25, dexamethasone 6.67) is standard pharmacology and needs pharmacy verification.'],
   evaluate: evaluateR05,
 };

@@ -4,8 +4,23 @@ import {
   activePrednisone, clarithromycinDraft, clarithromycinEligible, context, daysAgo, facts, prednisoneDraft,
 } from '../../../test/fixtures/facts.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
-import type { FindingAction } from '../rule-types.js';
+import { renderCard } from '../cards.js';
+import type { Finding, FindingAction } from '../rule-types.js';
 import { r06 } from './r06-clarithromycin-option.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 
@@ -34,32 +49,37 @@ describe('COP-R06 clarithromycin option', () => {
     expect(finding?.citations).toEqual(['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018', 'ZHOU-2019']);
   });
 
-  it('detail carries the caveats and the QTc/interaction check, never the banned figures', () => {
+  it('detail carries the caveats and the QTc/interaction check, never the banned figures; the longer evidence is on the evidence page', () => {
     const detail = r06.evaluate(clarithromycinEligible(), context('order-select'))!.detail.join('\n');
-    expect(detail).toContain('retrospective single-centre comparison (Radzikowska 2017; congress abstract 2016)');
-    expect(detail).toContain('milder disease');
-    expect(detail).toContain('some did not respond');
-    expect(detail).toContain('showed no benefit');
-    expect(detail).toContain('GERM"O"P 2018');
+    expect(detail).toContain('Retrospective data');
+    expect(detail).toContain('milder patients');
+    expect(detail).toContain('some of whom did not respond');
+    expect(detail).toContain('(Radzikowska 2017)');
     expect(detail).toContain('Check QTc and drug interactions');
     expect(detail).not.toMatch(/88.100%|up to 31%|ATS/);
+    const background = r06.background!.join('\n');
+    expect(background).toContain('retrospective single-centre comparison');
+    expect(background).toContain('showed no benefit');
+    expect(background).toContain('GERM"O"P 2018');
+    expect(background).toContain('EHR interaction check still applies');
+    expect(background).not.toMatch(/88.100%|up to 31%|ATS/);
   });
 
-  it('evidence lists the gate data with dates', () => {
-    const evidence = r06.evaluate(clarithromycinEligible(), context('order-select'))!.evidence;
-    expect(evidence.find((e) => e.label === 'SpO2')).toMatchObject({ value: '97% on room air', ageDays: 2 });
-    expect(evidence.find((e) => e.label === 'FVC % predicted')).toMatchObject({ value: '85%', ageDays: 30 });
-    expect(evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75%', ageDays: 30 });
-    expect(evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ value: 'Not pregnant (SNOMED 60001007)', ageDays: 3 });
+  it('the criteria line carries the gate data with dates, so it is not repeated as data used', () => {
+    const finding = r06.evaluate(clarithromycinEligible(), context('order-select'))!;
+    expect(finding.evidence).toEqual([]);
+    expect(finding.detail[0]).toContain(`SpO2 97% on room air, ${daysAgo(2)} (2 days ago)`);
+    expect(finding.detail[0]).toContain(`FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago)`);
+    expect(finding.detail[0]).toContain(`Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago)`);
   });
 
-  describe('decision 21: each gate line names its real basis', () => {
-    const gatesLine = (f: PatientFacts): string => r06.evaluate(f, context('order-select'))!.detail.find((d) => d.startsWith('Gates met:'))!;
+  describe('decision 21: the criteria line names the real basis of each gate', () => {
+    const gatesLine = (f: PatientFacts): string => r06.evaluate(f, context('order-select'))!.detail.find((d) => d.startsWith('Criteria met:'))!;
 
     it('states the recorded values with calendar dates and ages, in the units people write', () => {
       expect(gatesLine(clarithromycinEligible())).toBe(
-        `Gates met: adult (age 48); SpO2 97% on room air, ${daysAgo(2)} (2 days ago); FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago); ` +
-          `Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago); no macrolide allergy recorded; no interacting drug on the active list.`,
+        `Criteria met: age 48; SpO2 97% on room air, ${daysAgo(2)} (2 days ago); FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago); ` +
+          `Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago); no macrolide allergy recorded; no interacting drug active.`,
       );
     });
 
@@ -146,6 +166,26 @@ describe('COP-R06 clarithromycin option', () => {
     const finding = r06.evaluate(f, context('order-select'));
     expect(finding?.suggestions).toBeUndefined();
     expect(finding?.detail.join('\n')).toContain('has no id');
+  });
+
+  it('longest variant: a woman of 62 with an old negative test, PFTs of different days, a PaO2, a draft without id → still a short card', () => {
+    const base = clarithromycinEligible();
+    const f = clarithromycinEligible({
+      sex: 'female',
+      age: { status: 'range', minYears: 61, maxYears: 62 },
+      pregnancy: {
+        status: 'n/a', domain: 'available',
+        lastRecorded: { text: 'not pregnant', date: daysAgo(1200), ageDays: 1200, outdated: 'too old to rule out pregnancy', reference: 'Observation/preg-old' },
+      },
+      oxygenation: { ...base.oxygenation, spo2: [], pao2: [{ value: 82, unit: 'mm[Hg]', date: '2026-11-24T08:00:00+01:00', ageDays: 1, reference: 'Observation/pao2' }] },
+      pft: { ...base.pft, fev1PercentPredicted: { value: 75, unit: '%', date: daysAgo(88), ageDays: 88, reference: 'Observation/fev1' } },
+      ...withDrafts([prednisoneDraft({ id: undefined })]),
+    });
+    const finding = r06.evaluate(f, context('order-select'));
+    expect(finding?.detail.join('\n')).toContain('has no id');
+    expect(finding?.detail[0]).toContain('pregnancy: not applicable (age 61–62); last recorded not pregnant');
+    expectShortReadableCard(finding);
+    expectShortReadableCard(r06.evaluate(clarithromycinEligible(), context('order-select')));
   });
 
   it('default facts (nothing recorded) → no card', () => {

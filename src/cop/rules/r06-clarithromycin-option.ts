@@ -12,7 +12,7 @@ import type { CitationKey } from '../knowledge.js';
 import { buildClarithromycinRequest, glucocorticoidName } from '../orders.js';
 import type { Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates } from './clarithromycin-gates.js';
-import { conditionEvidence, draftsOfClass, durationText, medicationEvidence, selectedGlucocorticoidDraft } from './shared.js';
+import { draftsOfClass, durationText, selectedGlucocorticoidDraft } from './shared.js';
 import { CLARITHROMYCIN_GATES } from './predicate-thresholds.js';
 
 const CITATIONS: CitationKey[] = ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018', 'ZHOU-2019'];
@@ -31,12 +31,11 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
   const t = context.thresholds;
   const regimen = `clarithromycin ${t.clarithromycinDoseMg} mg twice daily for ${t.clarithromycinDays} days`;
   const detail = [
-    // Decision 21: each gate names what it rests on, never a fact that is not recorded.
-    `Gates met: ${gates.met.join('; ')}.`,
-    'In a retrospective single-centre comparison (Radzikowska 2017; congress abstract 2016) relapse was less frequent and adverse ' +
-      'events fewer than with prednisone, but the patients treated with clarithromycin had milder disease, and some did not respond.',
-    'A 12-week clarithromycin + prednisone regimen showed no benefit over 24-week prednisone alone (GERM"O"P 2018). Observational data only.',
-    'Check QTc and drug interactions before signing (the EHR interaction check still applies).',
+    // Decision 21: each criterion names what it rests on, never a fact that is not recorded. The
+    // line states every datum with its date, so the card repeats none of them as evidence below.
+    `Criteria met: ${gates.met.join('; ')}.`,
+    'Retrospective data: fewer relapses and adverse events than with prednisone, in milder patients, some of whom did not respond (Radzikowska 2017).',
+    'Check QTc and drug interactions before signing.',
   ];
   const resourceId = selected.id ? `MedicationRequest/${selected.id}` : undefined;
   const drug = glucocorticoidName(context.formulary);
@@ -56,18 +55,16 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
     : [];
   // Without an id the glucocorticoid draft cannot be removed, and adding clarithromycin beside it
   // would leave two COP treatments drafted; the card then informs without a suggestion.
-  if (!resourceId) detail.push('The selected draft has no id, so this card cannot replace it: change the order by hand.');
+  if (!resourceId) detail.push('The selected draft has no id, so replace it by hand.');
 
   const finding: Finding = {
     ruleId: 'COP-R06',
     indicator: 'info',
     summary: `Option for mild COP (preserved PFTs, no respiratory insufficiency): clarithromycin ${t.clarithromycinDoseMg} mg b.d. for ${t.clarithromycinDays} days (observational data)`,
     detail,
-    evidence: [
-      ...(facts.cop.condition ? [conditionEvidence('COP diagnosis', facts.cop.condition)] : []),
-      ...gates.evidence,
-      medicationEvidence('Selected order', selected),
-    ],
+    // The criteria line carries the data with its dates; COP-R01's card on this hook names the
+    // diagnosis and the selected order. The delete action references the selected draft.
+    evidence: [],
     citations: CITATIONS,
   };
   if (suggestions.length > 0) finding.suggestions = suggestions;
@@ -82,6 +79,12 @@ export const r06: Rule = {
   reads: ['patient', 'conditions', 'oxygenation', 'pft', 'pregnancy', 'allergies', 'meds'],
   thresholds: ['clarithromycinDoseMg', 'clarithromycinDays', ...CLARITHROMYCIN_GATES],
   citations: CITATIONS,
+  background: [
+    'Radzikowska 2017 (PLoS ONE) is a retrospective single-centre comparison of clarithromycin with prednisone in organizing pneumonia without respiratory insufficiency; its congress abstract (Radzikowska 2016, ERS) gives the regimen of 500 mg twice daily for 3 months. Relapse was less frequent and adverse events fewer than with prednisone, but the patients treated with clarithromycin had milder disease (confounding by indication), and some did not respond.',
+    'A 12-week clarithromycin + prednisone regimen showed no benefit over the standard 24-week prednisone-alone regimen (GERM"O"P 2018). Observational data only: the option is offered, never recommended by default.',
+    'Clarithromycin has clinically important interactions (e.g. simvastatin, lovastatin, colchicine, pimozide, ergot alkaloids, lomitapide) and prolongs the QT interval: the card asks for a QTc and interaction check before signing, and the EHR interaction check still applies.',
+    'Supportive but small: in Zhou 2019, 11 patients treated with a macrolide had no relapse.',
+  ],
   reviewNotes: ['The interacting-drug list is label-based (simvastatin, lovastatin, colchicine, pimozide, ergot alkaloids, lomitapide, QT-prolonging drugs); the EHR interaction check still applies.'],
   evaluate: evaluateR06,
 };

@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { baseFacts, clarithromycinDraft, context, daysAgo, prednisoneDraft } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { MedicationFact, OxygenationFact, PatientFacts, PftFact, PregnancyFact } from '../facts-types.js';
 import { r07 } from './r07-clarithromycin-outside-population.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 /** Eligible on every gate: room-air SpO2 97%, FVC 85% / FEV1 75%, not pregnant. */
 function eligible(drafts: MedicationFact[] = [clarithromycinDraft()]): PatientFacts {
@@ -51,7 +67,9 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expect(f.detail.join('\n')).toContain(`Respiratory insufficiency present: PaO2 55 mmHg, ${daysAgo(1)} (1 day ago).`);
     expect(f.suggestions).toBeUndefined();
     expect(f.overrideReasons?.length).toBeGreaterThan(0);
-    expect(f.evidence.find((e) => e.label === 'PaO2')).toMatchObject({ value: '55 mmHg', date: daysAgo(1), ageDays: 1 });
+    // The reading is stated in the line above; the data used is the drafted order.
+    expect(f.evidence).toEqual([expect.objectContaining({ label: 'Draft', reference: 'MedicationRequest/draft-cla' })]);
+    expect(f.summary).toBe('Clarithromycin drafted outside the studied COP population (respiratory insufficiency): reconsider the choice.');
     expect(f.citations).toEqual(expect.arrayContaining(['RADZ-2017', 'GERMOP-2018']));
   });
 
@@ -60,12 +78,12 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expectWellFormed(f);
     expect(f.indicator).toBe('warning');
     expect(f.detail.join('\n')).toContain('FVC 72% predicted');
-    expect(f.detail.join('\n')).toContain('FVC > 80% and FEV1 > 70% predicted');
+    expect(f.detail.join('\n')).toContain('(studied: FVC > 80% and FEV1 > 70%)');
   });
 
   it('the limits shown come from context.thresholds, not literals', () => {
     const f = r07.evaluate(withPft(eligible(), { preserved: 'false' }), context('order-sign', {}, { fvcPercentPredictedMin: 78, fev1PercentPredictedMin: 63 }));
-    expect(f?.detail.join('\n')).toContain('FVC > 78% and FEV1 > 63% predicted');
+    expect(f?.detail.join('\n')).toContain('(studied: FVC > 78% and FEV1 > 63%)');
   });
 
   it('either gate unknown → info, listing what was not assessed', () => {
@@ -101,7 +119,7 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expectWellFormed(yes);
     expect(yes.indicator).toBe('warning');
     expect(yes.summary).toContain('pregnant');
-    expect(yes.detail.join('\n')).toContain(`Pregnancy status: pregnant, ${daysAgo(3)} (3 days ago);`);
+    expect(yes.detail.join('\n')).toContain(`Pregnancy status: pregnant, ${daysAgo(3)} (3 days ago): not studied in pregnancy.`);
 
     expect(r07.evaluate(withPregnancy(eligible(), { status: 'unknown', domain: 'available' }), context('order-sign'))).toBeUndefined();
 
@@ -117,6 +135,26 @@ describe('COP-R07 clarithromycin outside the studied population', () => {
     expect(reasons?.split('\n')).toHaveLength(3);
     expect(reasons?.split('\n')[2]).toBe('- Pregnancy status unknown (see the pregnancy safety card).');
     expect(f.summary).not.toContain('pregnancy');
+  });
+
+  it('longest variant: every gate fails (low PaO2 and SpO2 on oxygen, a respiratory-failure condition, reduced PFTs of different days, pregnant) → still a short card', () => {
+    const base = respiratoryFailure(eligible());
+    const f = withPregnancy(
+      withPft(withOx(base, {
+        spo2: [{ value: 89, unit: '%', date: '2026-11-24T23:30:00-05:00', ageDays: 1, reference: 'Observation/spo2', onSupplementalOxygen: true }],
+        respiratoryFailureConditions: [{ system: 'http://snomed.info/sct', code: '65710008', display: 'Acute respiratory failure', date: daysAgo(3), ageDays: 3, reference: 'Condition/rf' }],
+      }), {
+        fvcPercentPredicted: { value: 62, unit: '%', date: daysAgo(12), ageDays: 12, reference: 'Observation/fvc' },
+        fev1PercentPredicted: { value: 58, unit: '%', date: daysAgo(40), ageDays: 40, reference: 'Observation/fev1' },
+        preserved: 'false',
+      }),
+      { status: 'yes', domain: 'available', evidence: { text: 'pregnant', date: daysAgo(31), ageDays: 31, reference: 'Observation/preg' } },
+    );
+    const finding = r07.evaluate(f, context('order-sign'));
+    expect(finding?.indicator).toBe('warning');
+    expect(finding?.detail[0]?.split('\n')).toHaveLength(3);
+    expectShortReadableCard(finding);
+    expectShortReadableCard(r07.evaluate(withOx(eligible(), { spo2: [], respiratoryInsufficiency: 'unknown', domain: 'unavailable' }), context('order-sign')));
   });
 
   it('order-select: fires when the selected draft is clarithromycin, not when a GC is selected', () => {

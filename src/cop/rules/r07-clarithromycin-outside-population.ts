@@ -12,7 +12,7 @@ import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import type { Thresholds } from '../knowledge.js';
 import { pftValuesText, respiratoryInsufficiencyFindings } from './clarithromycin-gates.js';
-import { compactNumber, conditionEvidence, evidenceOf, fitSummary, highestIndicator, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
+import { fitSummary, highestIndicator, medicationEvidence, pregnancyStatusText } from './shared.js';
 import { CLARITHROMYCIN_GATES } from './predicate-thresholds.js';
 
 export const R07_OVERRIDE_REASONS: OverrideReason[] = [
@@ -42,8 +42,10 @@ function respiratoryReason(facts: PatientFacts, th: Thresholds): Reason | undefi
   const ox = facts.oxygenation;
   if (ox.respiratoryInsufficiency === 'present') {
     // Decision 21: the recorded readings with their dates, not the extractor's working notes.
+    // The first finding (a low PaO2, else SpO2, else a condition) says enough; the others are counted.
     const findings = respiratoryInsufficiencyFindings(facts, th);
-    return { indicator: 'warning', short: 'respiratory insufficiency', line: `Respiratory insufficiency present${findings.length > 0 ? `: ${findings.join('; ')}` : ''}.` };
+    const more = findings.length > 1 ? `, and ${findings.length - 1} more ${findings.length === 2 ? 'finding' : 'findings'}` : '';
+    return { indicator: 'warning', short: 'respiratory insufficiency', line: `Respiratory insufficiency present${findings.length > 0 ? `: ${findings[0]}${more}` : ''}.` };
   }
   if (ox.respiratoryInsufficiency === 'absent') return undefined;
   const line = ox.domain === 'unavailable'
@@ -54,7 +56,7 @@ function respiratoryReason(facts: PatientFacts, th: Thresholds): Reason | undefi
 
 function pftReason(facts: PatientFacts, th: Thresholds): Reason | undefined {
   const pft = facts.pft;
-  const limits = `studied range: FVC > ${th.fvcPercentPredictedMin}% and FEV1 > ${th.fev1PercentPredictedMin}% predicted`;
+  const limits = `studied: FVC > ${th.fvcPercentPredictedMin}% and FEV1 > ${th.fev1PercentPredictedMin}%`;
   if (pft.preserved === 'false') {
     return { indicator: 'warning', short: 'reduced lung function', line: `Lung function not preserved: ${pftValuesText(facts)} (${limits}).` };
   }
@@ -77,24 +79,18 @@ function pregnancyReason(facts: PatientFacts): Reason | undefined {
   return {
     indicator: 'warning',
     short: 'pregnant',
-    line: `Pregnancy status: ${pregnancyStatusText(facts)}; pregnant patients were not in the studied population.`,
+    line: `Pregnancy status: ${pregnancyStatusText(facts)}: not studied in pregnancy.`,
   };
 }
 
 const PREGNANCY_UNKNOWN_NOTE = '- Pregnancy status unknown (see the pregnancy safety card).';
 
-function evidenceFor(facts: PatientFacts, drafts: MedicationFact[]): Evidence[] {
-  const { oxygenation: ox, pft } = facts;
-  const evidence: Evidence[] = drafts.map((d) => medicationEvidence('Drafted clarithromycin', d));
-  const spo2 = ox.spo2[0];
-  if (spo2) evidence.push({ ...evidenceOf('SpO2', spo2, 0), value: `${compactNumber(spo2.value)}% ${spo2.onSupplementalOxygen ? 'on supplemental oxygen' : 'on room air'}` });
-  const pao2 = ox.pao2[0];
-  if (pao2) evidence.push({ ...evidenceOf('PaO2', pao2, 0), value: `${compactNumber(pao2.value, 0)} mmHg` });
-  evidence.push(...ox.respiratoryFailureConditions.map((c) => conditionEvidence('Respiratory failure', c)));
-  if (pft.fvcPercentPredicted) evidence.push(evidenceOf('FVC % predicted', pft.fvcPercentPredicted, 0));
-  if (pft.fev1PercentPredicted) evidence.push(evidenceOf('FEV1 % predicted', pft.fev1PercentPredicted, 0));
-  evidence.push(...pregnancyEvidence(facts));
-  return evidence;
+/**
+ * The drafted order(s). The readings and the pregnancy record each reason rests on are stated with
+ * their dates in the reason lines (decision 21), so they are not repeated as data used.
+ */
+function evidenceFor(drafts: MedicationFact[]): Evidence[] {
+  return drafts.map((d) => medicationEvidence('Draft', d));
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
@@ -105,20 +101,21 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const reasons = [respiratoryReason(facts, th), pftReason(facts, th), pregnancyReason(facts)].filter((r): r is Reason => r !== undefined);
   if (reasons.length === 0) return undefined;
   const list = reasons.map((r) => r.short).join(', ');
+  const indicator = highestIndicator(reasons.map((r) => r.indicator));
+  const action = indicator === 'info' ? 'check before relying on it.' : 'reconsider the choice.';
   const summary = fitSummary(
-    `Clarithromycin for COP was studied without respiratory insufficiency, with preserved lung function; here: ${list}.`,
-    fitSummary(`Clarithromycin drafted outside the studied COP population: ${list}.`, 'Clarithromycin drafted outside the studied COP population (see detail).'),
+    `Clarithromycin drafted outside the studied COP population (${list}): ${action}`,
+    fitSummary(`Clarithromycin outside the studied COP population (${list}): ${action}`, `Clarithromycin drafted outside the studied COP population: ${action}`),
   );
   return {
     ruleId: 'COP-R07',
-    indicator: highestIndicator(reasons.map((r) => r.indicator)),
+    indicator,
     summary,
     detail: [
-      'Clarithromycin data in COP come from patients without respiratory insufficiency and with preserved lung function; this patient:',
       [...reasons.map((r) => `- ${r.line}`), ...(facts.pregnancy.status === 'unknown' ? [PREGNANCY_UNKNOWN_NOTE] : [])].join('\n'),
-      'Evidence is observational: one retrospective comparison of milder patients, some of whom did not respond (Radzikowska 2017); a 12-week clarithromycin + prednisone regimen showed no benefit (GERM"O"P 2018).',
+      'The observational data come from milder patients without respiratory insufficiency, with preserved lung function; some did not respond (Radzikowska 2017).',
     ],
-    evidence: evidenceFor(facts, drafts),
+    evidence: evidenceFor(drafts),
     overrideReasons: R07_OVERRIDE_REASONS,
     citations: ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018'],
   };
@@ -133,5 +130,10 @@ export const r07: Rule = {
   thresholds: [...CLARITHROMYCIN_GATES],
   citations: ['RADZ-2017', 'RADZ-ERS-2016', 'GERMOP-2018'],
   overrideReasons: R07_OVERRIDE_REASONS,
+  background: [
+    'The clarithromycin data in COP (Radzikowska 2017, retrospective; congress abstract Radzikowska 2016) come from patients without respiratory insufficiency and with preserved lung function, who were milder than those given prednisone; some did not respond. The lung-function limits used here (FVC > 80% and FEV1 > 70% predicted by default) are stricter than the abstract\'s ROC cut-offs (FVC > 78%, FEV1 > 63%).',
+    'A 12-week clarithromycin + prednisone regimen showed no benefit over 24-week prednisone alone (GERM"O"P 2018).',
+    'Pregnancy status unknown is left to the pregnancy safety card (COP-R19), which asks for the test; this card only points to it.',
+  ],
   evaluate,
 };

@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { baseFacts, context, daysAgo } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { ConditionFact, PatientFacts, SecondaryCauseKind } from '../facts-types.js';
 import { r08 } from './r08-secondary-op.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 type Cause = ConditionFact & { kind: SecondaryCauseKind };
 
@@ -29,8 +45,10 @@ describe('COP-R08 possible secondary organizing pneumonia', () => {
     expectWellFormed(f);
     expect(f.indicator).toBe('warning');
     expect(f.summary).toBe('OP coded as cryptogenic but Rheumatoid arthritis (2019-04-02) is recorded. Consider secondary OP: treat the cause; specialist review.');
-    expect(f.detail.join('\n')).toContain('CTD-OP-2011');
+    expect(f.detail.join('\n')).toContain('(Rheumatology 2011)');
     expect(f.citations).toContain('CTD-OP-2011');
+    // The cause with its onset date and age is the first datum of the card.
+    expect(f.evidence[0]).toMatchObject({ label: 'CTD', value: 'Rheumatoid arthritis, active', date: '2019-04-02', ageDays: 2794, reference: 'Condition/ra1' });
     expect(f.suggestions).toBeUndefined();
     expect(f.evidence.map((e) => e.reference)).toEqual(expect.arrayContaining(['Condition/cop1', 'Condition/ra1']));
   });
@@ -39,8 +57,9 @@ describe('COP-R08 possible secondary organizing pneumonia', () => {
     const f = r08.evaluate(withCauses([lungCancerHistory(), rheumatoidArthritis()]), context('order-select'));
     expectWellFormed(f);
     expect(f.summary).toContain('Rheumatoid arthritis');
-    expect(f.detail[0]).toContain('Personal history of lung cancer (Z85.118; resolved;');
-    expect(f.detail[0]).toContain('connective tissue disease: Rheumatoid arthritis');
+    expect(f.evidence.map((e) => `${e.label} ${e.value}`)).toEqual([
+      'CTD Rheumatoid arthritis, active', 'Malignancy Personal history of lung cancer, resolved', 'Organizing pneumonia Cryptogenic organizing pneumonia (J84.116)',
+    ]);
   });
 
   it('BOOP coded (P-COP false because of the secondary cause) still fires via cop.opCoded', () => {
@@ -48,7 +67,7 @@ describe('COP-R08 possible secondary organizing pneumonia', () => {
     const boopOnly: PatientFacts = { ...base, cop: { present: false, opCoded: boop, whoIcdOnly: false, relapseRecords: 0, domain: 'available' } };
     const f = r08.evaluate(withCauses([rheumatoidArthritis()], boopOnly), context('order-select'));
     expectWellFormed(f);
-    expect(f.evidence[0]).toMatchObject({ label: 'Organizing pneumonia', reference: 'Condition/boop1' });
+    expect(f.evidence.find((e) => e.label === 'Organizing pneumonia')).toMatchObject({ reference: 'Condition/boop1' });
   });
 
   it('long condition names fall back to a summary under 140 characters', () => {
@@ -63,7 +82,21 @@ describe('COP-R08 possible secondary organizing pneumonia', () => {
     const f = r08.evaluate(withCauses([undated]), context('order-select'));
     expectWellFormed(f);
     expect(f.summary).toContain('but Rheumatoid arthritis is recorded');
-    expect(f.detail[0]).toContain('date unknown');
+    expect(f.evidence[0]).toMatchObject({ value: 'Rheumatoid arthritis, active, date unknown' });
+    expect(f.evidence[0]?.date).toBeUndefined();
+  });
+
+  it('longest variant: four long-named causes with dateTimes → two listed, the rest counted, still a short card', () => {
+    const causes: Cause[] = [
+      rheumatoidArthritis({ display: 'Rheumatoid arthritis of multiple sites with rheumatoid factor', onset: '2019-04-02T09:30:00+02:00' }),
+      rheumatoidArthritis({ code: 'M35.00', display: 'Sicca syndrome, unspecified (Sjögren)', reference: 'Condition/ss1', clinicalStatus: 'recurrence' }),
+      lungCancerHistory(),
+      { ...lungCancerHistory(), code: 'C50.911', display: 'Malignant neoplasm of unspecified site of right female breast', reference: 'Condition/ca2' },
+    ];
+    const f = r08.evaluate(withCauses(causes, { ...baseFacts(), cop: { ...baseFacts().cop, condition: { ...baseFacts().cop.condition!, display: 'Cryptogenic organizing pneumonia (disorder)', code: '719218000' } } }), context('patient-view'));
+    expect(f?.detail).toContain('2 more possible causes are recorded.');
+    expect(f?.evidence).toHaveLength(3);
+    expectShortReadableCard(f);
   });
 
   it('no secondary cause → no card', () => {

@@ -7,7 +7,8 @@
  * Runs on order-select and patient-view (decision 5).
  */
 import type { ConditionFact, PatientFacts, SecondaryCauseKind } from '../facts-types.js';
-import type { Finding, Rule, RuleContext } from '../rule-types.js';
+import { calendarDaysAgo } from '../../fhir/dates.js';
+import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import { conditionEvidence, fitSummary } from './shared.js';
 
 type SecondaryCause = ConditionFact & { kind: SecondaryCauseKind };
@@ -32,9 +33,23 @@ function orderedCauses(causes: SecondaryCause[]): SecondaryCause[] {
   return [...causes.filter(isActive), ...causes.filter((c) => !isActive(c))];
 }
 
-function causeLine(c: SecondaryCause): string {
-  const status = c.clinicalStatus ? `; ${c.clinicalStatus}` : '';
-  return `- ${KIND_TEXT[c.kind]}: ${c.display ?? c.code} (${c.code}${status}; ${conditionDate(c) ?? 'date unknown'})`;
+/** At most this many causes are listed as data used; the rest are counted. */
+const MAX_CAUSES_SHOWN = 2;
+
+const KIND_LABEL: Record<SecondaryCauseKind, string> = { ctd: 'CTD', malignancy: 'Malignancy' };
+
+/** "CTD Rheumatoid arthritis, active (2019-04-02, 2794 days ago)": the cause with its clinical date. */
+function causeEvidence(c: SecondaryCause, now: Date): Evidence {
+  const status = c.clinicalStatus ? `, ${c.clinicalStatus}` : '';
+  const day = conditionDate(c);
+  const e: Evidence = { label: KIND_LABEL[c.kind], value: `${c.display ?? c.code}${status}${day ? '' : ', date unknown'}` };
+  if (day) {
+    e.date = day;
+    const age = calendarDaysAgo(day, now);
+    if (age !== undefined) e.ageDays = age;
+  }
+  if (c.reference) e.reference = c.reference;
+  return e;
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
@@ -50,16 +65,19 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     `OP coded as cryptogenic but ${causeText(named)} is recorded. ${advice}`,
     fitSummary(`OP coded as cryptogenic but ${KIND_TEXT[named.kind]} is recorded (${conditionDate(named) ?? 'date unknown'}). ${advice}`, `OP coded as cryptogenic but ${KIND_TEXT[named.kind]} is recorded. ${advice}`),
   );
+  const shown = causes.slice(0, MAX_CAUSES_SHOWN);
+  const more = causes.length - shown.length;
   return {
     ruleId: 'COP-R08',
     indicator: 'warning',
     summary,
     detail: [
-      `Recorded ${causes.length > 1 ? 'conditions' : 'condition'} suggesting a secondary cause:\n${causes.map(causeLine).join('\n')}`,
-      'CTD-related OP had a lower complete-recovery rate than COP in one series (20.8% vs 46.1%; CTD-OP-2011), and secondary OP had lower 5-year survival than COP (44% vs 73%; LOHR-1997). Both are observational series.',
-      'If the OP is secondary, treatment targets the underlying disease; the COP dosing advice may not apply. Consider specialist (respiratory / rheumatology / oncology) review.',
+      'CTD-related OP had a lower complete-recovery rate than COP (Rheumatology 2011), and secondary OP a lower 5-year survival (Lohr 1997); both observational series.',
+      'If the OP is secondary, treat the underlying disease; the COP dosing advice may not apply.',
+      ...(more > 0 ? [`${more} more possible ${more === 1 ? 'cause is' : 'causes are'} recorded.`] : []),
     ],
-    evidence: [conditionEvidence('Organizing pneumonia', op), ...causes.map((c) => conditionEvidence(`Possible secondary cause (${KIND_TEXT[c.kind]})`, c))],
+    // The causes with their clinical dates, the named one first: the key fact of the card.
+    evidence: [...shown.map((c) => causeEvidence(c, context.now)), conditionEvidence('Organizing pneumonia', op)],
     citations: ['CTD-OP-2011', 'LOHR-1997'],
   };
 }
@@ -72,5 +90,9 @@ export const r08: Rule = {
   reads: ['conditions'],
   thresholds: [],
   citations: ['CTD-OP-2011', 'LOHR-1997'],
+  background: [
+    'CTD-related OP had a lower complete-recovery rate than COP in one series (20.8% vs 46.1%; COP vs CTD-OP, Rheumatology 2011), and secondary OP had a lower 5-year survival than COP (44% vs 73%; Lohr 1997). Both are observational series.',
+    'If the OP is secondary, treatment targets the underlying disease and the COP dosing advice may not apply; consider respiratory, rheumatology or oncology review. The card lists up to two recorded causes, an active one first, and counts the others.',
+  ],
   evaluate,
 };

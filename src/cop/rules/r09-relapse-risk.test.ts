@@ -1,8 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, NOW, prednisoneDraft } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { CholestasisFact, LabVsUln, MedicationFact, PatientFacts } from '../facts-types.js';
 import { r09, ratioText, symptomToTreatment } from './r09-relapse-risk.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 /** A lab value against its ULN, `elevated` as P-CHOLESTASIS computes it (ratio > 1.0). */
 function lab(value: number, uln: number, ulnSource: LabVsUln['ulnSource'] = 'reference-range', reference = 'Observation/ggt'): LabVsUln {
@@ -28,17 +44,17 @@ describe('COP-R09 relapse-risk markers', () => {
     const f = r09.evaluate(scenario({ cholestasis: { ggt: lab(130, 55) }, onset: daysAgo(70) }), context('order-select'));
     expectWellFormed(f);
     expect(f.indicator).toBe('info');
-    expect(f.summary).toBe('GGT 2.4× ULN; symptom onset 10 weeks ago. In one series these were associated with multiple relapses.');
+    expect(f.summary).toBe('GGT 2.4× ULN; symptom onset 10 weeks ago. In one series these were associated with multiple relapses; plan follow-up.');
     expect(f.summary).not.toContain('fallback');
     expect(f.suggestions).toBeUndefined();
-    expect(f.evidence.find((e) => e.label === 'GGT')).toMatchObject({ value: '130 U/L (2.4× ULN 55 U/L)', date: daysAgo(4), ageDays: 4 });
+    expect(f.evidence.find((e) => e.label === 'GGT')).toMatchObject({ value: '130 U/L, ULN 55 U/L', date: daysAgo(4), ageDays: 4, reference: 'Observation/ggt' });
   });
 
   it('matrix #13: GGT 80 U/L, no reference range → info with the "fallback ULN" label', () => {
     const f = r09.evaluate(scenario({ cholestasis: { ggt: lab(80, 60, 'fallback') } }), context('order-select'));
     expectWellFormed(f);
     expect(f.indicator).toBe('info');
-    expect(f.summary).toBe('GGT 1.3× ULN (fallback ULN). In one series raised values were associated with multiple relapses.');
+    expect(f.summary).toBe('GGT 1.3× ULN (fallback ULN). In one series raised values were associated with multiple relapses; plan follow-up.');
     expect(f.detail[0]).toContain('fallback ULN: the lab sent no reference range');
   });
 
@@ -56,20 +72,20 @@ describe('COP-R09 relapse-risk markers', () => {
     expectWellFormed(f);
     expect(f.summary).toMatch(/^ALP 1\.4× ULN\./);
     expect(f.summary).not.toContain('GGT');
-    expect(f.detail[0]).toContain('GGT 30 U/L = 0.5× ULN');
-    expect(f.detail[0]).toContain('not raised');
+    expect(f.detail[0]).toContain('GGT 0.5× ULN, not raised; ALP 1.4× ULN.');
+    expect(f.evidence.find((e) => e.label === 'GGT')).toMatchObject({ value: '30 U/L, ULN 55 U/L' });
   });
 
   it('the interval alone fires, with no threshold: 1 day and 22 weeks read the same way', () => {
     const early = r09.evaluate(scenario({ onset: daysAgo(1) }), context('order-select'));
     expectWellFormed(early);
-    expect(early.summary).toBe('Symptom onset 1 day ago. In one series a longer delay was associated with multiple relapses.');
+    expect(early.summary).toBe('Symptom onset 1 day ago. In one series a longer delay was associated with multiple relapses; plan follow-up.');
     const at22 = r09.evaluate(scenario({ onset: daysAgo(154) }), context('order-select'));
     const at23 = r09.evaluate(scenario({ onset: daysAgo(161) }), context('order-select'));
     expect(at22?.indicator).toBe('info');
     expect(at23?.indicator).toBe('info');
     expect(at22?.summary.replace('22', 'N')).toBe(at23?.summary.replace('23', 'N'));
-    expect(at22?.detail.join('\n')).toContain('no interval threshold applies');
+    expect(at22?.detail.join('\n')).toContain('group means, not cut-offs');
   });
 
   it('weeks are whole weeks, counted down: 13 days is 1 week, 6 days is shown in days', () => {
@@ -81,7 +97,7 @@ describe('COP-R09 relapse-risk markers', () => {
     const f = r09.evaluate(scenario({ onset: daysAgo(70), runStart: daysAgo(14) }), context('order-select'));
     expectWellFormed(f);
     expect(f.summary).toBe('Symptom onset 8 weeks before the first glucocorticoid order. In one series a longer delay was associated with multiple relapses.');
-    expect(f.detail[0]).toContain(`Symptom onset ${daysAgo(70)} → first glucocorticoid order ${daysAgo(14)}: 8 weeks (56 days)`);
+    expect(f.detail[0]).toContain(`Symptom onset ${daysAgo(70)} to first glucocorticoid order ${daysAgo(14)}: 8 weeks (56 days)`);
   });
 
   it('interval unknown: no onset, year-only onset, or GC started before onset', () => {
@@ -98,14 +114,33 @@ describe('COP-R09 relapse-risk markers', () => {
     expect(f.detail[0]).toContain('Liver enzymes (GGT/ALP) could not be read');
   });
 
-  it('detail carries the LAZOR-2000 numbers, the BARROSO-2007 caveat and the do-not-intensify advice', () => {
+  it('detail carries one sentence of evidence and the do-not-intensify advice; the LAZOR-2000 numbers and the BARROSO-2007 caveat are on the evidence page', () => {
     const f = r09.evaluate(scenario({ cholestasis: { ggt: lab(130, 55) }, onset: daysAgo(70) }), context('order-select'));
     const detail = f?.detail.join('\n') ?? '';
-    expect(detail).toContain('GGT mean 124 vs 29 IU/L; ALP 190 vs 110 IU/L');
-    expect(detail).toContain('22 ± 17 vs 11 ± 8 weeks');
-    expect(detail).toContain('BARROSO-2007 did not find the GGT association');
+    expect(detail).toContain('higher GGT and ALP and a longer delay to treatment (group means, not cut-offs)');
+    expect(detail).toContain('(Lazor 2000)');
     expect(detail).toContain('do not prolong or intensify therapy pre-emptively');
+    const background = r09.background!.join('\n');
+    expect(background).toContain('GGT mean 124 vs 29 IU/L; ALP 190 vs 110 IU/L');
+    expect(background).toContain('22 ± 17 vs 11 ± 8 weeks');
+    expect(background).toContain('Barroso 2007 did not find the GGT association');
     expect(f?.citations).toEqual(['LAZOR-2000', 'BARROSO-2007']);
+  });
+
+  it('onset on the day of the first order reads as such, not "0 days (0 days)"', () => {
+    const f = r09.evaluate(scenario({ onset: daysAgo(14), runStart: daysAgo(14) }), context('order-select'));
+    expect(f?.summary).toMatch(/^Symptom onset on the day of the first glucocorticoid order\./);
+    expect(f?.detail[0]).toContain(`to first glucocorticoid order ${daysAgo(14)}: 0 days.`);
+  });
+
+  it('longest variant: two fallback markers, a month-only onset and a treated run → still a short card', () => {
+    const f = r09.evaluate(
+      scenario({ cholestasis: { ggt: lab(600, 60, 'fallback'), alp: lab(900, 130, 'fallback', 'Observation/alp') }, onset: '2024-05', runStart: daysAgo(14) }),
+      context('patient-view'),
+    );
+    expect(f?.detail[0]).toContain('≈132 weeks (onset known to the month only)');
+    expectShortReadableCard(f);
+    expectShortReadableCard(r09.evaluate(scenario({ onset: daysAgo(70), cholestasis: { domain: 'unavailable', elevated: false } }), context('patient-view')));
   });
 
   it('only when a systemic GC is selected on order-select, or on patient-view; never for P-COP false (matrix #14)', () => {

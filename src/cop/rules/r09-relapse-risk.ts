@@ -8,7 +8,7 @@
 import { calendarDaysAgo, parseFhirDate } from '../../fhir/dates.js';
 import type { LabVsUln, PatientFacts } from '../facts-types.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
-import { evidenceWithProvenance, fitSummary, glucocorticoidRunEvidence, selectedGlucocorticoidDraft } from './shared.js';
+import { evidenceWithProvenance, fitSummary, selectedGlucocorticoidDraft } from './shared.js';
 import { P_CHOLESTASIS } from './predicate-thresholds.js';
 
 type Marker = { name: 'GGT' | 'ALP'; lab: LabVsUln };
@@ -64,39 +64,36 @@ function weeksText(days: number): string {
 }
 
 function intervalSummary(i: Extract<Interval, { status: 'known' }>): string {
+  if (i.days === 0) return i.treatmentStart ? 'symptom onset on the day of the first glucocorticoid order' : 'symptom onset today';
   const amount = `${i.approximate ? '≈' : ''}${weeksText(i.days)}`;
   return i.treatmentStart ? `symptom onset ${amount} before the first glucocorticoid order` : `symptom onset ${amount} ago`;
 }
 
 function intervalLine(i: Interval): string {
   if (i.status === 'unknown') return `- Symptom-to-treatment interval unknown: ${i.reason}.`;
-  const end = i.treatmentStart ? `first glucocorticoid order ${i.treatmentStart.slice(0, 10)}` : 'today (no glucocorticoid started yet)';
-  const precision = i.approximate ? ' Onset recorded to the month only, so the interval is approximate.' : '';
-  return `- Symptom onset ${i.onset.slice(0, 10)} → ${end}: ${weeksText(i.days)} (${i.days} days). Shown as a fact; no interval threshold applies.${precision}`;
+  const end = i.treatmentStart ? `first glucocorticoid order ${i.treatmentStart.slice(0, 10)}` : 'today, no glucocorticoid started yet';
+  const amount = i.approximate
+    ? `≈${weeksText(i.days)} (onset known to the month only)`
+    : i.days >= 7 ? `${weeksText(i.days)} (${i.days} days)` : weeksText(i.days);
+  // Shown as a fact: the study reports group means, so no interval threshold applies (see background).
+  return `- Symptom onset ${i.onset.slice(0, 10)} to ${end}: ${amount}.`;
 }
 
+/** The ratio to the ULN of each marker found; the values, ULNs and dates are the data used. */
 function labLines(facts: PatientFacts, windowDays: number): string[] {
   if (facts.cholestasis.domain === 'unavailable') return ['- Liver enzymes (GGT/ALP) could not be read: cholestasis not assessed.'];
   const found = markers(facts);
   if (found.length === 0) return [`- No GGT or ALP within ${windowDays} days: cholestasis not assessed.`];
-  return found.map(({ name, lab }) => {
-    const uln = `ULN ${lab.uln} ${lab.unit}${lab.ulnSource === 'fallback' ? ', fallback ULN: the lab sent no reference range' : ' from the lab reference range'}`;
-    return `- ${name} ${lab.value} ${lab.unit} = ${ratioText(lab.ratio)}× ULN (${uln})${lab.elevated ? '' : ', not raised'}.`;
-  });
+  const why = 'fallback ULN: the lab sent no reference range';
+  const allFallback = found.every((m) => m.lab.ulnSource === 'fallback');
+  const text = found.map(({ name, lab }) =>
+    `${name} ${ratioText(lab.ratio)}× ULN${lab.ulnSource === 'fallback' && !allFallback ? ` (${why})` : ''}${lab.elevated ? '' : ', not raised'}`);
+  const whyAll = found.length > 1 ? 'fallback ULNs: the lab sent no reference ranges' : why;
+  return [`- ${text.join('; ')}${allFallback ? ` (${whyAll})` : ''}.`];
 }
 
 function labEvidence(m: Marker): Evidence {
-  const fallback = m.lab.ulnSource === 'fallback' ? ', fallback ULN' : '';
-  return evidenceWithProvenance(m.name, `${m.lab.value} ${m.lab.unit} (${ratioText(m.lab.ratio)}× ULN ${m.lab.uln} ${m.lab.unit}${fallback})`, m.lab);
-}
-
-function onsetEvidence(facts: PatientFacts): Evidence[] {
-  const c = facts.cop.condition;
-  if (!c?.onset) return [];
-  // The onset date is the value itself; repeating it as the evidence date would print it twice.
-  const e: Evidence = { label: 'Symptom onset (COP condition)', value: c.onset.slice(0, 10) };
-  if (c.reference) e.reference = c.reference;
-  return [e];
+  return evidenceWithProvenance(m.name, `${m.lab.value} ${m.lab.unit}, ULN ${m.lab.uln} ${m.lab.unit}`, m.lab);
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
@@ -113,20 +110,23 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const association = parts.length > 1 ? 'these were' : raised.length > 0 ? 'raised values were' : 'a longer delay was';
   const shortParts = [markerPart, interval.status === 'known' ? `onset-to-treatment ${weeksText(interval.days)}` : ''].filter(Boolean);
   const summary = capitalise(fitSummary(
-    `${parts.join('; ')}. In one series ${association} associated with multiple relapses.`,
-    fitSummary(`${parts.join('; ')}. Relapse-risk markers (one series).`, `${shortParts.join('; ')}: relapse-risk markers.`),
+    `${parts.join('; ')}. In one series ${association} associated with multiple relapses; plan follow-up.`,
+    fitSummary(
+      `${parts.join('; ')}. In one series ${association} associated with multiple relapses.`,
+      fitSummary(`${parts.join('; ')}. Relapse-risk markers (one series).`, `${shortParts.join('; ')}: relapse-risk markers.`),
+    ),
   ));
-  const runEvidence = glucocorticoidRunEvidence(facts);
   return {
     ruleId: 'COP-R09',
     indicator: 'info',
     summary,
     detail: [
       [...labLines(facts, context.thresholds.labWindowDays), intervalLine(interval)].join('\n'),
-      'LAZOR-2000 (retrospective, 48 patients), ≥3 relapses vs none: GGT mean 124 vs 29 IU/L; ALP 190 vs 110 IU/L; delay from first symptoms to treatment 22 ± 17 vs 11 ± 8 weeks (group means, not cut-offs). Relapses did not worsen outcome. BARROSO-2007 did not find the GGT association.',
+      'In one series, patients with ≥ 3 relapses had higher GGT and ALP and a longer delay to treatment (group means, not cut-offs); relapses did not worsen outcome (Lazor 2000).',
       'Plan follow-up; do not prolong or intensify therapy pre-emptively.',
     ],
-    evidence: [...markers(facts).map(labEvidence), ...onsetEvidence(facts), ...(runEvidence ? [runEvidence] : [])],
+    // The interval line states the onset and the treatment start with their dates.
+    evidence: markers(facts).map(labEvidence),
     citations: ['LAZOR-2000', 'BARROSO-2007'],
   };
 }
@@ -139,5 +139,10 @@ export const r09: Rule = {
   reads: ['conditions', 'labs', 'meds'],
   thresholds: [...P_CHOLESTASIS],
   citations: ['LAZOR-2000', 'BARROSO-2007'],
+  background: [
+    'Lazor 2000 (retrospective, 48 patients), patients with ≥ 3 relapses vs none: GGT mean 124 vs 29 IU/L; ALP 190 vs 110 IU/L; delay from first symptoms to treatment 22 ± 17 vs 11 ± 8 weeks. These are group means, not cut-offs: no interval threshold is applied, and the interval is shown as a fact. Relapses did not worsen outcome.',
+    'Barroso 2007 did not find the GGT association (relapsers had lower GGT), so the cholestasis signal is not consistent across series.',
+    'Plan follow-up; do not prolong or intensify therapy pre-emptively.',
+  ],
   evaluate,
 };

@@ -2,13 +2,23 @@ import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
+import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
 import {
-  activePrednisone, baseFacts, conditionFact, context, facts, prednisoneDraft,
+  activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft,
 } from '../../../test/fixtures/facts.js';
+import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
+import type { Finding } from '../rule-types.js';
 import { alendronateWeeklyRequest, bisphosphonateBlockers, r10 } from './r10-bone-protection.js';
 
 const sign = context('order-sign');
+
+/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
+function expectShortCard(f: Finding): void {
+  const card = renderCard(f, { newId: () => 'x' });
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
+  expect(cardTextProblems(card)).toEqual([]);
+}
 
 /** A COP patient with a glucocorticoid drafted at `mgPerDay` PredEq. */
 function withDraft(mgPerDay: number | undefined, overrides: Partial<PatientFacts> = {}, draft: Partial<MedicationFact> = {}): PatientFacts {
@@ -62,15 +72,16 @@ describe('COP-R10 bone protection: dose floor 2.5 mg/day PredEq', () => {
   it('a dose that could not be derived still qualifies (COP regimen) and says so', () => {
     const f = r10.evaluate(withDraft(undefined), sign);
     expect(f).toBeDefined();
-    expect(f!.detail.join('\n')).toContain('could not be derived');
+    expect(f!.evidence[0]!.value).toBe('prednisone dose unknown, 24 weeks');
+    expect(r10.background?.join(' ')).toContain('so does one whose daily dose could not be derived');
   });
 
   it('a short or undated draft still qualifies: a COP course lasts more than 3 months', () => {
     const short = r10.evaluate(withDraft(40, {}, { plannedDurationDays: 14 }), sign)!;
-    expect(short.detail.join('\n')).toContain('covers 2 weeks');
-    expect(short.detail.join('\n')).toContain('exceeds 3 months whatever duration this draft states');
+    expect(short.evidence[0]!.value).toBe('prednisone 40 mg/day, 2 weeks');
+    expect(short.detail.join('\n')).toContain('(COP: 6–12 months, whatever the draft states)');
     const undated = r10.evaluate(withDraft(40, {}, { plannedDurationDays: undefined }), sign)!;
-    expect(undated.detail.join('\n')).toContain('states no duration');
+    expect(undated.evidence[0]!.value).toBe('prednisone 40 mg/day');
   });
 });
 
@@ -94,8 +105,9 @@ describe('COP-R10 bone protection: suggestions', () => {
     expect(mr.medicationCodeableConcept?.text).toMatch(/calcium carbonate \+ cholecalciferol/i);
     expect(mr.subject?.reference).toBe('Patient/pat-1');
     expect(mr.intent).toBe('order');
-    expect(f.detail.join('\n')).toContain('no RxNorm clinical drug is confirmed');
-    expect(f.detail.join('\n')).not.toMatch(/unconfirmed|sign-off/); // decision 19: no internal notes on cards
+    expect(f.suggestions?.[0]?.actions[0]?.description).toBe('Calcium + vitamin D: choose the local product and dose');
+    expect(f.detail.join('\n')).not.toMatch(/unconfirmed|sign-off|RxNorm/); // decision 19: no internal notes on cards
+    expect(r10.reviewNotes?.join(' ')).toContain('No RxNorm clinical drug is confirmed for calcium + vitamin D');
   });
 
   it('uses the configured MedicationRequest intent', () => {
@@ -107,7 +119,8 @@ describe('COP-R10 bone protection: suggestions', () => {
     const f = r10.evaluate(withDraft(40), sign)!;
     const sr = createdResource<ServiceRequest>(f, 1);
     expect(sr.code).toEqual({ text: 'Bone densitometry (DXA) with VFA' });
-    expect(f.detail.join('\n')).toContain('calculate FRAX (age ≥ 40)');
+    expect(f.detail.join('\n')).toContain('calculate FRAX; order BMD with VFA');
+    expect(f.evidence).toContainEqual({ label: 'Age', value: '54' });
   });
 
   it('below the FRAX age: BMD only', () => {
@@ -119,7 +132,7 @@ describe('COP-R10 bone protection: suggestions', () => {
   it('active calcium + vitamin D: no calcium suggestion, assessment still offered', () => {
     const f = r10.evaluate(withMeds([medication('calcium-vitamin-d', 'Calcium + D3')]), sign)!;
     expect(f.suggestions?.map((s) => s.label)).toEqual(['Order bone densitometry (DXA) with VFA']);
-    expect(f.detail.join('\n')).toContain('already ordered (Calcium + D3)');
+    expect(f.evidence).toContainEqual({ label: 'Calcium + vitamin D', value: 'Calcium + D3', reference: 'MedicationRequest/calcium-vitamin-d' });
   });
 
   it('calcium + vitamin D drafted in the same order set is not suggested again', () => {
@@ -146,10 +159,9 @@ describe('COP-R10 bone protection: bisphosphonate safety', () => {
     expect(labels).toEqual(['Order calcium + vitamin D']);
     expect(labels.join()).not.toMatch(/alendronate|DXA/i);
     const text = f.detail.join('\n');
-    expect(text).toContain('check renal function (avoid if eGFR < 35 mL/min/1.73 m²)');
-    expect(text).toContain('904431');
+    expect(text).toContain('High fracture risk: a bisphosphonate (e.g. alendronate 70 mg weekly) is indicated; first check eGFR (avoid if < 35 mL/min/1.73 m²) and exclude oesophageal stricture/achalasia.');
     expect(f.summary).toContain('bisphosphonate (check eGFR first)');
-    expect(f.evidence.some((e) => e.label === 'Bone condition' && e.value.includes('Osteoporosis'))).toBe(true);
+    expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Osteoporosis', value: 'recorded', reference: 'Condition/64859006' }));
   });
 
   it('pregnancy unknown is named on the card as a reason not to suggest a bisphosphonate', () => {
@@ -157,14 +169,15 @@ describe('COP-R10 bone protection: bisphosphonate safety', () => {
       sex: 'female', pregnancy: { status: 'unknown', domain: 'available' },
       boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] },
     }), sign)!;
-    expect(f.detail.join('\n')).toContain('pregnancy status is unknown');
-    expect(f.evidence).toContainEqual({ label: 'Pregnancy status', value: 'unknown (none recorded)' });
+    expect(f.detail.join('\n')).toContain('rule out pregnancy');
+    expect(f.evidence).toContainEqual({ label: 'Pregnancy', value: 'unknown (none recorded)' });
   });
 
   it('a fragility fracture counts like osteoporosis', () => {
     const fracture = conditionFact('123', 'Fragility fracture of vertebra', 500);
     const f = r10.evaluate(withDraft(40, { boneHealth: { osteoporosisConditions: [], fragilityFractureConditions: [fracture] } }), sign)!;
-    expect(f.detail.join('\n')).toContain('High fracture risk (Fragility fracture of vertebra)');
+    expect(f.detail.join('\n')).toContain('High fracture risk: a bisphosphonate (e.g. alendronate');
+    expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Fragility fracture of vertebra', value: 'recorded' }));
   });
 
   it('the eGFR limit in the card comes from the thresholds', () => {
@@ -172,7 +185,7 @@ describe('COP-R10 bone protection: bisphosphonate safety', () => {
       withDraft(40, { boneHealth: { osteoporosisConditions: [osteoporosis], fragilityFractureConditions: [] } }),
       context('order-sign', {}, { bisphosphonateMinEgfr: 30 }),
     )!;
-    expect(f.detail.join('\n')).toContain('eGFR < 30');
+    expect(f.detail.join('\n')).toContain('avoid if < 30 mL/min/1.73 m²');
   });
 
   it.each([
@@ -182,11 +195,11 @@ describe('COP-R10 bone protection: bisphosphonate safety', () => {
     ['n/a', false],
   ] as const)('pregnancy %s blocks a bisphosphonate: %s', (status, blocks) => {
     const f = facts({ pregnancy: { status, domain: 'available' } });
-    expect(bisphosphonateBlockers(f).some((b) => b.includes('pregnancy'))).toBe(blocks);
+    expect(bisphosphonateBlockers(f, sign.thresholds).some((b) => b.includes('pregnancy'))).toBe(blocks);
   });
 
   it('renal function always blocks: PatientFacts carries no eGFR', () => {
-    expect(bisphosphonateBlockers(facts()).some((b) => b.includes('renal function is unknown'))).toBe(true);
+    expect(bisphosphonateBlockers(facts(), sign.thresholds).some((b) => b.includes('check eGFR'))).toBe(true);
   });
 
   it('the alendronate order, when it can be offered, is RxNorm 904431 once weekly', () => {
@@ -203,9 +216,18 @@ describe('COP-R10 bone protection: evidence', () => {
       facts({ medications: { ...baseFacts().medications, active: [activePrednisone()], drafts: [prednisoneDraft({ plannedDurationDays: 168 })], onGlucocorticoidWeeks: 8, glucocorticoidRunStart: '2026-09-30' } }),
       sign,
     )!;
-    expect(f.evidence[0]).toMatchObject({ label: 'Drafted glucocorticoid', reference: 'MedicationRequest/draft-pred' });
-    expect(f.evidence[0]!.value).toContain('planned 24 weeks');
-    expect(f.evidence.find((e) => e.label === 'On systemic glucocorticoid')).toMatchObject({ date: '2026-09-30' });
+    expect(f.evidence[0]).toMatchObject({ label: 'Drafted', reference: 'MedicationRequest/draft-pred' });
+    expect(f.evidence[0]!.value).toBe('prednisone 20 mg/day, 24 weeks');
+    // The drafted course is what R10 judges: the active run is not part of its data.
+    expect(f.evidence.map((e) => e.label)).toEqual(['Drafted', 'Age']);
+  });
+
+  it('patient-view: each active order dated with its age; the weeks on glucocorticoids are left to COP-R11 and R17', () => {
+    const active = activePrednisone({ dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '40 mg once daily = 40 mg/day' } });
+    const f = r10.evaluate(facts({ medications: { ...baseFacts().medications, active: [active], onGlucocorticoidWeeks: 8, glucocorticoidRunStart: '2026-09-30' } }), context('patient-view'))!;
+    expect(f.detail.join(' ')).not.toContain('weeks');
+    expect(f.detail[0]).toBe('ACR 2022: > 3 months at ≥ 2.5 mg/day (COP: 6–12 months) needs calcium + vitamin D and early fracture-risk assessment.');
+    expect(f.evidence[0]).toEqual({ label: 'On', value: 'prednisone 40 mg/day', reference: 'MedicationRequest/active-pred', date: active.start, ageDays: 60 });
   });
 });
 
@@ -239,9 +261,9 @@ describe('COP-R10 bone protection: pulse therapy (decision 17)', () => {
     const f = r10.evaluate(drafted(methylpred(500, 3), prednisoneDraft({ plannedDurationDays: 28 })), sign);
     expectWellFormed(f);
     const detail = f.detail.join('\n');
-    expect(detail).toContain('Drafted methylprednisolone 500 MG Injection: pulse therapy, 625 mg/day prednisone-equivalent for 3 days; not a > 3-month course on its own.');
-    expect(detail).toContain('Drafted prednisone 20 MG Oral Tablet: 20 mg/day prednisone-equivalent; the draft covers 4 weeks.');
-    expect(detail).toContain('so the course given with the pulse exceeds 3 months');
+    expect(detail).toContain('(COP: 6–12 months, whatever the draft states)');
+    // The pulse alone does not make the course: the data line shows the oral course it rests on.
+    expect(f.evidence.map((e) => e.value)).toEqual(['prednisone 20 mg/day, 4 weeks', '54']);
     // ... and an oral course below the ACR floor does not qualify either
     expect(r10.evaluate(drafted(methylpred(500, 3), predEqDraft(2, 28)), sign)).toBeUndefined();
   });
@@ -256,5 +278,47 @@ describe('COP-R10 bone protection: pulse therapy (decision 17)', () => {
 
   it('the pulse limits come from context.thresholds', () => {
     expect(r10.evaluate(drafted(methylpred(500, 3)), context('order-sign', {}, { pulseMaxDays: 2 }))).toBeDefined();
+  });
+});
+
+describe('COP-R10 bone protection: the longest card stays short (decisions 19, 20)', () => {
+  const pulse = (overrides: Partial<MedicationFact> = {}): MedicationFact => activePrednisone({
+    reference: 'MedicationRequest/active-mp', id: 'active-mp', name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone',
+    dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3, start: daysAgo(75), ...overrides,
+  });
+  const oral = activePrednisone({ reference: 'MedicationRequest/active-oral', dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '2 x 20 mg tablets once daily = 40 mg/day' }, start: daysAgo(72) });
+  const fives = activePrednisone({ reference: 'MedicationRequest/active-5', name: 'prednisone 5 MG Oral Tablet', dailyDose: { mgPerDay: 5, prednisoneEquivalentMgPerDay: 5, derivation: '1 x 5 mg tablet once daily = 5 mg/day' }, start: daysAgo(72) });
+  const undosed = activePrednisone({ reference: 'MedicationRequest/active-undosed', name: 'prednisolone 5 MG Oral Tablet', glucocorticoid: 'prednisolone', dailyDose: undefined, doseUnknownReason: 'dose given as text only', start: daysAgo(30) });
+  const highRisk = {
+    sex: 'female' as const,
+    age: { status: 'known' as const, years: 52 },
+    pregnancy: { status: 'unknown' as const, domain: 'available' as const, lastRecorded: { text: 'not pregnant', outdated: 'too old to rule out pregnancy', date: daysAgo(91), ageDays: 91, reference: 'Observation/preg-old' } },
+    boneHealth: { osteoporosisConditions: [conditionFact('64859006', 'Osteoporosis', 400)], fragilityFractureConditions: [conditionFact('123', 'Fragility fracture of vertebra', 800)] },
+  };
+
+  it('patient-view: two active orders (a taper in two strengths) and a pulse, a bone condition, pregnancy unknown with an old record', () => {
+    const f = r10.evaluate(facts({
+      ...highRisk,
+      boneHealth: { ...highRisk.boneHealth, fragilityFractureConditions: [] },
+      medications: { ...baseFacts().medications, active: [pulse(), oral, fives], onGlucocorticoidWeeks: 10, glucocorticoidRunStart: daysAgo(76) },
+    }), context('patient-view'));
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('patient-view: osteoporosis and a fragility fracture, pregnancy unknown with an old record', () => {
+    const f = r10.evaluate(facts({
+      ...highRisk,
+      medications: { ...baseFacts().medications, active: [pulse(), oral], onGlucocorticoidWeeks: 10, glucocorticoidRunStart: daysAgo(76) },
+    }), context('patient-view'));
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('order-sign: three drafts beside active calcium, risk unknown', () => {
+    const drafts = [prednisoneDraft({ plannedDurationDays: 168 }), pulse({ status: 'draft', start: undefined }), { ...undosed, status: 'draft', start: undefined }];
+    const f = r10.evaluate(facts({ medications: { ...baseFacts().medications, drafts, active: [medication('calcium-vitamin-d', 'Calcium carbonate 1250 MG / cholecalciferol 400 UNT Oral Tablet')] } }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
   });
 });

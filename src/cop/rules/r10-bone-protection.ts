@@ -15,10 +15,9 @@ import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { ORAL_ROUTE, RXNORM, UCUM } from '../orders.js';
 import { buildServiceRequest } from '../service-orders.js';
-import { isPulse, pulseOf } from './pulse.js';
+import { courseOrderEvidence, isPulse } from './pulse.js';
 import {
-  compactNumber, conditionEvidence, durationText, glucocorticoidRunEvidence, isAdult, lastPregnancyRecordText, medicationEvidence,
-  predEqMgPerDay, pregnancyEvidence, pregnancyStatusText, steroidSafetyCourse, type SteroidSafetyCourse,
+  compactNumber, evidenceWithProvenance, isAdult, predEqMgPerDay, pregnancyEvidence, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 import { P_ON_GC_WEEKS, P_PREGNANT } from './predicate-thresholds.js';
 
@@ -39,7 +38,24 @@ export const r10: Rule = {
   reads: ['patient', 'conditions', 'meds', 'pregnancy'],
   thresholds: ['boneCourseMinMonths', 'boneCourseMinMgPerDay', 'boneOnGlucocorticoidMinWeeks', 'fraxMinAge', 'bisphosphonateMinEgfr', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_PREGNANT, ...P_ON_GC_WEEKS],
   citations: ['ACR-GIOP-2022'],
+  background: [
+    'ACR 2022 (glucocorticoid-induced osteoporosis guideline) covers adults on glucocorticoids at ≥ 2.5 mg/day prednisone-equivalent for > 3 months: ' +
+      'calcium and vitamin D for all, a fracture-risk assessment (FRAX from age 40; BMD with vertebral fracture assessment) as soon as possible after ' +
+      'starting, and an osteoporosis drug when the risk is high.',
+    'A COP course lasts 6–12 months in total and starts at 0.5–1 mg/kg/day, so a glucocorticoid drafted for COP qualifies whatever duration the draft ' +
+      'itself states, and so does one whose daily dose could not be derived. A pulse (≥ 250 mg/day prednisone-equivalent planned for ≤ 5 days) is not ' +
+      'such a course on its own; an oral course drafted or active with it is judged on its own.',
+    'On patient-view the card appears from 4 weeks on glucocorticoids. It gives way when calcium + vitamin D and an osteoporosis drug are both ordered.',
+    'Fracture risk is high when osteoporosis or a fragility fracture is recorded. FRAX and BMD results are not read by this service, so without those ' +
+      'conditions the risk is unknown (never low) and the card asks for the assessment.',
+    'A bisphosphonate (alendronate 70 mg once weekly) is not offered as an order while renal function (eGFR; avoid below 35 mL/min/1.73 m², the label ' +
+      'value) is not available to this service, while oesophageal stricture or achalasia has not been excluded, or when the patient is pregnant or her ' +
+      'pregnancy status is unknown. The card says what to check first.',
+    'The calcium + vitamin D order is by name only: choose the local formulary product and dose.',
+  ],
   reviewNotes: [
+    'No RxNorm clinical drug is confirmed for calcium + vitamin D, so the suggested order carries no code.',
+    'No SNOMED procedure code is confirmed for DXA with vertebral fracture assessment: the ServiceRequest is by text.',
     'RxNorm ingredient codes 1897 (calcium carbonate) and 2418 (cholecalciferol) are from memory and need confirmation.',
     'The eGFR limit for bisphosphonates is the label value, not verified here.',
   ],
@@ -62,7 +78,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   // Nothing left to advise: both parts of ACR-GIOP-2022 are already in place.
   if (calcium && bisphosphonate) return undefined;
 
-  const blockers = bisphosphonateBlockers(facts);
+  const blockers = bisphosphonateBlockers(facts, t);
   const offerAlendronate = !bisphosphonate && risk.state === 'high' && blockers.length === 0;
   const offerAssessment = !bisphosphonate && risk.state === 'unknown';
 
@@ -76,13 +92,12 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const finding: Finding = {
     ruleId: 'COP-R10',
     indicator: 'info',
-    summary: summaryText(t, { needsCalcium: !calcium, bisphosphonate, risk }),
+    summary: summaryText(facts, t, { needsCalcium: !calcium, bisphosphonate, risk }),
     detail: [
-      ...courseLines(course, t, facts),
-      calciumLine(calcium),
-      ...boneDrugLines(facts, t, { bisphosphonate, risk, blockers }),
+      acrLine(course, t),
+      ...(bisphosphonate ? [] : [riskLine(facts, t, risk, blockers)]),
     ],
-    evidence: evidenceFor(facts, course, calcium, bisphosphonate, risk),
+    evidence: evidenceFor(facts, t, context.now, course, { calcium, bisphosphonate, risk }),
     citations: ['ACR-GIOP-2022'],
   };
   if (suggestions.length > 0) finding.suggestions = suggestions;
@@ -106,33 +121,14 @@ export function courseQualifies(drafts: MedicationFact[], t: Thresholds): boolea
   });
 }
 
-function courseLines(course: SteroidSafetyCourse, t: Thresholds, facts: PatientFacts): string[] {
-  const population = `ACR 2022 bone protection applies to glucocorticoids ≥ ${compactNumber(t.boneCourseMinMgPerDay)} mg/day prednisone-equivalent for > ${t.boneCourseMinMonths} months.`;
-  const lines = [population];
-  if (course.kind === 'active') {
-    const { onGlucocorticoidWeeks: weeks, glucocorticoidRunStart: start } = facts.medications;
-    lines.push(`On systemic glucocorticoids for ${weeks ?? 'an unknown number of'} weeks${start ? ` (current run since ${start.slice(0, 10)})` : ''}.`);
-  }
-  const which = course.kind === 'drafted' ? { label: 'Drafted', order: 'the draft', this: 'this draft' } : { label: 'Active', order: 'the order', this: 'this order' };
-  for (const d of course.orders) {
-    const pulse = pulseOf(d, t);
-    if (pulse) {
-      lines.push(`${which.label} ${d.name}: pulse therapy, ${compactNumber(pulse.predEqMgPerDay)} mg/day prednisone-equivalent for ${durationText(pulse.days)}; not a > ${t.boneCourseMinMonths}-month course on its own.`);
-      continue;
-    }
-    const dose = predEqMgPerDay(d);
-    const doseText = dose === undefined
-      ? `its daily dose could not be derived, but a COP course starts at ${t.minMgPerKg}–${t.maxMgPerKg} mg/kg/day`
-      : `${compactNumber(dose)} mg/day prednisone-equivalent`;
-    const duration = d.plannedDurationDays === undefined ? 'states no duration' : `covers ${durationText(d.plannedDurationDays)}`;
-    lines.push(`${which.label} ${d.name}: ${doseText}; ${which.order} ${duration}.`);
-  }
-  const pulses = course.orders.filter((d) => isPulse(d, t)).length;
-  const rest = course.orders.length - pulses;
-  lines.push(pulses > 0
-    ? `A COP course lasts 6–12 months in total, so the ${rest > 1 ? 'courses' : 'course'} given with the pulse ${rest > 1 ? 'exceed' : 'exceeds'} ${t.boneCourseMinMonths} months whatever duration ${rest > 1 ? 'they state' : 'it states'}.`
-    : `A COP course lasts 6–12 months in total, so it exceeds ${t.boneCourseMinMonths} months whatever duration ${which.this} states.`);
-  return lines;
+/**
+ * The evidence, with why a COP course always qualifies: it lasts 6–12 months, whatever the order
+ * states. The course itself (each order with its start date) and what is already ordered are in
+ * the data line; the weeks on glucocorticoids are COP-R11's and COP-R17's to state on patient-view.
+ */
+function acrLine(course: SteroidSafetyCourse, t: Thresholds): string {
+  return `ACR 2022: > ${t.boneCourseMinMonths} months at ≥ ${compactNumber(t.boneCourseMinMgPerDay)} mg/day (COP: 6–12 months${course.kind === 'drafted' ? ', whatever the draft states' : ''}) ` +
+    'needs calcium + vitamin D and early fracture-risk assessment.';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,49 +151,33 @@ export function fractureRisk(facts: PatientFacts): FractureRisk {
 }
 
 /**
- * Why a bisphosphonate must not be suggested now. Unknown ≠ normal (§0.4.1): renal function and
- * oesophageal disease are not in PatientFacts (no eGFR code is in the catalog), so they always
- * block the order suggestion and the card asks the clinician to check them instead.
+ * What must be checked before a bisphosphonate, each the reason none is suggested now, in the
+ * card's words. Unknown ≠ normal (§0.4.1): renal function and oesophageal disease are not in
+ * PatientFacts (no eGFR code is in the rule set), so they always block the order suggestion and
+ * the card asks the clinician to check them instead. Pregnancy (yes or unknown) blocks it too; its
+ * last recorded status, with its date, is in the card's data (decision 15).
  */
-export function bisphosphonateBlockers(facts: PatientFacts): string[] {
-  const blockers: string[] = [];
+export function bisphosphonateBlockers(facts: PatientFacts, t: Thresholds): string[] {
+  const blockers: string[] = [`check eGFR (avoid if < ${t.bisphosphonateMinEgfr} mL/min/1.73 m²)`, 'exclude oesophageal stricture/achalasia'];
   const pregnancy = facts.pregnancy.status;
-  // Decision 15: the last recorded status with its date, even outside the window.
-  if (pregnancy === 'yes') blockers.push(`pregnancy: ${pregnancyStatusText(facts)}`);
-  if (pregnancy === 'unknown') {
-    const last = lastPregnancyRecordText(facts);
-    blockers.push(`pregnancy status is unknown${last ? `, last recorded ${last}` : ''}`);
-  }
-  blockers.push('renal function is unknown (eGFR is not available to this service)');
-  blockers.push('oesophageal stricture or achalasia was not assessed');
+  if (pregnancy === 'yes') blockers.push('defer until after pregnancy');
+  if (pregnancy === 'unknown') blockers.push('rule out pregnancy');
   return blockers;
 }
 
-function calciumLine(calcium: MedicationFact | undefined): string {
-  if (calcium) return `(a) Calcium + vitamin D: already ordered (${calcium.name}).`;
-  return '(a) Calcium + vitamin D: none active. The suggested order is by name only: no RxNorm clinical drug is confirmed, so pick the local formulary product and dose.';
+function riskLine(facts: PatientFacts, t: Thresholds, risk: FractureRisk, blockers: string[]): string {
+  if (risk.state === 'high') {
+    if (blockers.length === 0) return 'High fracture risk: a bisphosphonate is indicated; alendronate 70 mg once weekly is offered.';
+    return `High fracture risk: a bisphosphonate (e.g. alendronate 70 mg weekly) is indicated; first ${listText(blockers)}.`;
+  }
+  const what = withFrax(facts, t) ? 'calculate FRAX; order BMD with VFA' : `order BMD with VFA (FRAX applies from age ${t.fraxMinAge})`;
+  return `Fracture risk unknown (no osteoporosis, fragility fracture, FRAX or BMD on record): ${what}.`;
 }
 
-function boneDrugLines(
-  facts: PatientFacts,
-  t: Thresholds,
-  s: { bisphosphonate: MedicationFact | undefined; risk: FractureRisk; blockers: string[] },
-): string[] {
-  if (s.bisphosphonate) return [`(b) Osteoporosis drug: already ordered (${s.bisphosphonate.name}).`];
-  if (s.risk.state === 'high') {
-    const why = s.risk.conditions.map((c) => c.display ?? c.code).join(', ');
-    const drug = `${ALENDRONATE_70_MG_TABLET.display} once weekly (RxNorm ${ALENDRONATE_70_MG_TABLET.code})`;
-    if (s.blockers.length === 0) return [`(b) High fracture risk (${why}): a bisphosphonate is indicated; ${drug} is offered.`];
-    return [
-      `(b) High fracture risk (${why}): a bisphosphonate such as ${drug} is indicated, but no order is suggested: ${s.blockers.join('; ')}.`,
-      `Before prescribing: check renal function (avoid if eGFR < ${t.bisphosphonateMinEgfr} mL/min/1.73 m²) and exclude oesophageal stricture or achalasia.`,
-    ];
-  }
-  const frax = facts.age.status === 'known' && facts.age.years >= t.fraxMinAge
-    ? `calculate FRAX (age ≥ ${t.fraxMinAge}) and order BMD with vertebral fracture assessment`
-    : `order BMD with vertebral fracture assessment (FRAX applies from age ${t.fraxMinAge})`;
-  return [`(b) Fracture risk unknown (no osteoporosis, fragility fracture, FRAX or BMD result on record): ${frax} as soon as possible after starting.`];
-}
+/** "a, b and c". */
+const listText = (items: string[]): string => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
+const withFrax = (facts: PatientFacts, t: Thresholds): boolean => facts.age.status === 'known' && facts.age.years >= t.fraxMinAge;
 
 // ---------------------------------------------------------------------------------------------
 // Suggestions
@@ -240,7 +220,8 @@ function calciumVitaminDSuggestion(facts: PatientFacts, context: RuleContext): F
   return {
     label: 'Order calcium + vitamin D',
     isRecommended: false,
-    actions: [{ type: 'create', description: 'Calcium + vitamin D (local formulary product)', resource: calciumVitaminDRequest(facts, context) }],
+    // No product is coded (no RxNorm clinical drug is confirmed): the clinician picks it.
+    actions: [{ type: 'create', description: 'Calcium + vitamin D: choose the local product and dose', resource: calciumVitaminDRequest(facts, context) }],
   };
 }
 
@@ -253,12 +234,11 @@ function alendronateSuggestion(facts: PatientFacts, context: RuleContext): Findi
 }
 
 function boneAssessmentSuggestion(facts: PatientFacts, t: Thresholds): FindingSuggestion {
-  const withFrax = facts.age.status === 'known' && facts.age.years >= t.fraxMinAge;
   const resource = buildServiceRequest({
     patientId: facts.patientId,
     text: DXA_WITH_VFA_TEXT,
     category: 'imaging',
-    note: `Fracture-risk assessment soon after starting glucocorticoids${withFrax ? '; report FRAX' : ''} (ACR 2022).`,
+    note: `Fracture-risk assessment soon after starting glucocorticoids${withFrax(facts, t) ? '; report FRAX' : ''} (ACR 2022).`,
   });
   return {
     label: 'Order bone densitometry (DXA) with VFA',
@@ -270,32 +250,40 @@ function boneAssessmentSuggestion(facts: PatientFacts, t: Thresholds): FindingSu
 // ---------------------------------------------------------------------------------------------
 // Summary and evidence
 
-function summaryText(t: Thresholds, s: { needsCalcium: boolean; bisphosphonate: MedicationFact | undefined; risk: FractureRisk }): string {
+function summaryText(facts: PatientFacts, t: Thresholds, s: { needsCalcium: boolean; bisphosphonate: MedicationFact | undefined; risk: FractureRisk }): string {
   const needs: string[] = [];
-  if (s.needsCalcium) needs.push('calcium + vitamin D');
-  if (!s.bisphosphonate && s.risk.state === 'high') needs.push('a bisphosphonate (check eGFR first)');
-  if (!s.bisphosphonate && s.risk.state === 'unknown') needs.push('fracture-risk assessment (DXA/FRAX)');
-  return `Glucocorticoid ≥ ${compactNumber(t.boneCourseMinMgPerDay)} mg/day for > ${t.boneCourseMinMonths} months: bone protection needed: ${needs.join('; ')}.`;
+  if (s.needsCalcium) needs.push('start calcium + vitamin D');
+  if (!s.bisphosphonate && s.risk.state === 'high') needs.push('consider a bisphosphonate (check eGFR first)');
+  if (!s.bisphosphonate && s.risk.state === 'unknown') needs.push(`assess fracture risk (${withFrax(facts, t) ? 'FRAX, ' : ''}DXA with VFA)`);
+  return `Glucocorticoid course > ${t.boneCourseMinMonths} months needs bone protection: ${needs.join('; ')}.`;
 }
 
+/** The data the card used, short: the course's orders, what is already ordered, the basis of the risk, age for FRAX, pregnancy. */
 function evidenceFor(
   facts: PatientFacts,
+  t: Thresholds,
+  now: Date,
   course: SteroidSafetyCourse,
-  calcium: MedicationFact | undefined,
-  bisphosphonate: MedicationFact | undefined,
-  risk: FractureRisk,
+  s: { calcium: MedicationFact | undefined; bisphosphonate: MedicationFact | undefined; risk: FractureRisk },
 ): Evidence[] {
-  const label = course.kind === 'drafted' ? 'Drafted glucocorticoid' : 'Active glucocorticoid';
-  const evidence = course.orders.map((d) => medicationEvidence(label, d));
-  const run = glucocorticoidRunEvidence(facts);
-  if (run) evidence.push(run);
-  if (calcium) evidence.push(medicationEvidence('Calcium + vitamin D', calcium));
-  if (bisphosphonate) evidence.push(medicationEvidence('Osteoporosis drug', bisphosphonate));
-  if (risk.state === 'high') evidence.push(...risk.conditions.map((c) => conditionEvidence('Bone condition', c)));
-  if (facts.age.status === 'known') evidence.push({ label: 'Age', value: `${facts.age.years} years` });
-  if (risk.state === 'high' && !bisphosphonate) {
-    const pregnancy = pregnancyEvidence(facts);
-    evidence.push(...(pregnancy.length > 0 ? pregnancy : [{ label: 'Pregnancy status', value: pregnancyStatusText(facts, false) }]));
-  }
+  const label = course.kind === 'drafted' ? 'Drafted' : 'On';
+  // The orders that make the course (a pulse alone does not count; decision 17).
+  const evidence = course.orders.filter((d) => courseQualifies([d], t)).map((d) => courseOrderEvidence(label, d, t, now));
+  if (s.calcium) evidence.push({ label: 'Calcium + vitamin D', value: s.calcium.name, reference: s.calcium.reference });
+  if (s.bisphosphonate) evidence.push({ label: 'Osteoporosis drug', value: s.bisphosphonate.name, reference: s.bisphosphonate.reference });
+  if (s.risk.state === 'high') evidence.push(...s.risk.conditions.map((c) => evidenceWithProvenance(c.display ?? c.code, 'recorded', c)));
+  if (!s.bisphosphonate && s.risk.state === 'unknown' && facts.age.status === 'known') evidence.push({ label: 'Age', value: String(facts.age.years) });
+  if (!s.bisphosphonate && s.risk.state === 'high') evidence.push(...pregnancyData(facts));
   return evidence;
+}
+
+/**
+ * Pregnancy status as the bisphosphonate check used it, with the last recorded status and its date
+ * (decision 15): "Pregnancy unknown (last: not pregnant) (2026-08-26, 91 days ago)".
+ */
+function pregnancyData(facts: PatientFacts): Evidence[] {
+  const p = facts.pregnancy;
+  if (p.status !== 'unknown') return pregnancyEvidence(facts);
+  if (!p.lastRecorded) return [{ label: 'Pregnancy', value: p.domain === 'unavailable' ? 'unknown (could not be read)' : 'unknown (none recorded)' }];
+  return [evidenceWithProvenance('Pregnancy', `unknown (last: ${p.lastRecorded.text})`, p.lastRecorded)];
 }

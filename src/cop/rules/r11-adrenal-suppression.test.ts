@@ -2,12 +2,22 @@ import type { Task } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
-import { activePrednisone, baseFacts, conditionFact, context, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
+import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
+import type { Finding } from '../rule-types.js';
 import { actualCourseCriteria, draftCriteria, r11 } from './r11-adrenal-suppression.js';
 
 const sign = context('order-sign');
+
+/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
+function expectShortCard(f: Finding): void {
+  const card = renderCard(f, { newId: () => 'x' });
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
+  expect(cardTextProblems(card)).toEqual([]);
+}
 
 function draft(mgPerDay: number | undefined, plannedDurationDays: number | undefined): MedicationFact {
   const dailyDose = mgPerDay === undefined ? undefined : { mgPerDay, prednisoneEquivalentMgPerDay: mgPerDay, derivation: `${mgPerDay} mg once daily = ${mgPerDay} mg/day` };
@@ -41,7 +51,7 @@ describe('COP-R11 adrenal suppression: ≥ 5 mg/day for ≥ 4 weeks', () => {
 
   it('no stated duration: a COP course lasts months, so ≥ 5 mg/day qualifies, and the card says so', () => {
     const f = r11.evaluate(withDraft(draft(5, undefined)), sign)!;
-    expect(f.detail[0]).toContain('no stated duration');
+    expect(f.detail[0]).toBe('Meets the criteria: drafted 5 mg/day, no stated duration (a COP course lasts months).');
     expect(r11.evaluate(withDraft(draft(4.9, undefined)), sign)).toBeUndefined();
   });
 
@@ -61,8 +71,9 @@ describe('COP-R11 adrenal suppression: > 40 mg/day for > 1 week', () => {
     expect(r11.evaluate(withDraft(draft(dose, days)), sign) !== undefined).toBe(fires);
   });
 
-  it('names the high-dose criterion', () => {
-    expect(draftCriteria(draft(40.1, 8), DEFAULT_THRESHOLDS)).toEqual(['drafted 40.1 mg/day for 8 days (> 40 mg/day for > 1 week)']);
+  it('names the drafted dose and duration that meet the high-dose criterion, once per draft', () => {
+    expect(draftCriteria(draft(40.1, 8), DEFAULT_THRESHOLDS)).toEqual(['drafted 40.1 mg/day for 8 days']);
+    expect(draftCriteria(draft(60, 28), DEFAULT_THRESHOLDS)).toEqual(['drafted 60 mg/day for 4 weeks']);
   });
 });
 
@@ -70,8 +81,8 @@ describe('COP-R11 adrenal suppression: other routes to the criteria', () => {
   it('an adrenal-insufficiency condition qualifies on its own', () => {
     const ai = conditionFact('386584007', 'Adrenal cortical hypofunction', 300);
     const f = r11.evaluate(withDraft(draft(2, 7), { adrenalInsufficiencyConditions: [ai] }), sign)!;
-    expect(f.detail[0]).toContain('adrenal insufficiency recorded (Adrenal cortical hypofunction)');
-    expect(f.evidence.some((e) => e.label === 'Adrenal insufficiency')).toBe(true);
+    expect(f.detail[0]).toBe('Meets the criteria: adrenal insufficiency recorded.');
+    expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Adrenal cortical hypofunction', value: 'recorded', reference: 'Condition/386584007' }));
   });
 
   it('the actual course: on 10 mg/day for 4 weeks qualifies even when the renewal is short', () => {
@@ -108,16 +119,17 @@ describe('COP-R11 adrenal suppression: pulse therapy (decision 17)', () => {
   it('a pulse dose with no stated duration is no pulse: counted as a COP course of months', () => {
     const f = r11.evaluate(drafted(methylpred(500, undefined)), sign);
     expectWellFormed(f);
-    expect(f.detail[0]).toContain('drafted 625 mg/day with no stated duration');
+    expect(f.detail[0]).toContain('drafted 625 mg/day, no stated duration');
   });
 
   it('a pulse drafted with the oral course that follows: the oral course is judged on its own', () => {
     const f = r11.evaluate(drafted(methylpred(500, 3), draft(40, 28)), sign);
     expectWellFormed(f);
     const detail = f.detail.join('\n');
-    expect(detail).toContain('drafted 40 mg/day for 4 weeks (≥ 5 mg/day for ≥ 4 weeks)');
-    expect(detail).not.toContain('drafted 625');
-    expect(detail).toContain('methylprednisolone 500 MG Injection (pulse, 625 mg/day for 3 days) meets neither limit on its own.');
+    expect(f.detail[0]).toBe('Meets the criteria: drafted 40 mg/day for 4 weeks.');
+    expect(detail).not.toContain('625');
+    // The data line shows what the criteria rest on: the oral course, not the pulse.
+    expect(f.evidence.map((e) => e.value)).toEqual(['prednisone 40 mg/day, 4 weeks']);
     // a short oral course after the pulse does not meet the criteria either
     expect(r11.evaluate(drafted(methylpred(500, 3), draft(40, 7)), sign)).toBeUndefined();
   });
@@ -133,6 +145,14 @@ describe('COP-R11 adrenal suppression: pulse therapy (decision 17)', () => {
 });
 
 describe('COP-R11 adrenal suppression: card', () => {
+  it('patient-view, 2 weeks into a course with no stated end: the planned course meets the criteria, and its order is the data', () => {
+    const active = activePrednisone({ dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '40 mg once daily = 40 mg/day' }, start: daysAgo(14) });
+    const f = r11.evaluate(facts({ medications: { ...baseFacts().medications, active: [active], onGlucocorticoidWeeks: 2, glucocorticoidRunStart: daysAgo(14) } }), context('patient-view'));
+    expectWellFormed(f);
+    expect(f.detail[0]).toBe('Meets the criteria: ordered 40 mg/day, no stated duration (a COP course lasts months).');
+    expect(f.evidence).toEqual([{ label: 'On', value: 'prednisone 40 mg/day', reference: 'MedicationRequest/active-pred', date: daysAgo(14), ageDays: 14 }]);
+  });
+
   it('US: info, counselling wording, optional Task, NatPSA-2020', () => {
     const f = r11.evaluate(withDraft(draft(40, 168)), sign);
     expectWellFormed(f);
@@ -166,6 +186,43 @@ describe('COP-R11 adrenal suppression: card', () => {
     expect(f.summary).toContain('dose could not be derived');
     expect(f.summary.length).toBeLessThan(140);
     expect(f.suggestions).toBeUndefined();
-    expect(f.evidence[0]!.value).toContain('dose could not be derived (tablet strength unknown)');
+    expect(f.detail[0]).toBe('The daily dose could not be derived, so it was not guessed: prednisone (tablet strength unknown). A COP course usually meets the criteria.');
+    expect(f.evidence[0]!.value).toBe('prednisone dose unknown, 24 weeks');
+  });
+});
+
+describe('COP-R11 adrenal suppression: the longest card stays short (decisions 19, 20)', () => {
+  const mp = (overrides: Partial<MedicationFact> = {}): MedicationFact => prednisoneDraft({
+    reference: 'MedicationRequest/draft-mp', id: 'draft-mp', name: 'methylprednisolone 500 MG Injection', glucocorticoid: 'methylprednisolone',
+    dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3, ...overrides,
+  });
+  const longest = (overrides: Partial<PatientFacts> = {}): PatientFacts => facts({
+    medications: {
+      ...baseFacts().medications,
+      drafts: [mp(), { ...draft(60, 28), reference: 'MedicationRequest/draft-60' }, { ...draft(undefined, 168), name: 'prednisolone 5 MG Oral Tablet', glucocorticoid: 'prednisolone', reference: 'MedicationRequest/draft-x' }],
+      active: [activePrednisone({ dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '2 x 20 mg tablets once daily = 40 mg/day' } }), activePrednisone({ reference: 'MedicationRequest/active-5', name: 'prednisone 5 MG Oral Tablet', start: daysAgo(30) })],
+      onGlucocorticoidWeeks: 10, glucocorticoidRunStart: daysAgo(74),
+    },
+    adrenalInsufficiencyConditions: [conditionFact('386584007', 'Adrenal cortical hypofunction', 300)],
+    ...overrides,
+  });
+
+  it('order-sign: a pulse, an oral course and an undosed draft beside two active orders and adrenal insufficiency, US wording', () => {
+    const f = r11.evaluate(longest(), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('the same, not an adult (no suggestion, the reason stated instead), UK wording', () => {
+    const f = r11.evaluate(longest({ age: { status: 'known', years: 17 } }), context('order-sign', { formulary: 'uk' }));
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('dose unknown on every draft: the not-assessed card', () => {
+    const undosed = (n: number): MedicationFact => ({ ...draft(undefined, 168), reference: `MedicationRequest/x-${n}`, doseUnknownReason: 'dose is 2 tablet(s) but the tablet strength is unknown' });
+    const f = r11.evaluate(facts({ medications: { ...baseFacts().medications, drafts: [undosed(1), undosed(2)] } }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
   });
 });

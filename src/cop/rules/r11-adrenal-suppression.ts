@@ -14,10 +14,10 @@ import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildTask } from '../service-orders.js';
-import { isPulse, pulseOf } from './pulse.js';
+import { courseOrderEvidence, isPulse, runEvidence } from './pulse.js';
 import {
-  activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, conditionEvidence, draftGlucocorticoids, durationText, glucocorticoidRunEvidence,
-  isAdult, medicationEvidence, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
+  activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, draftGlucocorticoids, durationText, evidenceWithProvenance,
+  isAdult, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 import { P_ON_GC_WEEKS } from './predicate-thresholds.js';
 
@@ -29,6 +29,19 @@ export const r11: Rule = {
   reads: ['conditions', 'meds'],
   thresholds: ['adrenalLowDoseMgPerDay', 'adrenalLowDoseWeeks', 'adrenalHighDoseMgPerDay', 'adrenalHighDoseWeeks', 'pulseMinPredEqMgPerDay', 'pulseMaxDays', ...P_ON_GC_WEEKS],
   citations: ['NatPSA-2020'],
+  background: [
+    'NatPSA 2020 (NHS England Steroid Emergency Card alert): adults on prednisolone-equivalent ≥ 5 mg/day for ≥ 4 weeks, or > 40 mg/day for > 1 week, ' +
+      'on repeated courses, starting a course within 1 year of stopping long-term glucocorticoids, or with adrenal insufficiency, carry a Steroid ' +
+      'Emergency Card, get sick-day advice, and must not stop glucocorticoids abruptly. US deployments word it as adrenal suppression counselling ' +
+      'with steroid alert information.',
+    'A drafted course is judged on its own daily dose and planned duration; a draft with no stated duration counts as ≥ 4 weeks, because a COP ' +
+      'course lasts months. The course already given counts too: the highest current daily dose over the weeks of the current run.',
+    'A pulse (≥ 250 mg/day prednisone-equivalent planned for ≤ 5 days, e.g. IV methylprednisolone 500 mg daily × 3 days) meets neither limit on its ' +
+      'own, and its dose is not read as the dose of the course that runs on; an oral course given with it is judged on its own.',
+    'An order whose daily dose could not be derived is never assumed to be low: with no other criterion met, the card says the criteria could not be ' +
+      'assessed. The card lists the orders the criteria rest on; a pulse or an undosed order beside a course that meets them changes nothing.',
+    'Not assessed: a course started within 1 year of stopping long-term glucocorticoids (this rule does not read stopped orders).',
+  ],
   evaluate,
 };
 
@@ -42,16 +55,27 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   // order-sign: the drafted course; patient-view: the active orders' planned course (decision 6).
   const drafts = course.orders;
   const word = course.kind === 'drafted' ? 'drafted' : 'ordered';
+  const actual = actualCourseCriteria(facts, t);
+  // patient-view: the weeks already on treatment say it; the same orders' planned course adds nothing.
+  const meetingOrders = course.kind === 'active' && actual.length > 0 ? [] : drafts.filter((d) => !isPulse(d, t) && draftCriteria(d, t, word).length > 0);
   const met: Criterion[] = [
-    ...drafts.filter((d) => !isPulse(d, t)).flatMap((d) => draftCriteria(d, t, word)),
-    ...actualCourseCriteria(facts, t),
-    ...facts.adrenalInsufficiencyConditions.map((c) => `adrenal insufficiency recorded (${c.display ?? c.code})`),
+    ...meetingOrders.flatMap((d) => draftCriteria(d, t, word)),
+    ...actual,
+    ...(facts.adrenalInsufficiencyConditions.length > 0 ? ['adrenal insufficiency recorded'] : []),
   ];
   const undosed = drafts.filter((d) => predEqMgPerDay(d) === undefined);
 
-  if (met.length > 0) return criteriaMetFinding(facts, context, met, undosed, drafts.filter((d) => isPulse(d, t)));
+  // The data line shows what the criteria rest on: an undosed order or a pulse beside a course that
+  // meets them changes nothing and is left out (the evidence page says so).
+  if (met.length > 0) {
+    const runOrders = actual.length > 0 ? [actualCourseOrder(facts, t)].filter((m): m is MedicationFact => m !== undefined) : [];
+    const orders = course.kind === 'drafted'
+      ? { drafted: meetingOrders, active: runOrders }
+      : { drafted: [], active: runOrders.length > 0 ? runOrders : meetingOrders };
+    return criteriaMetFinding(facts, context, met, orders);
+  }
   // Unknown ≠ normal: a draft whose dose could not be derived is reported, never assumed low.
-  if (undosed.length > 0) return doseUnknownFinding(facts, t, undosed, course.kind);
+  if (undosed.length > 0) return doseUnknownFinding(facts, context, undosed, course.kind);
   return undefined;
 }
 
@@ -59,60 +83,60 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
 // Criteria
 
 /**
- * The drafted course against both NatPSA limits. Days are compared with weeks × 7. A draft with no
- * planned duration meets the ≥ 4 weeks limit (COP course) but not the high-dose one on its own:
- * any dose above the high limit is also above the low limit, so nothing is lost.
+ * The drafted course against both NatPSA limits, as one phrase per draft ("drafted 40 mg/day for
+ * 4 weeks"). Days are compared with weeks × 7. A draft with no planned duration meets the ≥ 4 weeks
+ * limit (COP course) but not the high-dose one on its own: any dose above the high limit is also
+ * above the low limit, so nothing is lost.
  */
 export function draftCriteria(draft: MedicationFact, t: Thresholds, word: 'drafted' | 'ordered' = 'drafted'): Criterion[] {
   const dose = predEqMgPerDay(draft);
   if (dose === undefined) return [];
   const days = draft.plannedDurationDays;
-  const met: Criterion[] = [];
-  const doseText = `${compactNumber(dose)} mg/day`;
-  if (dose >= t.adrenalLowDoseMgPerDay) {
-    if (days === undefined) {
-      met.push(`${word} ${doseText} with no stated duration: a COP course lasts months, so counted as ≥ ${t.adrenalLowDoseWeeks} weeks`);
-    } else if (days >= t.adrenalLowDoseWeeks * 7) {
-      met.push(`${word} ${doseText} for ${durationText(days)} (≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks)`);
-    }
+  const doseText = `${word} ${compactNumber(dose)} mg/day`;
+  if (dose >= t.adrenalLowDoseMgPerDay && days === undefined) return [`${doseText}, no stated duration (a COP course lasts months)`];
+  const low = dose >= t.adrenalLowDoseMgPerDay && days !== undefined && days >= t.adrenalLowDoseWeeks * 7;
+  const high = dose > t.adrenalHighDoseMgPerDay && days !== undefined && days > t.adrenalHighDoseWeeks * 7;
+  return (low || high) && days !== undefined ? [`${doseText} for ${durationText(days)}`] : [];
+}
+
+/** The active order whose dose the actual course is judged by: the highest current daily dose (a pulse excluded). */
+function actualCourseOrder(facts: PatientFacts, t: Thresholds): MedicationFact | undefined {
+  let best: MedicationFact | undefined;
+  for (const m of activeGlucocorticoids(facts)) {
+    const dose = predEqMgPerDay(m);
+    if (isPulse(m, t) || dose === undefined) continue;
+    if (!best || dose > predEqMgPerDay(best)!) best = m;
   }
-  if (dose > t.adrenalHighDoseMgPerDay && days !== undefined && days > t.adrenalHighDoseWeeks * 7) {
-    met.push(`${word} ${doseText} for ${durationText(days)} (> ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)})`);
-  }
-  return met;
+  return best;
 }
 
 /** The actual course so far: the current active dose over the whole weeks of the current run. */
 export function actualCourseCriteria(facts: PatientFacts, t: Thresholds): Criterion[] {
   const weeks = facts.medications.onGlucocorticoidWeeks;
-  if (weeks === undefined) return [];
   // A pulse (decision 17) lasts days: its dose is not the dose of the course that runs on.
-  const doses = activeGlucocorticoids(facts).filter((m) => !isPulse(m, t)).map(predEqMgPerDay).filter((d): d is number => d !== undefined);
-  if (doses.length === 0) return [];
-  const dose = Math.max(...doses);
-  const met: Criterion[] = [];
-  if (dose >= t.adrenalLowDoseMgPerDay && weeks >= t.adrenalLowDoseWeeks) met.push(`on ${compactNumber(dose)} mg/day for ${weeks} weeks already`);
-  else if (dose > t.adrenalHighDoseMgPerDay && weeks > t.adrenalHighDoseWeeks) met.push(`on ${compactNumber(dose)} mg/day for ${weeks} weeks already`);
-  return met;
+  const order = actualCourseOrder(facts, t);
+  if (weeks === undefined || !order) return [];
+  const dose = predEqMgPerDay(order)!;
+  const met = (dose >= t.adrenalLowDoseMgPerDay && weeks >= t.adrenalLowDoseWeeks) || (dose > t.adrenalHighDoseMgPerDay && weeks > t.adrenalHighDoseWeeks);
+  return met ? [`on ${compactNumber(dose)} mg/day for ${weeks} weeks already`] : [];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Findings
 
-function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Criterion[], undosed: MedicationFact[], pulses: MedicationFact[]): Finding {
+/** The one sentence of evidence: NatPSA 2020's criteria. */
+const natpsaLine = (t: Thresholds, formulary: RuleContext['formulary']): string =>
+  `NatPSA 2020: adrenal crisis risk from ≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks or > ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day ` +
+  `for > ${durationText(t.adrenalHighDoseWeeks * 7)} (${formulary === 'us' ? 'prednisone' : 'prednisolone'}-equivalent), or adrenal insufficiency.`;
+
+function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Criterion[], orders: { drafted: MedicationFact[]; active: MedicationFact[] }): Finding {
   const t = context.thresholds;
   const us = context.formulary === 'us';
   const detail = [
-    `Meets the criteria (PredEq ≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks, or > ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)}, or adrenal insufficiency): ${met.join('; ')}.`,
-    us
-      ? 'Give adrenal suppression counselling: sick-day rules, carry steroid alert information, and do not stop glucocorticoids abruptly.'
-      : 'Issue a Steroid Emergency Card, give sick-day advice, and do not stop glucocorticoids abruptly.',
-    'Not assessed: a previous long-term course stopped within the last year (stopped orders are not read).',
-    ...undosed.map((d) => `The daily dose of ${d.name} could not be derived, so it was not judged.`),
-    ...pulses.map((d) => {
-      const pulse = pulseOf(d, t)!;
-      return `${d.name} (pulse, ${compactNumber(pulse.predEqMgPerDay)} mg/day for ${durationText(pulse.days)}) meets neither limit on its own.`;
-    }),
+    `Meets the criteria: ${met.join('; ')}.`,
+    natpsaLine(t, context.formulary),
+    // The summary says what to do; the US wording adds the alert the patient carries.
+    ...(us ? ['Advise the patient to carry steroid alert information.'] : []),
   ];
   const finding: Finding = {
     ruleId: 'COP-R11',
@@ -121,7 +145,7 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
       ? 'Steroid course meets adrenal suppression criteria: give counselling and sick-day advice; do not stop abruptly.'
       : 'Steroid course meets Steroid Emergency Card criteria: issue card, give sick-day advice, do not stop abruptly.',
     detail,
-    evidence: evidenceFor(facts),
+    evidence: evidenceFor(facts, context, orders),
     citations: ['NatPSA-2020'],
   };
   // COP-R03 suppresses steroid-safety suggestions for anyone not known to be an adult.
@@ -130,17 +154,18 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
   return finding;
 }
 
-function doseUnknownFinding(facts: PatientFacts, t: Thresholds, undosed: MedicationFact[], kind: SteroidSafetyCourse['kind']): Finding {
-  const names = undosed.map((d) => d.name).join(', ');
+function doseUnknownFinding(facts: PatientFacts, context: RuleContext, undosed: MedicationFact[], kind: SteroidSafetyCourse['kind']): Finding {
+  const t = context.thresholds;
+  const which = [...new Set(undosed.map((d) => `${d.glucocorticoid ?? d.name}${d.doseUnknownReason ? ` (${d.doseUnknownReason})` : ''}`))].join('; ');
   return {
     ruleId: 'COP-R11',
     indicator: 'info',
-    summary: `Steroid Emergency Card criteria not assessed: the ${kind === 'drafted' ? 'drafted' : 'active'} glucocorticoid dose could not be derived.`,
+    summary: `${context.formulary === 'us' ? 'Adrenal suppression' : 'Steroid Emergency Card'} criteria not assessed: the ${kind === 'drafted' ? 'drafted' : 'active'} glucocorticoid dose could not be derived.`,
     detail: [
-      `The daily dose of ${names} could not be derived from the order, so it was not guessed.`,
-      `Check it against the criteria: PredEq ≥ ${compactNumber(t.adrenalLowDoseMgPerDay)} mg/day for ≥ ${t.adrenalLowDoseWeeks} weeks, or > ${compactNumber(t.adrenalHighDoseMgPerDay)} mg/day for > ${durationText(t.adrenalHighDoseWeeks * 7)}. A COP course usually meets them.`,
+      `The daily dose could not be derived, so it was not guessed: ${which}. A COP course usually meets the criteria.`,
+      natpsaLine(t, context.formulary),
     ],
-    evidence: evidenceFor(facts),
+    evidence: evidenceFor(facts, context, { drafted: draftGlucocorticoids(facts), active: activeGlucocorticoids(facts) }),
     citations: ['NatPSA-2020'],
   };
 }
@@ -157,13 +182,14 @@ function educationSuggestion(facts: PatientFacts, context: RuleContext): Finding
   };
 }
 
-function evidenceFor(facts: PatientFacts): Evidence[] {
-  const evidence = [
-    ...draftGlucocorticoids(facts).map((d) => medicationEvidence('Drafted glucocorticoid', d)),
-    ...activeGlucocorticoids(facts).map((m) => medicationEvidence('Active glucocorticoid', m)),
-    ...facts.adrenalInsufficiencyConditions.map((c) => conditionEvidence('Adrenal insufficiency', c)),
+/** The orders the card rests on, short and dated, the weeks of the run when its start is not already shown, and any adrenal-insufficiency diagnosis. */
+function evidenceFor(facts: PatientFacts, context: RuleContext, orders: { drafted: MedicationFact[]; active: MedicationFact[] }): Evidence[] {
+  const t = context.thresholds;
+  const run = orders.active.length > 0 ? runEvidence(facts, orders.active, context.now) : undefined;
+  return [
+    ...orders.drafted.map((d) => courseOrderEvidence('Drafted', d, t, context.now)),
+    ...orders.active.map((m) => courseOrderEvidence('On', m, t, context.now)),
+    ...(run ? [run] : []),
+    ...facts.adrenalInsufficiencyConditions.map((c) => evidenceWithProvenance(c.display ?? c.code, 'recorded', c)),
   ];
-  const run = glucocorticoidRunEvidence(facts);
-  if (run) evidence.push(run);
-  return evidence;
 }

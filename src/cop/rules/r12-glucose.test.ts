@@ -2,11 +2,21 @@ import type { ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
-import { baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import type { GlycaemiaFact, Measurement, PatientFacts } from '../facts-types.js';
+import type { Finding } from '../rule-types.js';
 import { r12 } from './r12-glucose.js';
 
 const sign = context('order-sign');
+
+/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
+function expectShortCard(f: Finding): void {
+  const card = renderCard(f, { newId: () => 'x' });
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
+  expect(cardTextProblems(card)).toEqual([]);
+}
 
 function withGlycaemia(glycaemia: Partial<GlycaemiaFact>, overrides: Partial<PatientFacts> = {}): PatientFacts {
   return facts({
@@ -95,13 +105,15 @@ describe('COP-R12 (b) raised glucose or diabetes → warning', () => {
     expect(f.indicator).toBe('warning');
     expect(f.summary).toBe(warning);
     expect(f.suggestions).toHaveLength(1);
-    expect(f.evidence.some((e) => e.label === 'Diabetes')).toBe(true);
+    expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Diabetes mellitus type 2', value: 'recorded', reference: 'Condition/44054006', ageDays: 800 }));
+    expect(f.detail[0]).toBe('Diabetes recorded.');
   });
 
   it('a raised value: warning without the baseline suggestion', () => {
     const f = r12.evaluate(withGlycaemia({ hba1c: lab(7.2, '%') }), sign)!;
     expect(f.suggestions).toBeUndefined();
     expect(f.evidence[0]).toMatchObject({ label: 'HbA1c', value: '7.2 %', ageDays: 10 });
+    expect(f.detail[0]).toBe('HbA1c at or above the diabetes cut-off (≥ 6.5 %).');
   });
 
   it('an unrecognised unit is not compared (never read as normal), but is a baseline', () => {
@@ -126,5 +138,32 @@ describe('COP-R12 labs unavailable', () => {
     const f = r12.evaluate(withGlycaemia({ domain: 'unavailable', diabetesConditions: [conditionFact('44054006', 'Diabetes')] }), sign)!;
     expect(f.indicator).toBe('warning');
     expect(f.detail.join('\n')).toContain('not assessed');
+  });
+});
+
+describe('COP-R12: the longest card stays short (decisions 19, 20)', () => {
+  const dm = [conditionFact('44054006', 'Type 2 diabetes mellitus without complication', 2000), conditionFact('190447002', 'Steroid-induced diabetes mellitus', 400)];
+
+  it('both values raised (in SI units) with two diabetes conditions', () => {
+    const f = r12.evaluate(withGlycaemia({ hba1c: lab(58, 'mmol/mol', 80), glucose: lab(14.2, 'mmol/L', 2), diabetesConditions: dm }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
+    expect(f.detail[0]).toBe('Diabetes recorded; HbA1c and glucose at or above the diabetes cut-offs (≥ 48 mmol/mol, ≥ 11.1 mmol/L).');
+  });
+
+  it('no baseline, diabetes recorded, not an adult, patient-view', () => {
+    const f = r12.evaluate(facts({
+      medications: { ...baseFacts().medications, active: [activePrednisone()], onGlucocorticoidWeeks: 8, glucocorticoidRunStart: daysAgo(60) },
+      glycaemia: { ...baseFacts().glycaemia, diabetesConditions: dm },
+      age: { status: 'range', minYears: 17, maxYears: 18 },
+    }), context('patient-view'));
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('labs not readable, diabetes recorded', () => {
+    const f = r12.evaluate(withGlycaemia({ domain: 'unavailable', diabetesConditions: dm }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
   });
 });

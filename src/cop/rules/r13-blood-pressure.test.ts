@@ -3,10 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
 import { baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import type { BloodPressureFact, PatientFacts } from '../facts-types.js';
+import type { Finding } from '../rule-types.js';
 import { r13 } from './r13-blood-pressure.js';
 
 const sign = context('order-sign');
+
+/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
+function expectShortCard(f: Finding): void {
+  const card = renderCard(f, { newId: () => 'x' });
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
+  expect(cardTextProblems(card)).toEqual([]);
+}
 
 function withBp(bp: Partial<BloodPressureFact>): PatientFacts {
   return facts({
@@ -57,13 +67,15 @@ describe('COP-R13 blood pressure: raised or hypertension → monitor', () => {
     [140, 89, true],
     [139, 90, true],
     [141, 91, true],
-  ])('%s/%s mm[Hg] → card %s', (sys, dia, fires) => {
+  ])('%s/%s mmHg → card %s', (sys, dia, fires) => {
     const f = r13.evaluate(withBp({ latest: reading(sys, dia) }), sign);
     expect(f !== undefined).toBe(fires);
     if (f) {
       expect(f.summary).toContain('monitor BP during glucocorticoid therapy');
       expect(f.suggestions).toBeUndefined();
-      expect(f.evidence[0]).toMatchObject({ label: 'Blood pressure', value: `${sys}/${dia} mm[Hg]`, ageDays: 3 });
+      expect(f.evidence[0]).toMatchObject({ label: 'Blood pressure', value: `${sys}/${dia} mmHg`, ageDays: 3 });
+      expect(f.summary).toBe(`BP ${sys}/${dia} mmHg (≥ 140/90): monitor BP during glucocorticoid therapy.`);
+      expect(f.detail[0]).toBe('Raised: systolic ≥ 140 or diastolic ≥ 90 mmHg.');
     }
   });
 
@@ -85,6 +97,8 @@ describe('COP-R13 blood pressure: raised or hypertension → monitor', () => {
     const f = r13.evaluate(withBp({ hypertensionConditions: [conditionFact('38341003', 'Hypertensive disorder')] }), sign)!;
     expect(f.summary).toContain('monitor BP');
     expect(f.suggestions).toHaveLength(1);
+    expect(f.detail).toContain('No blood pressure in the last 30 days: measure it before glucocorticoid therapy.');
+    expect(f.evidence).toContainEqual(expect.objectContaining({ label: 'Hypertensive disorder', value: 'recorded' }));
   });
 });
 
@@ -94,5 +108,21 @@ describe('COP-R13 blood pressure: observations unavailable', () => {
     expectWellFormed(f);
     expect(f.summary).toContain('not assessed');
     expect(f.suggestions).toBeUndefined();
+  });
+});
+
+describe('COP-R13: the longest card stays short (decisions 19, 20)', () => {
+  const htn = [conditionFact('38341003', 'Hypertensive disorder, systemic arterial', 2000), conditionFact('59621000', 'Essential hypertension', 900)];
+
+  it('a raised reading and two hypertension conditions', () => {
+    const f = r13.evaluate(withBp({ latest: reading(168, 104), hypertensionConditions: htn }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
+  });
+
+  it('no reading, hypertension recorded: monitor and measure', () => {
+    const f = r13.evaluate(withBp({ hypertensionConditions: htn }), sign);
+    expectWellFormed(f);
+    expectShortCard(f);
   });
 });

@@ -8,7 +8,7 @@ import type { PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildTask } from '../service-orders.js';
-import { conditionEvidence, evidenceWithProvenance, isWithinDays, steroidSafetyCourse, whenText } from './shared.js';
+import { evidenceWithProvenance, isWithinDays, steroidSafetyCourse } from './shared.js';
 
 export const r13: Rule = {
   id: 'COP-R13',
@@ -18,6 +18,13 @@ export const r13: Rule = {
   reads: ['conditions', 'bp', 'meds'],
   thresholds: ['bpWindowDays', 'systolicHighMmHg', 'diastolicHighMmHg'],
   citations: ['STEROID-TOXICITY'],
+  background: [
+    'Glucocorticoids can raise blood pressure. Before a course (order-sign) or during one (patient-view), the latest blood pressure panel within ' +
+      '30 days is read: none → measure it; systolic ≥ 140 or diastolic ≥ 90 mmHg, or recorded hypertension → monitor BP during therapy; a recent ' +
+      'normal reading → no card. When observations cannot be read, BP is reported as not assessed (unknown, not normal).',
+    'BP monitoring during glucocorticoid therapy follows standard practice; no primary COP source was checked for it.',
+  ],
+  reviewNotes: ['The 140/90 mmHg cut-off is the conventional value, not verified for glucocorticoid therapy.'],
   evaluate,
 };
 
@@ -38,12 +45,15 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
 
   if (!raised && !hypertension && !measureNeeded && readable) return undefined;
 
+  // The reading and its date are in the data line, and the summary says what to do; the text says
+  // what the data mean and why it matters.
   const detail: string[] = [];
-  if (!readable) detail.push('Blood pressure not assessed: observations could not be read (unknown, not normal).');
-  if (reading) detail.push(`Latest blood pressure ${readingText(reading)} (${whenText(reading)})${raised ? `, raised (${cutOffText(t)})` : ''}.`);
-  if (measureNeeded) detail.push(`No blood pressure recorded in the last ${t.bpWindowDays} days: measure it ${when}.`);
-  if (hypertension) detail.push(`Hypertension recorded: ${bp.hypertensionConditions.map((c) => c.display ?? c.code).join(', ')}.`);
-  if (raised || hypertension) detail.push('Glucocorticoids can raise blood pressure: monitor BP during glucocorticoid therapy.');
+  if (raised) detail.push(`Raised: ${cutOffText(t)}.`);
+  if (hypertension) detail.push('Hypertension recorded.');
+  if (measureNeeded && hypertension) detail.push(`No blood pressure in the last ${t.bpWindowDays} days: measure it ${when}.`);
+  detail.push(raised || hypertension
+    ? 'Glucocorticoids can raise blood pressure, a common steroid side effect.'
+    : `Glucocorticoids can raise blood pressure: ${course.kind === 'drafted' ? 'a baseline before therapy shows pre-existing hypertension' : 'check it during therapy'}.`);
 
   const finding: Finding = {
     ruleId: 'COP-R13',
@@ -68,11 +78,12 @@ export function isRaised(r: Reading, t: Thresholds): boolean {
     || (r.diastolic !== undefined && r.diastolic >= t.diastolicHighMmHg);
 }
 
-const readingText = (r: Reading): string => `${r.systolic ?? '?'}/${r.diastolic ?? '?'} mm[Hg]`;
-const cutOffText = (t: Thresholds): string => `systolic ≥ ${t.systolicHighMmHg} or diastolic ≥ ${t.diastolicHighMmHg} mm[Hg]`;
+/** "152/94 mmHg" (units as people write them, decision 19); "145/? mmHg" when one component is missing. */
+const readingText = (r: Reading): string => `${r.systolic ?? '?'}/${r.diastolic ?? '?'} mmHg`;
+const cutOffText = (t: Thresholds): string => `systolic ≥ ${t.systolicHighMmHg} or diastolic ≥ ${t.diastolicHighMmHg} mmHg`;
 
 function summaryFor(s: { raised: boolean; hypertension: boolean; measureNeeded: boolean }, reading: Reading | undefined, t: Thresholds, when: string): string {
-  if (s.raised && reading) return `BP ${readingText(reading)} (${cutOffText(t)}): monitor BP during glucocorticoid therapy.`;
+  if (s.raised && reading) return `BP ${readingText(reading)} (≥ ${t.systolicHighMmHg}/${t.diastolicHighMmHg}): monitor BP during glucocorticoid therapy.`;
   if (s.hypertension) return 'Hypertension recorded: monitor BP during glucocorticoid therapy.';
   if (s.measureNeeded) return `No blood pressure in the last ${t.bpWindowDays} days: measure BP ${when}.`;
   return `Blood pressure not assessed (observations could not be read): check BP ${when}.`;
@@ -95,6 +106,6 @@ function evidenceFor(facts: PatientFacts, reading: Reading | undefined, missing:
   } else {
     evidence.push({ label: `Blood pressure (last ${t.bpWindowDays} days)`, value: missing });
   }
-  evidence.push(...facts.bloodPressure.hypertensionConditions.map((c) => conditionEvidence('Hypertension', c)));
+  evidence.push(...facts.bloodPressure.hypertensionConditions.map((c) => evidenceWithProvenance(c.display ?? c.code, 'recorded', c)));
   return evidence;
 }

@@ -3,10 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
 import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, facts, NOW, prednisoneDraft } from '../../../test/fixtures/facts.js';
+import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
+import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts, ServiceRequestFact } from '../facts-types.js';
+import type { Finding } from '../rule-types.js';
 import { isBookedReview, r14 } from './r14-follow-up.js';
 
 const sign = context('order-sign');
+
+/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
+function expectShortCard(f: Finding): void {
+  const card = renderCard(f, { newId: () => 'x' });
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
+  expect(cardTextProblems(card)).toEqual([]);
+}
 
 function withDrafts(drafts: MedicationFact[], overrides: Partial<PatientFacts> = {}): PatientFacts {
   return facts({ medications: { ...baseFacts().medications, drafts }, ...overrides });
@@ -50,7 +60,10 @@ describe('COP-R14 follow-up: when', () => {
   it('no internal notes on the card (decision 19)', () => {
     const f = r14.evaluate(withDrafts([prednisoneDraft()]), sign)!;
     expect(f.detail.join('\n')).not.toMatch(/sign-off|unconfirmed|BTS/);
-    expect(f.detail).toContain('The 6-week interval is a local default, not a guideline recommendation.');
+    expect(f.detail).toEqual(['First COP treatment, no respiratory review booked: suggested for 2027-01-06 (in 42 days).', 'Response is judged on symptoms, lung function and imaging; no guideline sets the interval.']);
+    expect(f.detail.join('\n')).not.toMatch(/local default|confirmed code/); // decision 19: on the evidence page instead
+    expect(r14.background?.join(' ')).toContain('The 6-week interval is a local default (4–8 weeks), not a guideline recommendation');
+    expect(f.evidence.at(-1)).toEqual({ label: 'Respiratory review', value: 'none booked' });
   });
 
   describe('a renewal is not a first order (decision 14)', () => {
@@ -112,5 +125,19 @@ describe('COP-R14 follow-up: suggestion', () => {
     const f = r14.evaluate(withDrafts([prednisoneDraft()]), sign)!;
     expect(JSON.stringify(f)).not.toMatch(/BTS|British Thoracic/);
     expect(f.summary.length).toBeLessThan(140);
+  });
+});
+
+describe('COP-R14: the longest card stays short (decisions 19, 20)', () => {
+  it('a pulse, an oral course with an undosed second order and clarithromycin, all drafted at once', () => {
+    const drafts = [
+      prednisoneDraft({ reference: 'MedicationRequest/mp', name: 'methylprednisolone sodium succinate 500 MG Injection', glucocorticoid: 'methylprednisolone', dailyDose: { mgPerDay: 500, prednisoneEquivalentMgPerDay: 625, derivation: '500 mg once daily = 500 mg/day' }, plannedDurationDays: 3 }),
+      prednisoneDraft({ plannedDurationDays: 168 }),
+      prednisoneDraft({ reference: 'MedicationRequest/x', name: 'prednisolone 5 MG Oral Tablet', glucocorticoid: 'prednisolone', dailyDose: undefined, doseUnknownReason: 'no dose quantity stated' }),
+      clarithromycinDraft({ plannedDurationDays: 84 }),
+    ];
+    const f = r14.evaluate(withDrafts(drafts), context('order-sign', {}, { reviewWeeks: 8 }));
+    expectWellFormed(f);
+    expectShortCard(f);
   });
 });

@@ -12,7 +12,9 @@ import type { MedicationFact, PatientFacts, ServiceRequestFact } from '../facts-
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { addDays, buildServiceRequest, LOINC } from '../service-orders.js';
 import { renewedOrder } from './renewal.js';
-import { activeGlucocorticoids, draftGlucocorticoids, draftsOfClass, medicationEvidence } from './shared.js';
+import { ageInWords } from '../cards.js';
+import { courseOrderEvidence } from './pulse.js';
+import { activeGlucocorticoids, draftGlucocorticoids, draftsOfClass } from './shared.js';
 
 /** cop-codes.md (C: PFT FHIR IG). */
 export const PFT_PANEL_LOINC = { system: LOINC, code: '81458-2', display: 'Pulmonary function test panel' } as const;
@@ -34,7 +36,19 @@ export const r14: Rule = {
   reads: ['conditions', 'meds', 'followUp'],
   thresholds: ['reviewWeeks'],
   citations: ['COP-CDS-REVIEW'],
-  reviewNotes: ['The 6-week review is a local default (4–8 weeks), not a guideline interval; BTS is not cited for it.'],
+  background: [
+    'When the first COP treatment (a systemic glucocorticoid or clarithromycin) is signed and no future respiratory review, PFT panel or follow-up ' +
+      'request is on record, the card suggests PFTs (spirometry, DLCO; LOINC 81458-2) and chest imaging for a review at 6 weeks, to assess the ' +
+      'response with symptoms, lung function and imaging.',
+    'The 6-week interval is a local default (4–8 weeks), not a guideline recommendation: the "BTS 6-week review" attribution could not be verified, ' +
+      'so BTS is not cited.',
+    'A renewal of an active order, or a course already running, is not a first treatment: no card.',
+    'Chest imaging is ordered by name; the EHR maps it to its local imaging order.',
+  ],
+  reviewNotes: [
+    'The 6-week review is a local default (4–8 weeks), not a guideline interval; BTS is not cited for it.',
+    'No code is confirmed for chest imaging: the ServiceRequest is by text.',
+  ],
   evaluate,
 };
 
@@ -51,12 +65,10 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     indicator: 'info',
     summary: `Schedule clinical review with spirometry, DLCO and chest imaging at ~${weeks} weeks.`,
     detail: [
-      `First COP treatment order (${treatmentDrafts.map((d) => d.name).join(', ')}) and no future respiratory review, PFT or follow-up request on record.`,
-      `Suggested date ${reviewDate} (today + ${weeks * 7} days): assess response with symptoms, PFTs (spirometry, DLCO) and chest imaging.`,
-      `The ${weeks}-week interval is a local default, not a guideline recommendation.`,
-      'Chest imaging is ordered by name (no confirmed code): the EHR maps it to its local imaging order.',
+      `First COP treatment, no respiratory review booked: suggested for ${reviewDate} (${ageInWords(-weeks * 7)}).`,
+      'Response is judged on symptoms, lung function and imaging; no guideline sets the interval.',
     ],
-    evidence: evidenceFor(treatmentDrafts),
+    evidence: evidenceFor(treatmentDrafts, context),
     suggestions: [reviewSuggestion(facts, weeks, reviewDate)],
     citations: ['COP-CDS-REVIEW'],
   };
@@ -102,9 +114,9 @@ function reviewSuggestion(facts: PatientFacts, weeks: number, occurrence: string
   };
 }
 
-function evidenceFor(drafts: MedicationFact[]): Evidence[] {
+function evidenceFor(drafts: MedicationFact[], context: RuleContext): Evidence[] {
   return [
-    ...drafts.map((d) => medicationEvidence('Drafted COP treatment', d)),
-    { label: 'Future respiratory review', value: 'none on record' },
+    ...drafts.map((d) => courseOrderEvidence('Drafted', d, context.thresholds, context.now)),
+    { label: 'Respiratory review', value: 'none booked' },
   ];
 }

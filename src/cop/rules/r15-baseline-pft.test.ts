@@ -2,8 +2,24 @@ import type { ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { baseFacts, context, daysAgo } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { Measurement, PatientFacts, PftFact, ServiceRequestFact } from '../facts-types.js';
 import { r15 } from './r15-baseline-pft.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 const pct = (value: number, reference: string): Measurement => ({ value, unit: '%', date: daysAgo(30), ageDays: 30, reference });
 const withPft = (pft: Partial<PftFact>, base: PatientFacts = baseFacts()): PatientFacts => ({ ...base, pft: { ...base.pft, ...pft } });
@@ -13,7 +29,8 @@ describe('COP-R15 baseline PFTs missing', () => {
     const f = r15.evaluate(baseFacts(), context('order-select'));
     expectWellFormed(f);
     expect(f.indicator).toBe('info');
-    expect(f.summary).toBe('No recent PFTs: needed to judge severity, monitor response and assess the clarithromycin option.');
+    expect(f.summary).toBe('No recent PFTs: order spirometry and DLCO, needed to judge severity, monitor response and assess the clarithromycin option.');
+    expect(f.detail[0]).toBe('No FVC % predicted and no DLCO within the last 90 days.');
     const action = f.suggestions?.[0]?.actions[0];
     expect(action?.type).toBe('create');
     const resource = (action && action.type === 'create' ? action.resource : undefined) as ServiceRequest | undefined;
@@ -31,7 +48,7 @@ describe('COP-R15 baseline PFTs missing', () => {
   it('FEV1 % predicted alone does not count as baseline PFTs (it is shown as evidence)', () => {
     const f = r15.evaluate(withPft({ fev1PercentPredicted: pct(75, 'Observation/fev1') }), context('order-select'));
     expectWellFormed(f);
-    expect(f.evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75 %', reference: 'Observation/fev1' });
+    expect(f.evidence.find((e) => e.label === 'FEV1 % predicted')).toMatchObject({ value: '75%', date: daysAgo(30), ageDays: 30, reference: 'Observation/fev1' });
   });
 
   it('absolute FVC/FEV1 only → fires and says predicted values are not computed', () => {
@@ -63,9 +80,26 @@ describe('COP-R15 baseline PFTs missing', () => {
     expectWellFormed(f);
     expect(f.suggestions).toBeUndefined();
     expect(f.detail.join('\n')).toContain('already active');
+    expect(f.summary).toBe('No recent PFTs: the requested PFT panel is needed to judge severity, monitor response and assess the clarithromycin option.');
     // A completed request does not stop the suggestion: its result should then be in the PFT data.
     const done = r15.evaluate({ ...baseFacts(), serviceRequests: [{ ...pending, status: 'completed' }] }, context('order-select'));
     expect(done?.suggestions).toHaveLength(1);
+  });
+
+  it('longest variant: absolute volumes only, FEV1 alone, a pending panel dated with a time, a long diagnosis name → still a short card', () => {
+    const pending: ServiceRequestFact = {
+      status: 'on-hold', codes: [{ system: 'http://loinc.org', code: '81458-2' }], draft: false,
+      reference: 'ServiceRequest/pft1', date: '2026-11-23T14:05:00-05:00', ageDays: 2,
+    };
+    const base = baseFacts();
+    const f = r15.evaluate({
+      ...withPft({ absoluteOnly: true, fev1PercentPredicted: pct(75, 'Observation/fev1') }),
+      serviceRequests: [pending],
+      cop: { ...base.cop, condition: { ...base.cop.condition!, display: 'Cryptogenic organizing pneumonia (disorder)', code: '719218000' } },
+    }, context('patient-view'));
+    expect(f?.detail.join('\n')).toContain('already on-hold (2026-11-23)');
+    expectShortReadableCard(f);
+    expectShortReadableCard(r15.evaluate(withPft({ domain: 'unavailable' }), context('order-select')));
   });
 
   it('matrix #14: P-COP false → no card; not on order-sign; on patient-view too (decision 5)', () => {

@@ -9,12 +9,15 @@
 import type { PatientFacts, ServiceRequestFact } from '../facts-types.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest, LOINC } from '../service-orders.js';
-import { activeGlucocorticoids, conditionEvidence, evidenceOf } from './shared.js';
+import { activeGlucocorticoids, compactNumber, conditionEvidence, evidenceOf } from './shared.js';
 
 /** LOINC 81458-2 (C: PFT FHIR IG), as in COP-R14. */
 export const PFT_PANEL = { system: LOINC, code: '81458-2', display: 'Pulmonary function test panel' } as const;
 
 const WHY = 'needed to judge severity, monitor response and assess the clarithromycin option';
+
+/** One sentence of evidence: what the PFTs decide in the cited series. */
+const EVIDENCE = 'Lung function decided who could take clarithromycin (Radzikowska 2016), and DLCO was used to follow COP (Zhou 2019).';
 
 /** A PFT panel already drafted or requested, so the card does not suggest a second one. */
 const OPEN_STATUSES = new Set(['draft', 'active', 'on-hold']);
@@ -73,18 +76,17 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   if (pft.fvcPercentPredicted || pft.dlco) return undefined;
 
   const pending = openPftRequest(facts);
-  const detail = [
-    `No FVC % predicted and no DLCO within the last ${windowDays} days. Baseline PFTs are ${WHY}.`,
-  ];
+  const detail = [`No FVC % predicted and no DLCO within the last ${windowDays} days.`];
   if (pft.absoluteOnly) detail.push('Only absolute FVC/FEV1 volumes were found; predicted values are not computed by this service.');
   if (pending) detail.push(`A PFT panel is already ${pending.status ?? 'requested'}${pending.date ? ` (${pending.date.slice(0, 10)})` : ''}, so no new order is suggested.`);
+  detail.push(EVIDENCE);
 
-  const evidence: Evidence[] = [...copEvidence(facts), { label: 'FVC % predicted / DLCO', value: `none within ${windowDays} days` }];
-  if (pft.fev1PercentPredicted) evidence.push(evidenceOf('FEV1 % predicted', pft.fev1PercentPredicted, 0));
+  const evidence: Evidence[] = [...copEvidence(facts)];
+  if (pft.fev1PercentPredicted) evidence.push({ ...evidenceOf('FEV1 % predicted', pft.fev1PercentPredicted, 0), value: `${compactNumber(pft.fev1PercentPredicted.value, 0)}%` });
   const finding: Finding = {
     ruleId: 'COP-R15',
     indicator: 'info',
-    summary: `No recent PFTs: ${WHY}.`,
+    summary: pending ? `No recent PFTs: the requested PFT panel is ${WHY}.` : `No recent PFTs: order spirometry and DLCO, ${WHY}.`,
     detail,
     evidence,
     citations: ['RADZ-ERS-2016', 'ZHOU-2019'],

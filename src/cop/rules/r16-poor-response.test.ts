@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, weightFact } from '../../../test/fixtures/facts.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { ConditionFact, FvcOnRun, PatientFacts } from '../facts-types.js';
 import { assessPoorResponse, r16 } from './r16-poor-response.js';
 
 const view = context('patient-view');
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 const fvcPoint = (value: number, ageDays: number, runStartAgo: number, loinc = '19872-1'): FvcOnRun => ({
   value, unit: '%', date: daysAgo(ageDays), ageDays, reference: `Observation/fvc-${ageDays}`, loinc, daysFromRunStart: runStartAgo - ageDays,
@@ -73,8 +89,11 @@ describe('COP-R16 poor response: matrix #18', () => {
     expect(detail).toContain(`70% (${daysAgo(59)}) → 70% (${daysAgo(2)}, week 7), 0 points: has not improved by ≥ 5 points`);
     expect(detail).toContain('0.67 mg/kg at 60 kg');
     expect(detail).toMatch(/heuristic/);
-    expect(f.evidence.find((e) => e.label === 'FVC % predicted (pre-treatment baseline)')).toMatchObject({ date: daysAgo(59), value: '70 %' });
-    expect(f.evidence.find((e) => e.label === 'On systemic glucocorticoid')).toMatchObject({ date: daysAgo(56) });
+    expect(f.detail[1]).toBe(`Starting dose 40 mg/day prednisone-equivalent (${daysAgo(56)}) = 0.67 mg/kg at 60 kg.`);
+    // The FVC values and dates are in the criterion line; the data used are the starting order and the weight.
+    expect(f.evidence.map((e) => e.label)).toEqual(['Started', 'Weight']);
+    expect(f.evidence[0]).toMatchObject({ value: 'prednisone 10 MG Oral Tablet', date: daysAgo(56), ageDays: 56 });
+    expect(r16.background!.join('\n')).toContain('20.8% vs 46.1%');
   });
 
   it('only on patient-view, only for P-COP', () => {
@@ -126,14 +145,14 @@ describe('COP-R16 (a) FVC: missing data', () => {
     expect(r16.evaluate(scenario({ fvc: [null, 70] }), view)).toBeUndefined();
     const f = r16.evaluate(scenario({ fvc: [null, 70], spo2: { value: 88, ageDays: 1 } }), view);
     expect(f?.indicator).toBe('warning');
-    expect(f?.detail.join('\n')).toContain('(a) FVC % predicted vs pre-treatment baseline: not assessable, no pre-treatment FVC % predicted');
+    expect(f?.detail.join('\n')).toContain('FVC not assessable: no pre-treatment value.');
   });
 
   it('no FVC since the course started, or only before 6 weeks → not assessable', () => {
     expect(r16.evaluate(scenario({ fvc: [70, null] }), view)).toBeUndefined();
     const early = assessPoorResponse(scenario({ weeks: 8, fvcAgeDays: 30 }), view);
     expect(early.status).toBe('not-met');
-    if (early.status !== 'not-applicable') expect(early.fvc.line).toContain('not assessable yet, the latest FVC on treatment was on day 26');
+    if (early.status !== 'not-applicable') expect(early.fvc.line).toContain('FVC not assessable yet: the latest on treatment was on day 26');
   });
 
   it('PFTs unreadable → not assessable', () => {
@@ -153,7 +172,9 @@ describe('COP-R16 (b) respiratory insufficiency at ≥ 6 weeks', () => {
   it('SpO2 88% at week 8 → warning even with FVC improved', () => {
     const f = r16.evaluate(scenario({ fvc: [60, 75], spo2: { value: 88, ageDays: 1 } }), view);
     expect(f?.indicator).toBe('warning');
-    expect(f?.detail.join('\n')).toMatch(/\(b\) Respiratory insufficiency at ≥ 6 weeks: present \(SpO2 88% < 92%/);
+    expect(f?.detail.join('\n')).toContain(`Respiratory insufficiency at ≥ 6 weeks: SpO2 88% < 92% (${daysAgo(1)})`);
+    // A criterion that is not met is not listed.
+    expect(f?.detail.join('\n')).not.toMatch(/FVC % predicted:|Relapse on/);
   });
 
   it('on supplemental oxygen counts; a reading before week 6 does not', () => {
@@ -167,8 +188,7 @@ describe('COP-R16 (c) relapse while on ≥ 0.5 mg/kg', () => {
   it('a relapse record during the starting-dose phase → warning', () => {
     const f = r16.evaluate(scenario({ fvc: [60, 75], initialPhaseDays: 28, relapses: [relapse(40)] }), view);
     expect(f?.indicator).toBe('warning');
-    expect(f?.detail.join('\n')).toContain(`relapse; ${daysAgo(40)}`);
-    expect(f?.evidence.some((e) => e.label === 'COP recurrence/relapse')).toBe(true);
+    expect(f?.detail.join('\n')).toContain(`Relapse on ≥ 0.5 mg/kg: relapse ${daysAgo(40)}.`);
   });
 
   it('a relapse on the taper (after the starting phase) or before the course does not count', () => {
@@ -192,5 +212,36 @@ describe('COP-R16 starting dose per kg unknown', () => {
 
   it('no card when no criterion holds, whatever the dose', () => {
     expect(r16.evaluate(scenario({ fvc: [60, 75], weight: weightFact(60, 120, 'absent') }), view)).toBeUndefined();
+  });
+});
+
+describe('COP-R16 longest variant', () => {
+  it('all three criteria met (pre-bronchodilator pair, SpO2 on oxygen, a PaO2 and a failure condition, two relapses) → still a short card', () => {
+    const f = scenario({ fvc: [70, 64], spo2: { value: 89, ageDays: 1, onOxygen: true }, relapses: [relapse(40), relapse(30)] });
+    f.pft.fvcBaseline = { ...f.pft.fvcBaseline!, loinc: '19871-3' };
+    f.oxygenation.pao2 = [{ value: 7.2, unit: 'mm[Hg]', original: { value: 7.2, unit: 'kPa' }, date: '2026-11-24T06:00:00+01:00', ageDays: 1, reference: 'Observation/pao2' }];
+    f.oxygenation.respiratoryFailureConditions = [conditionFact('65710008', 'Acute respiratory failure', 3, { reference: 'Condition/rf' })];
+    const finding = r16.evaluate(f, view);
+    expect(finding?.indicator).toBe('warning');
+    const detail = finding?.detail.join('\n') ?? '';
+    expect(detail).toContain('has fallen');
+    expect(detail).toContain('pre-bronchodilator');
+    expect(detail).toContain('; 2 more.');
+    expect(detail).toContain(`Relapse on ≥ 0.5 mg/kg: relapse ${daysAgo(40)}, ${daysAgo(30)}.`);
+    expect(detail).not.toMatch(/mm\[Hg\]/);
+    expectShortReadableCard(finding);
+    expectShortReadableCard(r16.evaluate(scenario({ weight: weightFact(60, 120, 'absent'), fvc: [null, 70], spo2: { value: 88, ageDays: 1 } }), view));
+  });
+
+  it('a course started by two orders on the same day, FVC not assessable, a relapse → still a short card', () => {
+    const f = scenario({ fvc: [null, 70], relapses: [relapse(40)] });
+    f.medications.active = [
+      ...f.medications.active,
+      activePrednisone({ id: 'mp', reference: 'MedicationRequest/mp', name: 'methylprednisolone 4 MG Oral Tablet', start: f.medications.glucocorticoidRunStart!, dailyDose: { mgPerDay: 8, prednisoneEquivalentMgPerDay: 10, derivation: '2 x 4 mg tablets once daily = 8 mg/day' } }),
+    ];
+    const finding = r16.evaluate(f, view);
+    expect(finding?.detail[1]).toContain('Starting dose 50 mg/day prednisone-equivalent');
+    expect(finding?.evidence.filter((e) => e.label === 'Started')).toHaveLength(2);
+    expectShortReadableCard(finding);
   });
 });

@@ -15,7 +15,7 @@ import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import {
   activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, copRelapseConditions, durationText, evidenceOf,
-  fitSummary, glucocorticoidRunEvidence, medicationEvidence, mgPerKgText, totalPredEqMgPerDay, usableWeight,
+  fitSummary, medicationEvidence, mgPerKgText, totalPredEqMgPerDay, usableWeight,
 } from './shared.js';
 import { P_ON_GC_WEEKS, P_PFT_PRESERVED, P_RESP_INSUFF, P_WEIGHT } from './predicate-thresholds.js';
 
@@ -88,14 +88,14 @@ function initialDose(facts: PatientFacts, runStart: string): InitialDose {
 function fvcCriterion(facts: PatientFacts, t: Thresholds, minDays: number): PoorResponseCriterion {
   const { pft } = facts;
   const points = compactNumber(t.poorResponseFvcImprovementPoints);
-  const prefix = '(a) FVC % predicted vs pre-treatment baseline';
-  if (pft.domain === 'unavailable') return { state: 'not-assessable', line: `${prefix}: not assessable, PFT results could not be read.`, evidence: [] };
+  const prefix = 'FVC % predicted';
+  if (pft.domain === 'unavailable') return { state: 'not-assessable', line: 'FVC not assessable: PFT results could not be read.', evidence: [] };
   const base = pft.fvcBaseline;
   const now = pft.fvcOnTreatment;
   if (!base) {
     return {
       state: 'not-assessable',
-      line: `${prefix}: not assessable, no pre-treatment FVC % predicted (none in the ${t.pftBaselineWindowDays} days up to the start of the course).`,
+      line: 'FVC not assessable: no pre-treatment value.',
       evidence: now ? [evidenceOf('FVC % predicted (on treatment)', now, 0)] : [],
     };
   }
@@ -103,7 +103,7 @@ function fvcCriterion(facts: PatientFacts, t: Thresholds, minDays: number): Poor
   if (!now) {
     return {
       state: 'not-assessable',
-      line: `${prefix}: not assessable, no FVC % predicted since the course started (none in the last ${t.pftWindowDays} days).`,
+      line: `FVC not assessable: none on treatment in the last ${t.pftWindowDays} days.`,
       evidence: [baseEvidence],
     };
   }
@@ -111,18 +111,18 @@ function fvcCriterion(facts: PatientFacts, t: Thresholds, minDays: number): Poor
   if (now.daysFromRunStart < minDays) {
     return {
       state: 'not-assessable',
-      line: `${prefix}: not assessable yet, the latest FVC on treatment was on day ${now.daysFromRunStart}, before ${durationText(minDays)}.`,
+      line: `FVC not assessable yet: the latest on treatment was on day ${now.daysFromRunStart}, before ${durationText(minDays)}.`,
       evidence: [baseEvidence, nowEvidence],
     };
   }
   const change = round1(now.value - base.value);
   const values = `${compactNumber(base.value)}% (${base.date?.slice(0, 10)}) → ${compactNumber(now.value)}% (${now.date?.slice(0, 10)}, week ${Math.floor(now.daysFromRunStart / 7)}), ${signed(change)} point${Math.abs(change) === 1 ? '' : 's'}`;
-  const mixed = base.loinc !== now.loinc ? ' One value is pre-bronchodilator (19871-3): compare with care.' : '';
+  const mixed = base.loinc !== now.loinc ? ' (one value pre-bronchodilator)' : '';
   if (change < t.poorResponseFvcImprovementPoints) {
     const how = change < 0 ? 'has fallen' : `has not improved by ≥ ${points} points`;
-    return { state: 'met', line: `${prefix}: ${values}: ${how}.${mixed}`, evidence: [baseEvidence, nowEvidence] };
+    return { state: 'met', line: `${prefix}: ${values}: ${how}${mixed}.`, evidence: [baseEvidence, nowEvidence] };
   }
-  return { state: 'not-met', line: `${prefix}: ${values}: improved by ≥ ${points} points.${mixed}`, evidence: [baseEvidence, nowEvidence] };
+  return { state: 'not-met', line: `${prefix}: ${values}: improved by ≥ ${points} points${mixed}.`, evidence: [baseEvidence, nowEvidence] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -132,8 +132,8 @@ const PAO2_KPA = 'kPa';
 
 function respiratoryCriterion(facts: PatientFacts, t: Thresholds, runStart: string, minDays: number): PoorResponseCriterion {
   const o = facts.oxygenation;
-  const prefix = `(b) Respiratory insufficiency at ≥ ${durationText(minDays)}`;
-  if (o.domain === 'unavailable') return { state: 'not-assessable', line: `${prefix}: not assessable, SpO2/PaO2 could not be read.`, evidence: [] };
+  const prefix = `Respiratory insufficiency at ≥ ${durationText(minDays)}`;
+  if (o.domain === 'unavailable') return { state: 'not-assessable', line: 'Respiratory insufficiency not assessable: SpO2/PaO2 could not be read.', evidence: [] };
   const late = (date: string | undefined): boolean => (daysFromStart(runStart, date) ?? -1) >= minDays;
   const found: string[] = [];
   const evidence: Evidence[] = [];
@@ -148,17 +148,19 @@ function respiratoryCriterion(facts: PatientFacts, t: Thresholds, runStart: stri
     if (!late(m.date)) continue;
     const low = m.original?.unit === PAO2_KPA ? m.original.value < t.pao2MinKPa : m.value < t.pao2MinMmHg;
     if (!low) continue;
-    const value = m.original ? `${compactNumber(m.original.value)} ${m.original.unit}` : `${compactNumber(m.value)} mm[Hg]`;
+    const value = m.original?.unit === PAO2_KPA ? `${compactNumber(m.original.value)} kPa` : `${compactNumber(m.value, 0)} mmHg`;
     found.push(`PaO2 ${value} (${m.date?.slice(0, 10)})`);
     evidence.push(evidenceOf('PaO2', m, 0));
   }
   for (const c of o.respiratoryFailureConditions) {
-    found.push(`active condition ${c.display ?? c.code}`);
+    found.push(`${c.display ?? c.code} recorded`);
     evidence.push(conditionEvidence('Respiratory failure', c));
   }
-  if (found.length > 0) return { state: 'met', line: `${prefix}: present (${found.join('; ')}).`, evidence };
+  // The first finding says enough; the others are counted.
+  const more = found.length > 1 ? `; ${found.length - 1} more` : '';
+  if (found.length > 0) return { state: 'met', line: `${prefix}: ${found[0]}${more}.`, evidence };
   if (o.respiratoryInsufficiency === 'unknown') {
-    return { state: 'not-assessable', line: `${prefix}: not assessable, no SpO2/PaO2 in the last ${t.oxygenationWindowDays} days.`, evidence: [] };
+    return { state: 'not-assessable', line: `Respiratory insufficiency not assessable: no SpO2/PaO2 in ${t.oxygenationWindowDays} days.`, evidence: [] };
   }
   const why = o.respiratoryInsufficiency === 'present' ? `only before ${durationText(minDays)} of treatment` : 'absent';
   return { state: 'not-met', line: `${prefix}: ${why}.`, evidence: [] };
@@ -177,7 +179,7 @@ function startingDoseDays(initial: InitialDose, runStart: string, now: Date): nu
 }
 
 function relapseCriterion(facts: PatientFacts, t: Thresholds, runStart: string, initial: InitialDose, now: Date): PoorResponseCriterion {
-  const prefix = `(c) COP recurrence/relapse recorded while on ≥ ${mgPerKgText(t.poorResponseMinMgPerKg)} mg/kg`;
+  const prefix = `Relapse on ≥ ${mgPerKgText(t.poorResponseMinMgPerKg)} mg/kg`;
   const relapses = copRelapseConditions(facts);
   if (relapses.length === 0) return { state: 'not-met', line: `${prefix}: none recorded.`, evidence: [] };
   const phaseDays = startingDoseDays(initial, runStart, now);
@@ -186,9 +188,13 @@ function relapseCriterion(facts: PatientFacts, t: Thresholds, runStart: string, 
     return d !== undefined && d >= 0 && d <= phaseDays;
   };
   const inPhase = relapses.filter(during);
-  const text = (c: ConditionFact): string => `${c.display ?? c.code} (${c.clinicalStatus}; ${conditionRecordDay(c) ?? 'date unknown'})`;
+  const text = (c: ConditionFact): string => `${c.clinicalStatus} ${conditionRecordDay(c) ?? '(date unknown)'}`;
+  // "relapse 2026-10-16, 2026-10-26; recurrence 2026-11-02": the days grouped by status.
+  const grouped = (cs: ConditionFact[]): string => [...new Set(cs.map((c) => c.clinicalStatus))]
+    .map((status) => `${status} ${cs.filter((c) => c.clinicalStatus === status).map((c) => conditionRecordDay(c) ?? '(date unknown)').join(', ')}`)
+    .join('; ');
   if (inPhase.length > 0) {
-    return { state: 'met', line: `${prefix}: ${inPhase.map(text).join('; ')}.`, evidence: inPhase.map((c) => conditionEvidence('COP recurrence/relapse', c)) };
+    return { state: 'met', line: `${prefix}: ${grouped(inPhase)}.`, evidence: inPhase.map((c) => conditionEvidence('COP recurrence/relapse', c)) };
   }
   return {
     state: 'not-met',
@@ -219,14 +225,22 @@ export function assessPoorResponse(facts: PatientFacts, context: Pick<RuleContex
   return { status, weeks, runStart, initial, fvc, respiratory, relapse };
 }
 
+/** An order as data used, its start date with its age in words (decision 19). */
+export function orderEvidence(label: string, med: MedicationFact, now: Date): Evidence {
+  const e = medicationEvidence(label, med);
+  const age = e.date ? calendarDaysAgo(e.date, now) : undefined;
+  if (age !== undefined) e.ageDays = age;
+  return e;
+}
+
 function startingDoseLine(initial: InitialDose, t: Thresholds, runStart: string): string {
   const day = runStart.slice(0, 10);
   const min = mgPerKgText(t.poorResponseMinMgPerKg);
   if (initial.mgPerKg !== undefined && initial.weight && initial.predEqMgPerDay !== undefined) {
-    return `Starting dose ${compactNumber(initial.predEqMgPerDay)} mg/day prednisone-equivalent (${day}) = ${mgPerKgText(Math.round(initial.mgPerKg * 100) / 100)} mg/kg at ${compactNumber(initial.weight.value)} kg (current weight): ≥ ${min} mg/kg.`;
+    return `Starting dose ${compactNumber(initial.predEqMgPerDay)} mg/day prednisone-equivalent (${day}) = ${mgPerKgText(Math.round(initial.mgPerKg * 100) / 100)} mg/kg at ${compactNumber(initial.weight.value)} kg.`;
   }
   const dose = initial.predEqMgPerDay !== undefined ? `${compactNumber(initial.predEqMgPerDay)} mg/day prednisone-equivalent (${day})` : `course started ${day}`;
-  return `Starting dose per kg unknown: ${dose}; ${initial.unknownReason ?? 'not derivable'}. Check that the course started at ≥ ${min} mg/kg before reading this as a poor response.`;
+  return `Starting dose per kg unknown: ${dose}; ${initial.unknownReason ?? 'not derivable'}. Check it was ≥ ${min} mg/kg before reading this as a poor response.`;
 }
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
@@ -234,7 +248,8 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const t = context.thresholds;
   const a = assessPoorResponse(facts, context);
   if (a.status === 'not-applicable' || a.status === 'not-met') return undefined;
-  const criteria = [a.fvc, a.respiratory, a.relapse];
+  // What holds and what could not be checked; a criterion that is not met is left out.
+  const shown = [a.fvc, a.respiratory, a.relapse].filter((c) => c.state !== 'not-met');
   const met = a.status === 'met';
   const summary = met
     ? fitSummary(
@@ -242,24 +257,19 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
       `Limited response after ${a.weeks} weeks of steroids: reconsider diagnosis and look for secondary OP.`,
     )
     : `Possible limited response after ${a.weeks} weeks of steroids; starting dose per kg unknown: check it, then consider secondary OP.`;
-  const evidence: Evidence[] = [
-    ...(facts.cop.condition ? [conditionEvidence('COP diagnosis', facts.cop.condition)] : []),
-    ...a.initial.orders.map((m) => medicationEvidence('Starting glucocorticoid order', m)),
-    ...criteria.flatMap((c) => c.evidence),
-  ];
-  const run = glucocorticoidRunEvidence(facts);
-  if (run) evidence.push(run);
+  // The lines state the readings and the relapse records with their dates, and the starting dose;
+  // the data used are the order(s) that started the course and the weight behind its mg/kg.
+  const evidence: Evidence[] = a.initial.orders.map((m) => ({ ...orderEvidence('Started', m, context.now), value: m.name }));
   if (a.initial.weight) evidence.push(evidenceOf('Weight', a.initial.weight));
   return {
     ruleId: 'COP-R16',
     indicator: met ? 'warning' : 'info',
     summary,
+    // The weeks on treatment are in the summary; the run's start is the starting dose's date.
     detail: [
-      `On systemic glucocorticoids for ${a.weeks} weeks (current run since ${a.runStart.slice(0, 10)}).`,
+      shown.map((c) => `- ${c.line}`).join('\n'),
       startingDoseLine(a.initial, t, a.runStart),
-      criteria.map((c) => `- ${c.line}`).join('\n'),
-      'Reconsider the diagnosis and look for a secondary cause of OP: connective tissue disease, malignancy, drugs, infection. Consider specialist review.',
-      'Evidence: in a small prospective cohort (PMID 39703446), lower response to treatment suggested secondary causes; CTD-related OP had a lower complete-recovery rate than COP (20.8% vs 46.1%; CTD-OP-2011); 31 of 207 cases first labelled COP were later reclassified as secondary OP (ZHANG-ATM). These criteria are a heuristic with no validated threshold.',
+      'Consider specialist review. A lower response suggested a secondary cause in a small cohort (COP cohort 2024); heuristic criteria.',
     ],
     evidence,
     citations: ['PMID-39703446', 'CTD-OP-2011', 'ZHANG-ATM'],
@@ -274,6 +284,11 @@ export const r16: Rule = {
   reads: ['conditions', 'meds', 'weight', 'encounter', 'oxygenation', 'pft'],
   thresholds: ['poorResponseWeeks', 'poorResponseMinMgPerKg', 'poorResponseFvcImprovementPoints', 'pftBaselineWindowDays', ...P_PFT_PRESERVED, ...P_RESP_INSUFF, ...P_WEIGHT, ...P_ON_GC_WEEKS],
   citations: ['PMID-39703446', 'CTD-OP-2011', 'ZHANG-ATM'],
+  background: [
+    'After at least 6 weeks of a course started at ≥ 0.5 mg/kg/day, any of: (a) FVC % predicted not improved by ≥ 5 points over the pre-treatment baseline, or fallen; (b) respiratory insufficiency at ≥ 6 weeks; (c) a COP recurrence or relapse recorded while still on the starting dose. These criteria are a heuristic with no validated threshold; the card lists the criteria that hold and those it could not check.',
+    'Evidence: in a small prospective cohort (PMID 39703446), lower response to treatment suggested secondary causes; CTD-related OP had a lower complete-recovery rate than COP (20.8% vs 46.1%; COP vs CTD-OP, Rheumatology 2011); 31 of 207 cases first labelled COP were later reclassified as secondary OP (Zhang, Ann Transl Med).',
+    'Reconsider the diagnosis and look for a secondary cause of OP: connective tissue disease, malignancy, drugs, infection. Consider specialist review.',
+  ],
   reviewNotes: ['The poor-response criteria are a heuristic of the catalog: no validated threshold exists.'],
   evaluate,
 };

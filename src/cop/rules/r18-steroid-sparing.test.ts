@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts } from '../../../test/fixtures/facts.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { PatientFacts } from '../facts-types.js';
 import { r18 } from './r18-steroid-sparing.js';
 
 const view = context('patient-view');
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 function onGc(weeks: number | undefined, mgPerDay: number | undefined, extra: Partial<PatientFacts> = {}): PatientFacts {
   const base = baseFacts();
@@ -52,8 +68,9 @@ describe('COP-R18 steroid-sparing information: triggers', () => {
     const f = r18.evaluate(withRelapses(count), view);
     expect(f !== undefined).toBe(fires);
     if (f) {
-      expect(f.detail[0]).toContain('2 COP recurrence/relapse records');
-      expect(f.evidence.filter((e) => e.label === 'COP recurrence/relapse')).toHaveLength(2);
+      expect(f.detail[0]).toContain('2 COP relapse records');
+      expect(f.evidence.filter((e) => e.label === 'COP')).toHaveLength(2);
+      expect(f.evidence[0]).toMatchObject({ value: 'relapse', date: daysAgo(30), ageDays: 30, reference: 'Condition/r1' });
     }
   });
 
@@ -106,12 +123,41 @@ describe('COP-R18 card', () => {
     expect(f.summary).toMatch(/mycophenolate or azathioprine/);
     expect(f.summary).toMatch(/rituximab/);
     const detail = f.detail.join('\n');
-    expect(detail).toContain('on systemic glucocorticoids for 20 weeks, now at 20 mg/day prednisone-equivalent (≥ 10 mg/day for ≥ 12 weeks)');
+    expect(f.detail[0]).toBe('Shown because: 20 weeks on glucocorticoids, now at 20 mg/day prednisone-equivalent.');
     expect(detail).toContain('TPMT/NUDT15');
     expect(detail).toMatch(/Mycophenolate is teratogenic/);
     expect(detail).toContain('4-patient series');
     expect(detail).toContain('no order is suggested');
     expect(f.citations).toEqual(['RTX-2015', 'RADZ-2023']);
-    expect(f.evidence.find((e) => e.label === 'On systemic glucocorticoid')).toMatchObject({ date: daysAgo(140) });
+    expect(f.evidence.find((e) => e.label === 'Active order')).toMatchObject({ value: 'prednisone 10 MG Oral Tablet', date: daysAgo(140), ageDays: 140 });
+    expect(r18.background!.join('\n')).toContain('TPMT/NUDT15');
+    expect(f.detail.join('\n')).not.toMatch(/sign-?off|pending/);
+  });
+});
+
+describe('COP-R18 longest variant', () => {
+  it('every reason (long course, three relapse records, poor response) → still a short card', () => {
+    const start = daysAgo(56);
+    const base = onGc(8, 40);
+    const f = facts({
+      ...base,
+      cop: { ...base.cop, conditions: [relapse(1), relapse(2), relapse(3)], relapseRecords: 3 },
+      medications: {
+        ...base.medications,
+        onGlucocorticoidWeeks: 14,
+        active: [activePrednisone({ start, dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '2 x 20 mg tablets once daily = 40 mg/day' } })],
+      },
+      pft: {
+        ...base.pft,
+        fvcBaseline: { value: 70, unit: '%', date: daysAgo(58), ageDays: 58, loinc: '19872-1', daysFromRunStart: -2 },
+        fvcOnTreatment: { value: 71, unit: '%', date: daysAgo(1), ageDays: 1, loinc: '19872-1', daysFromRunStart: 55 },
+      },
+    });
+    const finding = r18.evaluate(f, view);
+    expect(finding?.detail[0]).toContain('3 COP relapse records');
+    expect(finding?.evidence.filter((e) => e.label === 'COP').map((e) => e.date)).toEqual([daysAgo(30), daysAgo(60)]);
+    expect(finding?.detail[0]).toContain('limited response to glucocorticoids (see COP-R16)');
+    expectShortReadableCard(finding);
+    expectShortReadableCard(r18.evaluate({ ...onGc(20, undefined), cop: withRelapses(2).cop }, view));
   });
 });

@@ -2,8 +2,24 @@ import type { ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { baseFacts, clarithromycinDraft, context, daysAgo, prednisoneDraft } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { MedicationClass, MedicationFact, PatientFacts, PregnancyFact } from '../facts-types.js';
 import { r19 } from './r19-pregnancy-safety.js';
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 function draft(cls: MedicationClass, name: string, rxnorm: string, overrides: Partial<MedicationFact> = {}): MedicationFact {
   return {
@@ -34,8 +50,9 @@ describe('COP-R19 pregnancy safety for non-steroid agents', () => {
     expect(f.indicator).toBe('critical');
     expect(f.summary).toMatch(/^Mycophenolate drafted for a pregnant patient/);
     expect(f.suggestions).toBeUndefined();
-    expect(f.evidence.find((e) => e.label === 'Pregnancy status')).toMatchObject({ reference: 'Observation/preg1', date: daysAgo(3), ageDays: 3 });
-    expect(f.detail.join('\n')).toContain('Pregnancy status: pregnant');
+    // Decision 15: the status with its date is the first line; the data used are the drafted products.
+    expect(f.detail[0]).toBe(`Pregnancy status: pregnant (Pregnancy status 82810-3: Patient currently pregnant (77386006), ${daysAgo(3)} (3 days ago)).`);
+    expect(f.evidence).toEqual([expect.objectContaining({ label: 'Draft', value: 'mycophenolate mofetil 500 MG Oral Tablet', reference: 'MedicationRequest/draft-mycophenolate' })]);
     // Decision 19: no project-internal notes (sign-off status) on a card.
     expect(f.detail.join('\n')).not.toMatch(/sign-off|re-verified/);
     expect(f.citations).toEqual(['PREGNANCY-LABELLING']);
@@ -51,7 +68,9 @@ describe('COP-R19 pregnancy safety for non-steroid agents', () => {
     expect(resource).toMatchObject({ resourceType: 'ServiceRequest', status: 'draft', subject: { reference: 'Patient/pat-1' }, code: { text: 'Pregnancy test (hCG)' } });
     // No confirmed code exists: the request must not pretend to have one.
     expect(resource?.code?.coding).toBeUndefined();
-    expect(f.detail.join('\n')).toContain('text-only order');
+    // The text-only order is a site's mapping task: on the evidence page, not on the card.
+    expect(f.detail.join('\n')).not.toMatch(/text-only|standard code/);
+    expect(r19.reviewNotes!.join('\n')).toContain('text-only order');
   });
 
   it.each([
@@ -97,6 +116,7 @@ describe('COP-R19 pregnancy safety for non-steroid agents', () => {
     const agentLines = f.detail[1]?.split('\n') ?? [];
     expect(agentLines).toHaveLength(3);
     expect(agentLines[0]).toContain('**Mycophenolate**');
+    expect(f.evidence.filter((e) => e.label === 'Draft')).toHaveLength(3);
 
     const g = r19.evaluate(scenario(PREGNANT, [aza(), cla()]), context('order-sign'));
     expect(g?.indicator).toBe('warning');
@@ -119,5 +139,24 @@ describe('COP-R19 pregnancy safety for non-steroid agents', () => {
     expect(r19.evaluate(noCop, context('order-sign'))?.indicator).toBe('critical');
     expect(r19.evaluate(scenario(PREGNANT, [prednisoneDraft()]), context('order-sign'))).toBeUndefined();
     expect(r19.evaluate(scenario(PREGNANT, [mmf()]), context('patient-view'))).toBeUndefined();
+  });
+});
+
+describe('COP-R19 longest variant', () => {
+  it('two agents, pregnant by an active condition with a later negative test → still a short card', () => {
+    const pregnancy: PregnancyFact = {
+      status: 'yes', domain: 'available',
+      evidence: { text: 'active condition: Pregnancy, first trimester (Z33.1)', reference: 'Condition/preg', date: '2026-10-01T09:00:00+02:00', ageDays: 55 },
+      lastRecorded: { text: 'not pregnant', reference: 'Observation/t1', date: daysAgo(20), ageDays: 20 },
+    };
+    const f = r19.evaluate(scenario(pregnancy, [mmf(), rtx()]), context('order-sign'));
+    expect(f?.indicator).toBe('critical');
+    expect(f?.detail[0]).toContain(`last recorded not pregnant, ${daysAgo(20)} (20 days ago)`);
+    expectShortReadableCard(f);
+  });
+
+  it('three agents with a positive test, and unreadable pregnancy data → still short cards', () => {
+    expectShortReadableCard(r19.evaluate(scenario(PREGNANT, [mmf(), cla(), rtx()]), context('order-sign')));
+    expectShortReadableCard(r19.evaluate(scenario({ status: 'unknown', domain: 'unavailable' }, [mmf(), cla()]), context('order-sign')));
   });
 });

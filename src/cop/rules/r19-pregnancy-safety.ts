@@ -11,7 +11,7 @@
 import type { MedicationClass, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Finding, FindingSuggestion, Indicator, OverrideReason, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest } from '../service-orders.js';
-import { fitSummary, highestIndicator, INDICATOR_RANK, medicationEvidence, pregnancyEvidence, pregnancyStatusText } from './shared.js';
+import { fitSummary, highestIndicator, INDICATOR_RANK, medicationEvidence, pregnancyStatusText } from './shared.js';
 import { P_PREGNANT } from './predicate-thresholds.js';
 
 type Agent = Extract<MedicationClass, 'mycophenolate' | 'clarithromycin' | 'rituximab' | 'azathioprine'>;
@@ -42,10 +42,10 @@ const AGENT_NAME: Record<Agent, string> = {
 
 /** What the product labelling says, in a line; ⚠ wording to be confirmed by pharmacy. */
 const LABEL_NOTE: Record<Agent, string> = {
-  mycophenolate: 'labelled embryofetal toxicity (pregnancy loss, congenital malformations); the label requires pregnancy testing and contraception',
-  clarithromycin: 'labelling advises against use in pregnancy unless no alternative is appropriate',
-  rituximab: 'labelling advises avoiding pregnancy during and after treatment (B-cell depletion in the newborn)',
-  azathioprine: 'labelling notes possible fetal harm; use in pregnancy is a specialist decision',
+  mycophenolate: 'labelled embryofetal toxicity (pregnancy loss, malformations); pregnancy testing and contraception required',
+  clarithromycin: 'labelling advises against use in pregnancy unless no alternative is suitable',
+  rituximab: 'labelling advises avoiding pregnancy during and after treatment (neonatal B-cell depletion)',
+  azathioprine: 'possible fetal harm per labelling; use in pregnancy is a specialist decision',
 };
 
 export const R19_OVERRIDE_REASONS: OverrideReason[] = [
@@ -144,17 +144,17 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const indicator = highestIndicator(items.map((f) => f.indicator));
   const detail = [
     statusLine(facts),
-    items.map((f) => `- **${AGENT_NAME[f.agent]}** (${f.med.name}), ${f.indicator}: ${LABEL_NOTE[f.agent]}.`).join('\n'),
+    // The drafted products and doses are the data used, below.
+    items.map((f) => `- **${AGENT_NAME[f.agent]}**: ${LABEL_NOTE[f.agent]}.`).join('\n'),
   ];
-  if (status === 'unknown') {
-    detail.push('The suggested pregnancy test is a text-only order: no standard code is confirmed, so it maps to the local orderable.');
-  }
   const finding: Finding = {
     ruleId: 'COP-R19',
     indicator,
     summary: summaryFor(items, status, indicator),
     detail,
-    evidence: [...items.map((f) => medicationEvidence(`Drafted ${f.agent}`, f.med)), ...pregnancyEvidence(facts)],
+    // The drafted products: the agent lines name the agents, and the dose does not change the advice.
+    // The pregnancy status is the first line, with its dates (decision 15), so it is not repeated.
+    evidence: items.map((f) => ({ ...medicationEvidence('Draft', f.med), value: f.med.name })),
     overrideReasons: R19_OVERRIDE_REASONS,
     citations: ['PREGNANCY-LABELLING'],
   };
@@ -171,6 +171,13 @@ export const r19: Rule = {
   thresholds: [...P_PREGNANT],
   citations: ['PREGNANCY-LABELLING'],
   overrideReasons: R19_OVERRIDE_REASONS,
-  reviewNotes: ['Severities by agent follow product labelling and were not re-verified: pharmacy sign-off.'],
+  background: [
+    'Product labelling: mycophenolate carries labelled embryofetal toxicity (pregnancy loss, congenital malformations) and the label requires pregnancy testing and contraception; clarithromycin labelling advises against use in pregnancy unless no alternative is appropriate; rituximab labelling advises avoiding pregnancy during and after treatment (B-cell depletion in the newborn); azathioprine labelling notes possible fetal harm, so use in pregnancy is a specialist decision.',
+    'Pregnancy status is taken from the latest pregnancy-status observation (pregnant within 280 days unless a later result or a resolved pregnancy says otherwise; not pregnant only within 30 days) or an active pregnancy condition. The card shows the last recorded status with its date, even outside those windows.',
+  ],
+  reviewNotes: [
+    'Severities by agent follow product labelling and were not re-verified: pharmacy sign-off.',
+    'The suggested pregnancy test is a text-only order: no standard code is confirmed, so each site maps it to its local pregnancy test orderable.',
+  ],
   evaluate,
 };

@@ -1,10 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { baseFacts, conditionFact, context, daysAgo, facts, NOW } from '../../../test/fixtures/facts.js';
+import { renderCard } from '../cards.js';
+import type { Finding } from '../rule-types.js';
 import type { ConditionFact, PatientFacts } from '../facts-types.js';
 import { r20, yearsBefore } from './r20-surveillance.js';
 
 const view = context('patient-view');
+
+/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
+function expectShortReadableCard(finding: Finding | undefined): void {
+  expect(finding).toBeDefined();
+  const card = renderCard(finding!, { newId: () => 'x' });
+  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
+  expect(card.summary.length).toBeLessThanOrEqual(139);
+  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
+  const text = `${card.summary}\n${card.detail ?? ''}`;
+  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
+  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
+  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
+}
 
 /** NOW is 2026-11-25: three calendar years back is 2023-11-25. */
 const THREE_YEARS_AGO = '2023-11-25';
@@ -44,7 +60,7 @@ describe('COP-R20 surveillance: the 3-year window', () => {
   });
 
   it('uses onset when there is no recordedDate; an undated record gives no card', () => {
-    expect(r20.evaluate(firstRecorded(undefined, { onset: daysAgo(400) }), view)?.detail[0]).toContain(`COP first onset ${daysAgo(400)}`);
+    expect(r20.evaluate(firstRecorded(undefined, { onset: daysAgo(400) }), view)?.evidence[0]).toMatchObject({ label: 'COP onset', date: daysAgo(400), ageDays: 400 });
     expect(r20.evaluate(firstRecorded(undefined, { onset: dayShift(THREE_YEARS_AGO, -1) }), view)).toBeUndefined();
     expect(r20.evaluate(firstRecorded(undefined), view)).toBeUndefined();
   });
@@ -75,9 +91,19 @@ describe('COP-R20 surveillance: scope and card', () => {
     expect(f.suggestions).toBeUndefined();
     expect(f.summary).toMatch(/^A minority first labelled COP \(about 5–30% across series\)/);
     const text = [f.summary, ...f.detail].join('\n');
-    expect(text).toMatch(/a minority of patients first labelled COP \(about 5–30% across small series\)/i);
-    expect(text).not.toMatch(/up to 31|31 ?%/);
+    expect(f.detail[1]).toBe('In small series, 5 of 16 (COP cohort 2024), 4 of 87 (Zhou 2019) and 31 of 207 (Zhang, Ann Transl Med) patients first labelled COP were later found to have a secondary cause.');
+    expect(r20.background!.join('\n')).toMatch(/a minority of patients first labelled COP \(about 5–30% across small series\)/i);
+    expect([text, ...r20.background!].join('\n')).not.toMatch(/up to 31|31 ?%/);
     expect(f.citations).toEqual(['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM']);
-    expect(f.evidence[0]).toMatchObject({ label: 'COP first recorded', date: daysAgo(200), reference: 'Condition/first' });
+    expect(f.evidence[0]).toMatchObject({ label: 'COP first recorded', value: 'Cryptogenic organizing pneumonia', date: daysAgo(200), ageDays: 200, reference: 'Condition/first' });
+    expectShortReadableCard(f);
+  });
+});
+
+describe('COP-R20 longest variant', () => {
+  it('a long diagnosis name recorded with a dateTime → still a short card', () => {
+    const f = r20.evaluate(firstRecorded('2024-02-29T23:30:00-05:00', { display: 'Cryptogenic organizing pneumonia (disorder), biopsy-proven, right lower lobe' }), view);
+    expect(f?.evidence[0]).toMatchObject({ date: '2024-02-29' });
+    expectShortReadableCard(f);
   });
 });

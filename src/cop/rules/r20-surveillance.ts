@@ -7,10 +7,9 @@
  * "At most once per 90 days" and the 24-hour override window are applied by the pipeline from
  * the feedback store (thresholds `surveillanceIntervalDays`, `overrideSuppressionHours`), not here.
  */
-import { writtenDay } from '../../fhir/dates.js';
+import { calendarDaysAgo, writtenDay } from '../../fhir/dates.js';
 import type { ConditionFact, PatientFacts } from '../facts-types.js';
-import type { Finding, Rule, RuleContext } from '../rule-types.js';
-import { conditionEvidence } from './shared.js';
+import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 
 /** The calendar day of a FHIR date as written (decision 22; a partial date counts from its first day). */
 const dayOf = (date: string | undefined): string | undefined => writtenDay(date);
@@ -37,17 +36,21 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   if (!first) return undefined;
   const since = yearsBefore(context.now, t.surveillanceRecentYears);
   if (first.day < since) return undefined;
-  const dateKind = first.record.recordedDate ? 'recorded' : 'onset';
+  const recorded = Boolean(first.record.recordedDate);
+  const evidence: Evidence = { label: recorded ? 'COP first recorded' : 'COP onset', value: first.record.display ?? first.record.code, date: first.day };
+  const age = calendarDaysAgo(first.day, context.now);
+  if (age !== undefined) evidence.ageDays = age;
+  if (first.record.reference) evidence.reference = first.record.reference;
   return {
     ruleId: 'COP-R20',
     indicator: 'info',
     summary: 'A minority first labelled COP (about 5–30% across series) are later diagnosed with CTD or malignancy; re-evaluate if new features appear.',
     detail: [
-      `COP first ${dateKind} ${first.day} (within the last ${t.surveillanceRecentYears} years); no connective tissue disease or malignancy is recorded.`,
-      'A minority of patients first labelled COP (about 5–30% across small series) are later diagnosed with connective tissue disease or malignancy: 5 of 16 in a small prospective cohort followed for 3 years (PMID 39703446), 4 of 87 later diagnosed with autoimmune OP (ZHOU-2019), 31 of 207 reclassified as secondary OP (ZHANG-ATM).',
-      'Re-evaluate if new systemic features appear (for example joint, skin or muscle symptoms, Raynaud phenomenon, sicca symptoms, weight loss), and consider CTD serology or a malignancy work-up as indicated.',
+      'No connective tissue disease or malignancy is recorded.',
+      'In small series, 5 of 16 (COP cohort 2024), 4 of 87 (Zhou 2019) and 31 of 207 (Zhang, Ann Transl Med) patients first labelled COP were later found to have a secondary cause.',
+      'Re-evaluate if new systemic features appear (joint, skin or muscle symptoms, Raynaud phenomenon, sicca, weight loss); consider CTD serology or a malignancy work-up.',
     ],
-    evidence: [conditionEvidence('COP first recorded', first.record)],
+    evidence: [evidence],
     citations: ['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM'],
   };
 }
@@ -61,5 +64,9 @@ export const r20: Rule = {
   thresholds: ['surveillanceRecentYears', 'surveillanceIntervalDays'],
   citations: ['PMID-39703446', 'ZHOU-2019', 'ZHANG-ATM'],
   oncePerInterval: true,
+  background: [
+    'A minority of patients first labelled COP (about 5–30% across small series) are later diagnosed with connective tissue disease or malignancy: 5 of 16 in a small prospective cohort followed for 3 years (PMID 39703446), 4 of 87 later diagnosed with autoimmune OP (Zhou 2019), 31 of 207 reclassified as secondary OP (Zhang, Ann Transl Med). The single-cohort figure is fragile and is not shown as a rate.',
+    'The card is shown on patient-view while COP was first recorded within the last 3 years and no secondary cause is coded, at most once per surveillance interval.',
+  ],
   evaluate,
 };

@@ -1,6 +1,9 @@
 /**
  * Small selectors and formatters shared by several rules. Pure; facts in, values out.
  */
+import { calendarDaysAgo } from '../../fhir/dates.js';
+import { humanUnit } from '../../fhir/ucum.js';
+import { ageInWords } from '../cards.js';
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
 
@@ -58,19 +61,32 @@ export const roundToStep = (value: number, step = 5): number => Math.floor(value
 /** One decimal, trailing ".0" kept for weights ("60.0 kg") as the catalog's examples show. */
 export const oneDecimal = (n: number): string => n.toFixed(1);
 
-/** "2025-11-03, 12 d ago" style age text; empty when the date is unknown. */
+/**
+ * "2025-11-03, 12 days ago", "2025-11-15, today", "2025-11-14, 1 day ago" (decision 19: a calendar
+ * date with its age in words, never a time stamp); "date unknown" when the date is unknown.
+ */
 export function whenText(p: Provenance): string {
   if (!p.date) return 'date unknown';
   const day = p.date.slice(0, 10);
   if (p.ageDays === undefined) return day;
-  if (p.ageDays === 0) return `${day}, today`;
-  return `${day}, ${p.ageDays} d ago`;
+  return `${day}, ${ageInWords(p.ageDays)}`;
 }
 
-/** "60.0 kg (2025-11-03, 12 d ago)". */
+/** The unit as a person writes it on a card: `mm[Hg]` → `mmHg`, `[lb_av]` → `lb`; others as they are. */
+export const unitText = (unit: string): string => humanUnit(unit);
+
+/** "60.0 kg (2025-11-03, 12 days ago)", "152 mmHg (…)", "7.1% (…)": the unit as a person writes it. */
 export function measurementText(m: Measurement, digits = 1): string {
-  return `${m.value.toFixed(digits)} ${m.unit} (${whenText(m)})`;
+  const unit = unitText(m.unit);
+  return `${m.value.toFixed(digits)}${unit === '%' ? '' : ' '}${unit} (${whenText(m)})`;
 }
+
+/** A reason text for a card: ISO time stamps cut to their calendar day, "24 h" written out. */
+export const cardReasonText = (text: string): string =>
+  text
+    .replace(/(\d{4}-\d{2}-\d{2})T[0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?/g, '$1')
+    .replace(/\b(\d+) h\b/g, (_m, n: string) => `${n} ${n === '1' ? 'hour' : 'hours'}`)
+    .replace(/\b(\d+) d\b/g, (_m, n: string) => `${n} ${n === '1' ? 'day' : 'days'}`);
 
 /** An evidence entry carrying where the value came from (date, age in days, resource reference). */
 export function evidenceWithProvenance(label: string, value: string, p: Provenance): Evidence {
@@ -82,7 +98,7 @@ export function evidenceWithProvenance(label: string, value: string, p: Provenan
 }
 
 export const evidenceOf = (label: string, m: Measurement, digits = 1): Evidence =>
-  evidenceWithProvenance(label, `${m.value.toFixed(digits)} ${m.unit}`, m);
+  evidenceWithProvenance(label, `${m.value.toFixed(digits)} ${unitText(m.unit)}`, m);
 
 // ---------------------------------------------------------------------------------------------
 // Weight, summaries, numbers and durations
@@ -106,6 +122,10 @@ export function durationText(days: number): string {
   return days === 1 ? '1 day' : `${days} days`;
 }
 
+/** A short evidence entry for a Condition the card only needs as a basis: its code ("COP diagnosis J84.116"), dated. */
+export const shortConditionEvidence = (label: string, c: { code: string } & Provenance): Evidence =>
+  evidenceWithProvenance(label, c.code, c);
+
 /** Evidence entry for a Condition: "COP diagnosis: Cryptogenic organizing pneumonia (J84.116)". */
 export const conditionEvidence = (label: string, c: { code: string; display?: string } & Provenance): Evidence =>
   evidenceWithProvenance(label, c.display ? `${c.display} (${c.code})` : c.code, c);
@@ -128,12 +148,71 @@ export const isCopGlucocorticoidDraftAtSign = (facts: PatientFacts, context: Rul
 export const isWithinDays = (p: Provenance, days: number): boolean =>
   p.ageDays !== undefined && p.ageDays <= days;
 
-/** Evidence entry for an order: its name and daily dose (or why the dose is unknown). */
-export function medicationEvidence(label: string, med: MedicationFact): Evidence {
+/**
+ * Evidence entry for an order: its name and daily dose (or why the dose is unknown). With `now`
+ * (the request's site clock) the start date carries its age ("2026-09-16, 70 days ago").
+ */
+export function medicationEvidence(label: string, med: MedicationFact, now?: Date): Evidence {
   const e: Evidence = { label, value: `${med.name}, ${doseText(med)}`, reference: med.reference };
   if (med.plannedDurationDays !== undefined) e.value += `; planned ${durationText(med.plannedDurationDays)}`;
-  if (med.start) e.date = med.start;
+  return withStart(e, med, now);
+}
+
+/**
+ * A short evidence entry for an order whose dose the card's text already states: its name and
+ * mg/day ("prednisone 20 MG Oral Tablet, 20 mg/day", "…, dose could not be derived (…)"), dated by its start.
+ */
+export function shortMedicationEvidence(label: string, med: MedicationFact, now?: Date): Evidence {
+  const mgPerDay = med.dailyDose?.mgPerDay;
+  const predEq = predEqMgPerDay(med);
+  const dose = mgPerDay === undefined
+    ? `dose could not be derived${med.doseUnknownReason ? ` (${med.doseUnknownReason})` : ''}`
+    : `${compactNumber(mgPerDay, 2)} mg/day${predEq !== undefined && Math.abs(predEq - mgPerDay) > 1e-9 ? ` (PredEq ${compactNumber(predEq, 2)} mg/day)` : ''}`;
+  return withStart({ label, value: `${med.name}, ${dose}`, reference: med.reference }, med, now);
+}
+
+function withStart(e: Evidence, med: MedicationFact, now: Date | undefined): Evidence {
+  if (!med.start) return e;
+  e.date = med.start;
+  const ageDays = now ? calendarDaysAgo(med.start, now) : undefined;
+  if (ageDays !== undefined) e.ageDays = ageDays;
   return e;
+}
+
+/** At most this many unidentified orders are listed one by one on a card (the rest are counted). */
+export const MAX_UNIDENTIFIED_LISTED = 2;
+
+/** A dosage text quoted on a card, cut to this many characters. */
+const MAX_QUOTED_INSTRUCTIONS = 40;
+
+const quotedInstructions = (text: string): string =>
+  `"${text.length > MAX_QUOTED_INSTRUCTIONS ? `${text.slice(0, MAX_QUOTED_INSTRUCTIONS - 1).trimEnd()}…` : text}"`;
+
+/**
+ * Orders nothing identifies (decision 10), as a card states them: why they could not be identified,
+ * said once when it is the same for all (the usual case), and one evidence entry per order with its
+ * dosage text and start date (its own reason only when the reasons differ), at most
+ * MAX_UNIDENTIFIED_LISTED of them.
+ */
+export function unidentifiedOrdersText(orders: readonly MedicationFact[], label: string, now: Date): { sharedReason?: string; evidence: Evidence[] } {
+  const reasonOf = (m: MedicationFact) => cardReasonText(m.unidentifiedReason ?? 'its medication could not be identified');
+  const reasons = [...new Set(orders.map(reasonOf))];
+  const sharedReason = reasons.length === 1 ? reasons[0] : undefined;
+  const listed = orders.slice(0, MAX_UNIDENTIFIED_LISTED);
+  const evidence = listed.map((m) => {
+    const e = shortMedicationEvidence(label, m, now);
+    e.value = [m.instructions ? quotedInstructions(m.instructions) : 'no dosage text', ...(sharedReason ? [] : [reasonOf(m)])].join(', ');
+    return e;
+  });
+  if (orders.length > listed.length) evidence.push({ label: 'Other unidentified orders', value: String(orders.length - listed.length) });
+  return { ...(sharedReason ? { sharedReason } : {}), evidence };
+}
+
+/** "2026-09-16 (70 days ago)" for an order's start; the bare day without `now`. */
+export function startText(med: MedicationFact, now?: Date): string | undefined {
+  if (!med.start) return undefined;
+  const ageDays = now ? calendarDaysAgo(med.start, now) : undefined;
+  return ageDays === undefined ? med.start.slice(0, 10) : `${med.start.slice(0, 10)} (${ageInWords(ageDays)})`;
 }
 
 /** "10 mg once daily = 10 mg/day", plus the PredEq when it differs from the drug's own mg. */
