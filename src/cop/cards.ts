@@ -22,11 +22,23 @@ export interface RenderOptions {
 
 export type SiteOverrideReasons = Readonly<Partial<Record<RuleId, readonly OverrideReason[]>>>;
 
-/** "today", "1 day ago", "12 days ago" (decision 19: a calendar date with its age, in words). */
+/** "today", "12 days ago", "10 weeks ago", "in 5 months" (decision 19: a calendar date with its age, in words). */
 export function ageInWords(ageDays: number): string {
   if (ageDays === 0) return 'today';
-  if (ageDays < 0) return ageDays === -1 ? 'in 1 day' : `in ${-ageDays} days`;
-  return ageDays === 1 ? '1 day ago' : `${ageDays} days ago`;
+  const span = spanInWords(Math.abs(ageDays));
+  return ageDays < 0 ? `in ${span}` : `${span} ago`;
+}
+
+/**
+ * A span as a clinician says it: days up to a month, weeks up to 12 weeks, months up to 2 years,
+ * then years. The exact date is always printed beside it, so rounding to the nearest unit loses nothing.
+ */
+function spanInWords(days: number): string {
+  const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (days < 31) return plural(days, 'day');
+  if (days < 84) return plural(Math.round(days / 7), 'week');
+  if (days < 730) return plural(Math.round(days / 30.44), 'month');
+  return plural(Math.round(days / 365.25), 'year');
 }
 
 /** "Weight 60.0 kg (2026-11-20, 5 days ago)": one datum of the card's "Data used" line. */

@@ -105,7 +105,7 @@ describe('COP-R10 names the last recorded pregnancy status', () => {
     expect(finding.detail.join('\n')).toMatch(/rule out pregnancy/);
     const detail = renderCard(finding, { newId: () => 'x' }).detail ?? '';
     // Decision 15: the last recorded status with its date, even outside the 30-day window.
-    expect(detail).toMatch(new RegExp(`not pregnant\\)? \\(${daysAgo(45)}, 45 days ago\\)`));
+    expect(detail).toMatch(new RegExp(`not pregnant\\)? \\(${daysAgo(45)}, 6 weeks ago\\)`));
     expect(finding.evidence).toContainEqual(expect.objectContaining({ date: daysAgo(45), ageDays: 45 }));
   });
 });

@@ -16,7 +16,7 @@ describe('COP-R02 weight missing', () => {
   it('matrix #4: weight 120 d old → warning with the last value and a Task, no dose', () => {
     const finding = r02.evaluate(withDraft({ weight: absent120() }), context('order-sign'));
     expect(finding).toMatchObject({ ruleId: 'COP-R02', indicator: 'warning' });
-    expect(finding?.summary).toBe(`No usable body weight (last: 60 kg, ${daysAgo(120)}, 120 days ago). Record weight to get a dose suggestion.`);
+    expect(finding?.summary).toBe(`No usable body weight (last: 60 kg, ${daysAgo(120)}, 4 months ago). Record weight to get a dose suggestion.`);
     expect(finding?.detail).toEqual([
       'No weight-based dose was computed: latest weight is 120 days old (> 90 days).',
       'Usual adult range 0.5–1.0 mg/kg/day; many adults 40–60 mg/day (Lazor 2000; Cordier 2006).',
@@ -59,7 +59,7 @@ describe('COP-R02 weight missing', () => {
       state: 'absent', domain: 'available',
       latest: { value: 59.9, unit: 'kg', original: { value: 132, unit: '[lb_av]' }, date: daysAgo(100), ageDays: 100 },
     };
-    expect(r02.evaluate(withDraft({ weight }), context('order-sign'))?.summary).toContain(`last: 132 lb, ${daysAgo(100)}, 100 days ago`);
+    expect(r02.evaluate(withDraft({ weight }), context('order-sign'))?.summary).toContain(`last: 132 lb, ${daysAgo(100)}, 3 months ago`);
   });
 
   it('keeps the summary under 140 characters even with an absurd unit', () => {

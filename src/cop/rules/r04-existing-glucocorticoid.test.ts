@@ -202,7 +202,7 @@ describe('COP-R04 card text: the longest realistic variants (decisions 19, 20)',
     const f = withMeds(threeActive(), [], facts({ weight: weightFact(64, 45, 'stale') }));
     const card = expectShortClinicalCard(r04.evaluate(f, context('patient-view')));
     expect(card.detail).toContain('Total daily dose unknown');
-    expect(card.detail).toContain(`(${daysAgo(400)}, 400 days ago)`);
+    expect(card.detail).toContain(`(${daysAgo(400)}, 13 months ago)`);
   });
 
   it('existing: two courses, doses known, a stale weight says it is stale', () => {

@@ -246,7 +246,7 @@ describe('COP-R05 dose and duration check', () => {
       const finding = check(60, [renewal], 'order-sign', { medications: { active: [active], drafts: [renewal], macrolideAllergy: 'absent', domain: 'available' } });
       expect(finding?.indicator).toBe('warning');
       expect(finding?.summary).toContain('80 mg/day');
-      expect(finding?.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${active.start}, 60 days ago).`);
+      expect(finding?.detail[0]).toContain(`Renews prednisone 10 MG Oral Tablet (since ${active.start}, 9 weeks ago).`);
     });
   });
 
@@ -305,7 +305,7 @@ describe('COP-R05 card text: the longest realistic variants (decisions 19, 20)',
     const card = expectShortClinicalCard(r05.evaluate(f, context('order-sign')));
     expect(card.indicator).toBe('warning');
     expect(card.detail).toContain('for 60.0 kg (45 days old)');
-    expect(card.detail).toContain(`Renews prednisone 10 MG Oral Tablet (since ${daysAgo(200)}, 200 days ago).`);
+    expect(card.detail).toContain(`Renews prednisone 10 MG Oral Tablet (since ${daysAgo(200)}, 7 months ago).`);
     expect(card.detail).toContain('pulse therapy, not held to the cap');
   });
 

@@ -112,8 +112,8 @@ describe('COP-R12 (b) raised glucose or diabetes → warning', () => {
   it('a raised value: warning without the baseline suggestion', () => {
     const f = r12.evaluate(withGlycaemia({ hba1c: lab(7.2, '%') }), sign)!;
     expect(f.suggestions).toBeUndefined();
-    expect(f.evidence[0]).toMatchObject({ label: 'HbA1c', value: '7.2 %', ageDays: 10 });
-    expect(f.detail[0]).toBe('HbA1c at or above the diabetes cut-off (≥ 6.5 %).');
+    expect(f.evidence[0]).toMatchObject({ label: 'HbA1c', value: '7.2%', ageDays: 10 });
+    expect(f.detail[0]).toBe('HbA1c at or above the diabetes cut-off (≥ 6.5%).');
   });
 
   it('an unrecognised unit is not compared (never read as normal), but is a baseline', () => {

@@ -10,9 +10,8 @@ import type { Measurement, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest, LOINC } from '../service-orders.js';
-import { humanUnit } from '../../fhir/ucum.js';
 import {
-  adultOnlySuggestionLine, compactNumber, evidenceWithProvenance, isAdult, isWithinDays, steroidSafetyCourse, type SteroidSafetyCourse,
+  adultOnlySuggestionLine, compactNumber, quantityText, evidenceWithProvenance, isAdult, isWithinDays, steroidSafetyCourse, type SteroidSafetyCourse,
 } from './shared.js';
 
 export const HBA1C_LOINC = { system: LOINC, code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' } as const;
@@ -28,7 +27,7 @@ export const r12: Rule = {
   background: [
     'Glucocorticoids raise blood glucose. Before a course (order-sign) or during one (patient-view), with no HbA1c in the last 90 days and no glucose ' +
       'in the last 30 days, the card suggests an HbA1c (LOINC 4548-4).',
-    'Known diabetes, an HbA1c ≥ 6.5 % (≥ 48 mmol/mol) or a glucose ≥ 200 mg/dL (≥ 11.1 mmol/L) gives a warning to plan glucose monitoring and ' +
+    'Known diabetes, an HbA1c ≥ 6.5% (≥ 48 mmol/mol) or a glucose ≥ 200 mg/dL (≥ 11.1 mmol/L) gives a warning to plan glucose monitoring and ' +
       'treatment adjustment. Each value is compared in its own unit; a value in an unrecognised unit is not compared, and is never read as normal.',
     'When laboratory results cannot be read, glucose is reported as not assessed (unknown, not normal) and no order is suggested.',
     'Steroid side effects were reported in 25% of patients in LAZOR-2000 and 53% in RADZ-ERS-2016; glucose monitoring follows standard practice, ' +
@@ -109,9 +108,9 @@ export function glucoseLevelOf(m: Measurement, t: Thresholds): Level {
   return 'unit-not-recognised';
 }
 
-/** The cut-off in the value's own unit: "≥ 6.5 %", "≥ 48 mmol/mol", "≥ 200 mg/dL", "≥ 11.1 mmol/L". */
+/** The cut-off in the value's own unit: "≥ 6.5%", "≥ 48 mmol/mol", "≥ 200 mg/dL", "≥ 11.1 mmol/L". */
 const hba1cCutOff = (m: Measurement, t: Thresholds): string =>
-  m.unit === 'mmol/mol' ? `≥ ${compactNumber(t.hba1cHighMmolPerMol)} mmol/mol` : `≥ ${compactNumber(t.hba1cHighPercent)} %`;
+  m.unit === 'mmol/mol' ? `≥ ${compactNumber(t.hba1cHighMmolPerMol)} mmol/mol` : `≥ ${compactNumber(t.hba1cHighPercent)}%`;
 const glucoseCutOff = (m: Measurement, t: Thresholds): string =>
   m.unit === 'mmol/L' ? `≥ ${compactNumber(t.glucoseHighMmolPerL)} mmol/L` : `≥ ${compactNumber(t.glucoseHighMgPerDl)} mg/dL`;
 
@@ -149,7 +148,7 @@ function evidenceFor(
   s: { hba1c: Measurement | undefined; glucose: Measurement | undefined; labsReadable: boolean },
 ): Evidence[] {
   const missing = s.labsReadable ? 'none' : 'not readable';
-  const value = (m: Measurement): string => `${compactNumber(m.value)} ${humanUnit(m.unit)}`;
+  const value = (m: Measurement): string => quantityText(compactNumber(m.value), m.unit);
   const evidence: Evidence[] = [
     s.hba1c ? evidenceWithProvenance('HbA1c', value(s.hba1c), s.hba1c) : { label: `HbA1c (last ${t.hba1cWindowDays} days)`, value: missing },
     s.glucose ? evidenceWithProvenance('Glucose', value(s.glucose), s.glucose) : { label: `Glucose (last ${t.glucoseWindowDays} days)`, value: missing },

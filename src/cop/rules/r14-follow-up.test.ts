@@ -60,7 +60,7 @@ describe('COP-R14 follow-up: when', () => {
   it('no internal notes on the card (decision 19)', () => {
     const f = r14.evaluate(withDrafts([prednisoneDraft()]), sign)!;
     expect(f.detail.join('\n')).not.toMatch(/sign-off|unconfirmed|BTS/);
-    expect(f.detail).toEqual(['First COP treatment, no respiratory review booked: suggested for 2027-01-06 (in 42 days).', 'Response is judged on symptoms, lung function and imaging; no guideline sets the interval.']);
+    expect(f.detail).toEqual(['First COP treatment, no respiratory review booked: suggested for 2027-01-06 (in 6 weeks).', 'Response is judged on symptoms, lung function and imaging; no guideline sets the interval.']);
     expect(f.detail.join('\n')).not.toMatch(/local default|confirmed code/); // decision 19: on the evidence page instead
     expect(r14.background?.join(' ')).toContain('The 6-week interval is a local default (4–8 weeks), not a guideline recommendation');
     expect(f.evidence.at(-1)).toEqual({ label: 'Respiratory review', value: 'none booked' });

@@ -62,7 +62,7 @@ describe('COP-R17 prolonged therapy: P-ON-GC-WEEKS', () => {
 });
 
 describe('COP-R17 prolonged therapy: a renewal past 12 months', () => {
-  // Run started 2026-05-25 (184 days ago): the 12-month limit is 2027-05-25, 181 days from today.
+  // Run started 2026-05-25 (6 months ago): the 12-month limit is 2027-05-25, 181 days from today.
   const start = daysAgo(184);
 
   it.each([
@@ -71,14 +71,14 @@ describe('COP-R17 prolonged therapy: a renewal past 12 months', () => {
   ])('renewal of %s days from today → card %s', (days, fires) => {
     const f = r17.evaluate(renewal(prednisoneDraft({ plannedDurationDays: days }), { weeks: 26, start }), sign);
     expect(f !== undefined).toBe(fires);
-    if (f) expect(f.detail[0]).toBe(`Prednisone drafted for 26 weeks is planned to end on 2027-05-26 (in 182 days), more than 12 months after the course began on ${start} (184 days ago).`);
+    if (f) expect(f.detail[0]).toBe(`Prednisone drafted for 26 weeks is planned to end on 2027-05-26 (in 6 months), more than 12 months after the course began on ${start} (6 months ago).`);
   });
 
   it('a renewal (priorPrescription → the active order) is judged against the run start and names the order it renews', () => {
     const draft = prednisoneDraft({ plannedDurationDays: 182, priorPrescription: 'MedicationRequest/active-pred' });
     const f = r17.evaluate(renewal(draft, { weeks: 26, start }), sign);
     expectWellFormed(f);
-    expect(f.detail[0]).toBe(`The renewal of prednisone is planned to end on 2027-05-26 (in 182 days), more than 12 months after the course began on ${start} (184 days ago).`);
+    expect(f.detail[0]).toBe(`The renewal of prednisone is planned to end on 2027-05-26 (in 6 months), more than 12 months after the course began on ${start} (6 months ago).`);
     expect(f.evidence.map((e) => `${e.label} ${e.value}`)).toEqual(['Drafted prednisone 20 mg/day, 26 weeks']);
     expect(f.detail.join('\n')).not.toMatch(/MedicationRequest\//);
     expect(r17.evaluate(renewal(prednisoneDraft({ plannedDurationDays: 181, priorPrescription: 'MedicationRequest/active-pred' }), { weeks: 26, start }), sign)).toBeUndefined();
@@ -128,7 +128,7 @@ describe('COP-R17: the longest card stays short (decisions 19, 20)', () => {
     ];
     const f = r17.evaluate(facts({ medications: { ...baseFacts().medications, active: [activePrednisone({ start: daysAgo(200) })], drafts, onGlucocorticoidWeeks: 28, glucocorticoidRunStart: daysAgo(200) } }), sign);
     expectWellFormed(f);
-    expect(f.detail[0]).toBe(`Planned to end more than 12 months after the course began on ${daysAgo(200)} (200 days ago): the renewal of prednisone on ${daysAgo(-240)} (in 240 days); prednisolone drafted for 200 days on ${daysAgo(-200)} (in 200 days).`);
+    expect(f.detail[0]).toBe(`Planned to end more than 12 months after the course began on ${daysAgo(200)} (7 months ago): the renewal of prednisone on ${daysAgo(-240)} (in 8 months); prednisolone drafted for 200 days on ${daysAgo(-200)} (in 7 months).`);
     expectShortCard(f);
   });
 

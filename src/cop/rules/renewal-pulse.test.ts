@@ -103,7 +103,7 @@ describe('a renewal of the active prednisone, signed (decision 14)', () => {
     // Course started 200 days ago: 12 months end 165 days from today.
     const f = signed(r17, pool(), [renewalDraft(10, 200)]);
     expectWellFormed(f);
-    expect(f.detail[0]).toBe(`The renewal of prednisone is planned to end on ${daysAgo(-200)} (in 200 days), more than 12 months after the course began on ${daysAgo(200)} (200 days ago).`);
+    expect(f.detail[0]).toBe(`The renewal of prednisone is planned to end on ${daysAgo(-200)} (in 7 months), more than 12 months after the course began on ${daysAgo(200)} (7 months ago).`);
     expect(signed(r17, pool(), [renewalDraft(10, 120)])).toBeUndefined();
   });
 });

@@ -51,7 +51,7 @@ describe('order evidence', () => {
       date: order.start, ageDays: 70, reference: 'MedicationRequest/active-pred',
     });
     expect(medicationEvidence('Active glucocorticoid', order).ageDays).toBeUndefined();
-    expect(startText(order, NOW)).toBe(`${daysAgo(70)} (70 days ago)`);
+    expect(startText(order, NOW)).toBe(`${daysAgo(70)} (10 weeks ago)`);
   });
 
   it('short form: the name and mg/day, the prednisone equivalent when it differs, the reason when the dose is unknown', () => {

@@ -75,10 +75,15 @@ export function whenText(p: Provenance): string {
 /** The unit as a person writes it on a card: `mm[Hg]` → `mmHg`, `[lb_av]` → `lb`; others as they are. */
 export const unitText = (unit: string): string => humanUnit(unit);
 
+/** "60.0 kg", "152 mmHg", "7.1%": a number with its unit as a person writes it (no space before %). */
+export function quantityText(value: string, unit: string): string {
+  const written = unitText(unit);
+  return `${value}${written === '%' ? '' : ' '}${written}`;
+}
+
 /** "60.0 kg (2025-11-03, 12 days ago)", "152 mmHg (…)", "7.1% (…)": the unit as a person writes it. */
 export function measurementText(m: Measurement, digits = 1): string {
-  const unit = unitText(m.unit);
-  return `${m.value.toFixed(digits)}${unit === '%' ? '' : ' '}${unit} (${whenText(m)})`;
+  return `${quantityText(m.value.toFixed(digits), m.unit)} (${whenText(m)})`;
 }
 
 /** A reason text for a card: ISO time stamps cut to their calendar day, "24 h" written out. */
@@ -98,7 +103,7 @@ export function evidenceWithProvenance(label: string, value: string, p: Provenan
 }
 
 export const evidenceOf = (label: string, m: Measurement, digits = 1): Evidence =>
-  evidenceWithProvenance(label, `${m.value.toFixed(digits)} ${unitText(m.unit)}`, m);
+  evidenceWithProvenance(label, quantityText(m.value.toFixed(digits), m.unit), m);
 
 // ---------------------------------------------------------------------------------------------
 // Weight, summaries, numbers and durations
