@@ -120,8 +120,9 @@ describe('buildInitialPhaseRequest (§2.1)', () => {
       'http://snomed.info/sct|719218000', 'http://hl7.org/fhir/sid/icd-10-cm|J84.116',
     ]);
     expect(mr.note?.[0]?.text).toBe(
-      'CDS: 0.75 mg/kg x 60.0 kg (Observation/w1, 2026-11-20) = 45 mg; range 0.5-1.0 mg/kg = 30-60 mg',
+      'CDS: 0.75 mg/kg x 60.0 kg (weighed 2026-11-20) = 45 mg; range 0.5-1.0 mg/kg = 30-60 mg',
     );
+    expect(mr.supportingInformation).toEqual([{ reference: 'Observation/w1' }]);
     expect(emptyPaths(mr)).toEqual([]);
   });
 

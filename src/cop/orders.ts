@@ -239,10 +239,17 @@ function assemble(shell: MedicationRequest, body: Omit<MedicationRequest, 'resou
   return { resourceType, ...(id ? { id } : {}), status, intent, ...body, subject, ...context };
 }
 
-/** "60.0 kg (Observation/w1, 2026-11-20)": the weight a note relied on. */
+/**
+ * "60.0 kg (weighed 2026-11-20)": the weight a note relied on, in words for whoever signs the
+ * order; the Observation itself goes in `supportingInformation` (decision 19: no ids in text).
+ */
 function weightSource(weight: Measurement): string {
-  const parts = [weight.reference ?? 'weight observation without id', weight.date?.slice(0, 10) ?? 'date unknown'];
-  return `${oneDecimal(weight.value)} kg (${parts.join(', ')})`;
+  return `${oneDecimal(weight.value)} kg (${weight.date ? `weighed ${weight.date.slice(0, 10)}` : 'weighing date unknown'})`;
+}
+
+/** The weight Observation the dose was computed from, machine-readable on the order. */
+function weightSupport(weight: Measurement): Pick<MedicationRequest, 'supportingInformation'> {
+  return weight.reference ? { supportingInformation: [{ reference: weight.reference }] } : {};
 }
 
 /**
@@ -300,6 +307,7 @@ export function buildInitialPhaseRequest(spec: GlucocorticoidOrderSpec): Medicat
   return assemble(requestShell(spec.patientId, spec.intent, spec.draft), {
     medicationCodeableConcept: plan.tablet.medication,
     reasonCode: [COP_REASON],
+    ...weightSupport(spec.weight),
     dosageInstruction: [
       dailyDosage({
         sequence: 1,
@@ -419,6 +427,7 @@ export function buildTaperRequest(spec: GlucocorticoidOrderSpec): MedicationRequ
   return assemble(requestShell(spec.patientId, spec.intent, spec.draft), {
     medicationCodeableConcept: tablet.medication,
     reasonCode: [COP_REASON],
+    ...weightSupport(spec.weight),
     dosageInstruction: steps.map((s) =>
       dailyDosage({
         sequence: s.sequence,

@@ -37,6 +37,9 @@ describe('card text of every fixture and demo patient', () => {
     expect(cardTextProblems(card('from Observation/abc-1'))[0]).toMatch(/resource id/);
     expect(cardTextProblems(card('pharmacy sign-off is pending'))[0]).toMatch(/internal note/);
     expect(cardTextProblems({ ...card(''), links: [{ label: 'codes unconfirmed' }] })[0]).toMatch(/link 0: internal note/);
+    const order = { resourceType: 'MedicationRequest', note: [{ text: '45 mg for 60 kg (Observation/w1)' }] };
+    const withOrder = { ...card(''), suggestions: [{ label: 'Order prednisone', actions: [{ type: 'create', description: 'Order', resource: order }] }] };
+    expect(cardTextProblems(withOrder as CorpusCard['card'])[0]).toMatch(/suggestion 0 action 0 note: resource id/);
   });
 
   it('reports the median and largest detail per rule', () => {

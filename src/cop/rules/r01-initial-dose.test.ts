@@ -49,7 +49,8 @@ describe('COP-R01 initial dose (order-select)', () => {
     expect(mr).toMatchObject({ id: 'draft-pred', status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-1' } });
     expect(mr.medicationCodeableConcept?.coding?.[0]).toMatchObject({ system: RXNORM, code: '312617' });
     expect(mr.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity).toEqual({ value: 45, unit: 'mg', system: 'http://unitsofmeasure.org', code: 'mg' });
-    expect(mr.note?.[0]?.text).toContain(`Observation/w1, ${daysAgo(5)}`);
+    expect(mr.note?.[0]?.text).toContain(`60.0 kg (weighed ${daysAgo(5)})`);
+    expect(mr.supportingInformation).toEqual([{ reference: 'Observation/w1' }]);
   });
 
   it('matrix #1: the second suggestion updates the same draft to the 24-week taper', () => {

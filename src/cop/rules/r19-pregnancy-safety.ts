@@ -124,13 +124,13 @@ function pregnancyTestSuggestion(facts: PatientFacts): FindingSuggestion {
     isRecommended: false,
     actions: [{
       type: 'create',
-      description: 'Pregnancy test (local order, no standard code)',
+      description: 'Order a pregnancy test (hCG)',
       // No confirmed LOINC/SNOMED orderable for a pregnancy test (cop-codes.md): text only, mapped locally.
       resource: buildServiceRequest({
         patientId: facts.patientId,
         text: 'Pregnancy test (hCG)',
         category: 'laboratory',
-        note: 'CDS COP-R19: pregnancy status unknown before a drafted non-steroid agent. Local code: no confirmed standard code; map to the local pregnancy test orderable.',
+        note: 'Pregnancy status unknown before starting a drug that can harm a pregnancy: result needed before signing.',
       }),
     }],
   };
