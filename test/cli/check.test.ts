@@ -78,14 +78,14 @@ describe('check response: planted problems', () => {
 
   it('link type and appContext on an absolute link; indicator, source.label, uuid', () => {
     const body = response();
-    body.cards[0].links[0].appContext = '{"x":1}';
-    delete body.cards[0].links[1].type;
+    body.cards[0].links[1].appContext = '{"x":1}';
+    delete body.cards[0].links[2].type;
     body.cards[1].indicator = 'hard-stop';
     delete body.cards[2].source.label;
     body.cards[3].uuid = body.cards[0].uuid;
     expect(brief(checkResponse(body))).toEqual([
-      '$.cards[0].links[0].appContext R-LINK-04',
-      '$.cards[0].links[1].type R-LINK-03',
+      '$.cards[0].links[1].appContext R-LINK-04',
+      '$.cards[0].links[2].type R-LINK-03',
       '$.cards[1].indicator R-CARD-04',
       '$.cards[2].source.label R-SRC-01',
       '$.cards[3].uuid R-CARD-01',

@@ -30,7 +30,23 @@ async function invokeOn(today: string, body: unknown) {
 const suggestedDose = (body: Parameters<typeof cardFor>[0]): number =>
   cardFor(body, 'COP-R01').suggestions![0]!.actions[0]!.resource!.dosageInstruction[0].doseAndRate[0].doseQuantity.value;
 
+/** The answer with its random uuids blanked: what stays the same from one call to the next. */
+const withoutUuids = (body: unknown): unknown => JSON.parse(JSON.stringify(body), (key, value: unknown) => (key === 'uuid' ? '-' : value));
+
 describe('README example', () => {
+  it('examples/order-select-response.json is what the service answers to the example on its day', async () => {
+    const app = await buildApp(testConfig(), { clock: () => new Date('2026-11-25T12:00:00Z') });
+    await app.ready();
+    try {
+      const res = await supertest(app.server).post('/cds-services/cop-order-select').set('Host', 'localhost:8080')
+        .send(JSON.parse(readFileSync(EXAMPLE, 'utf8')) as object).expect(200);
+      const committed: unknown = JSON.parse(readFileSync(path.join(ROOT, 'examples/order-select-response.json'), 'utf8'));
+      expect(withoutUuids(committed)).toEqual(withoutUuids(res.body));
+    } finally {
+      await app.close();
+    }
+  });
+
   it('as written, on the day it was written: COP-R01 suggests 45 mg', async () => {
     const body = await invokeOn('2026-11-25', JSON.parse(readFileSync(EXAMPLE, 'utf8')));
     expect(suggestedDose(body)).toBe(45);

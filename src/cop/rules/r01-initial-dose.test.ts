@@ -184,12 +184,12 @@ describe('COP-R01 initial dose (order-select)', () => {
       expect(r01.background?.join(' ')).toMatch(/Whether and when to treat stays with the clinician/i);
     });
 
-    it('evidence carries the weight with date and age, the diagnosis (by its code) and the selected order', () => {
+    it('evidence carries the weight with date and age, the diagnosis (dated) and the selected order', () => {
       const evidence = evaluate(withDraft())!.evidence;
       expect(evidence[0]).toEqual({ label: 'Weight', value: '60.0 kg', date: daysAgo(5), ageDays: 5, reference: 'Observation/w1' });
       expect(evidence.map((e) => e.label)).toEqual(['Weight', 'COP diagnosis', 'Selected order']);
       expect(evidence[2]).toEqual({ label: 'Selected order', value: 'prednisone 20 MG Oral Tablet, 20 mg/day', reference: 'MedicationRequest/draft-pred' });
-      expect(evidence[1]).toEqual({ label: 'COP diagnosis', value: 'J84.116', date: daysAgo(20), ageDays: 20, reference: 'Condition/cop1' });
+      expect(evidence[1]).toEqual({ label: 'COP diagnosis', value: 'recorded', date: daysAgo(20), ageDays: 20, reference: 'Condition/cop1' });
     });
 
     it('matrix #10: no SpO2 within 7 d → "not assessed" line', () => {

@@ -127,9 +127,12 @@ export function durationText(days: number): string {
   return days === 1 ? '1 day' : `${days} days`;
 }
 
-/** A short evidence entry for a Condition the card only needs as a basis: its code ("COP diagnosis J84.116"), dated. */
-export const shortConditionEvidence = (label: string, c: { code: string } & Provenance): Evidence =>
-  evidenceWithProvenance(label, c.code, c);
+/**
+ * A short evidence entry for a Condition the card only needs as a basis: "COP diagnosis recorded
+ * (2026-11-10, 15 days ago)". A clinician reads no code; the Condition is in the card extension.
+ */
+export const shortConditionEvidence = (label: string, c: Provenance): Evidence =>
+  evidenceWithProvenance(label, 'recorded', c);
 
 /** Evidence entry for a Condition: "COP diagnosis: Cryptogenic organizing pneumonia (J84.116)". */
 export const conditionEvidence = (label: string, c: { code: string; display?: string } & Provenance): Evidence =>
