@@ -52,6 +52,20 @@ describe('renderCard', () => {
     expect(renderCard(finding({ evidence: [] }), { newId: ids() })).not.toHaveProperty('extension');
   });
 
+  it('leaves data the detail already states off the Data used line, and keeps it in the extension', () => {
+    const card = renderCard(finding({ detail: ['SpO2 97% on room air, 2026-11-23 (2 days ago).'], evidence: [
+      { label: 'SpO2', value: '97%', date: '2026-11-23', ageDays: 2, reference: 'Observation/s1', statedInDetail: true },
+      { label: 'Age', value: '54' },
+    ] }), { newId: ids() });
+    expect(card.detail).toBe('SpO2 97% on room air, 2026-11-23 (2 days ago).\n\n_Data used: Age 54._');
+    expect(card.extension).toEqual({
+      'org.example.cop-cds.evidence': [
+        { label: 'SpO2', value: '97%', date: '2026-11-23', reference: 'Observation/s1' },
+        { label: 'Age', value: '54' },
+      ],
+    });
+  });
+
   it('omits optional fields it has no value for (no null, no empty arrays)', () => {
     const card = renderCard(finding({ citations: [] }), { newId: ids() });
     expect(card).not.toHaveProperty('suggestions');

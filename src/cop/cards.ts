@@ -61,7 +61,8 @@ function fitSummary(summary: string): string {
 /** Why (the rule's lines), then the data used on one line (decision 20). */
 function renderDetail(finding: Finding): string | undefined {
   const parts = finding.detail.filter((d) => d.trim().length > 0);
-  if (finding.evidence.length > 0) parts.push(`_Data used: ${finding.evidence.map(evidenceText).join('; ')}._`);
+  const dataUsed = finding.evidence.filter((e) => !e.statedInDetail);
+  if (dataUsed.length > 0) parts.push(`_Data used: ${dataUsed.map(evidenceText).join('; ')}._`);
   return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 

@@ -30,13 +30,18 @@ export interface RuleContext {
   medicationRequestIntent: 'order' | 'proposal';
 }
 
-/** One piece of data a finding relied on, shown on the card as "label: value (date, n d ago)". */
+/** One piece of data a finding relied on, shown on the card as "label value (date, 5 days ago)". */
 export interface Evidence {
   label: string;
   value: string;
   date?: string;
   ageDays?: number;
   reference?: string;
+  /**
+   * The detail already states this datum with its date (one fact said once, decision 20): it is
+   * left off the "Data used" line and kept in the card's machine-readable evidence extension.
+   */
+  statedInDetail?: true;
 }
 
 export type FindingAction =

@@ -67,10 +67,16 @@ describe('COP-R06 clarithromycin option', () => {
 
   it('the criteria line carries the gate data with dates, so it is not repeated as data used', () => {
     const finding = r06.evaluate(clarithromycinEligible(), context('order-select'))!;
-    expect(finding.evidence).toEqual([]);
+    // Kept for the card's machine-readable extension, each marked as already stated in the detail.
+    expect(finding.evidence.length).toBeGreaterThan(0);
+    expect(finding.evidence.every((e) => e.statedInDetail === true)).toBe(true);
+    expect(finding.evidence).toContainEqual(expect.objectContaining({ label: 'SpO2', date: daysAgo(2) }));
+    const card = renderCard(finding, { newId: () => 'id' });
+    expect(card.detail).not.toContain('Data used');
+    expect(JSON.stringify(card.extension)).toContain('"label":"SpO2"');
     expect(finding.detail[0]).toContain(`SpO2 97% on room air, ${daysAgo(2)} (2 days ago)`);
     expect(finding.detail[0]).toContain(`FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago)`);
-    expect(finding.detail[0]).toContain(`Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago)`);
+    expect(finding.detail[0]).toContain(`Not pregnant, ${daysAgo(3)} (3 days ago)`);
   });
 
   describe('decision 21: the criteria line names the real basis of each gate', () => {
@@ -79,7 +85,7 @@ describe('COP-R06 clarithromycin option', () => {
     it('states the recorded values with calendar dates and ages, in the units people write', () => {
       expect(gatesLine(clarithromycinEligible())).toBe(
         `Criteria met: age 48; SpO2 97% on room air, ${daysAgo(2)} (2 days ago); FVC 85% / FEV1 75% predicted, ${daysAgo(30)} (30 days ago); ` +
-          `Not pregnant (SNOMED 60001007), ${daysAgo(3)} (3 days ago); no macrolide allergy recorded; no interacting drug active.`,
+          `Not pregnant, ${daysAgo(3)} (3 days ago); no macrolide allergy recorded; no interacting drug active.`,
       );
     });
 

@@ -32,7 +32,7 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
   const regimen = `clarithromycin ${t.clarithromycinDoseMg} mg twice daily for ${t.clarithromycinDays} days`;
   const detail = [
     // Decision 21: each criterion names what it rests on, never a fact that is not recorded. The
-    // line states every datum with its date, so the card repeats none of them as evidence below.
+    // line states every datum with its date.
     `Criteria met: ${gates.met.join('; ')}.`,
     'Retrospective data: fewer relapses and adverse events than with prednisone, in milder patients, some of whom did not respond (Radzikowska 2017).',
     'Check QTc and drug interactions before signing.',
@@ -62,9 +62,9 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
     indicator: 'info',
     summary: `Option for mild COP (preserved PFTs, no respiratory insufficiency): clarithromycin ${t.clarithromycinDoseMg} mg b.d. for ${t.clarithromycinDays} days (observational data)`,
     detail,
-    // The criteria line carries the data with its dates; COP-R01's card on this hook names the
-    // diagnosis and the selected order. The delete action references the selected draft.
-    evidence: [],
+    // The criteria line carries the data with its dates, so they stay off the "Data used" line;
+    // the extension still names each Observation the gates read.
+    evidence: gates.evidence.map((e) => ({ ...e, statedInDetail: true })),
     citations: CITATIONS,
   };
   if (suggestions.length > 0) finding.suggestions = suggestions;
