@@ -66,6 +66,15 @@ describe('renderCard', () => {
     });
   });
 
+  it('links a citation of its own evidence page to this service, never to another host', () => {
+    const own = finding({ ruleId: 'COP-R12', citations: ['STEROID-TOXICITY'] });
+    expect(renderCard(own, { newId: ids(), evidenceUrl: 'https://cds.example/evidence/cop' }).links).toEqual([
+      { label: 'COP CDS evidence: steroid side-effect monitoring', url: 'https://cds.example/evidence/cop#steroid-side-effects', type: 'absolute' },
+    ]);
+    // No known service URL: the link is left out rather than pointing somewhere else.
+    expect(renderCard(own, { newId: ids() })).not.toHaveProperty('links');
+  });
+
   it('omits optional fields it has no value for (no null, no empty arrays)', () => {
     const card = renderCard(finding({ citations: [] }), { newId: ids() });
     expect(card).not.toHaveProperty('suggestions');

@@ -126,8 +126,12 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
       links.push({ label: l.label, url: `${base}${l.path}`, type: l.type, ...(l.appContext ? { appContext: l.appContext } : {}) });
     }
   }
-  const citations = [...new Set(finding.citations)].map((key) => CITATIONS[key]);
-  links.push(...citations.map((c) => ({ label: c.label, url: c.url, type: 'absolute' as const })));
+  for (const key of new Set(finding.citations)) {
+    const c = CITATIONS[key];
+    // A section of the service's own evidence page needs the service's URL; without one it is left out.
+    const url = c.url.startsWith('#') ? (options.evidenceUrl ? `${options.evidenceUrl}${c.url}` : undefined) : c.url;
+    if (url) links.push({ label: c.label, url, type: 'absolute' });
+  }
   if (links.length > 0) card.links = links;
   const extension = evidenceExtension(finding);
   if (extension) card.extension = extension;

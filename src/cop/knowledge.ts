@@ -40,6 +40,10 @@ export const RULE_TITLES: Record<RuleId, string> = {
 export interface Citation {
   key: string;
   label: string;
+  /**
+   * A published source's address, or `#section` for a section of this service's own evidence page
+   * (cards resolve it against the service's URL; there is no other host to point at).
+   */
   url: string;
 }
 
@@ -61,10 +65,10 @@ export const CITATIONS = {
   'ZHANG-ATM': { key: 'ZHANG-ATM', label: 'Zhang (Ann Transl Med)', url: 'https://atm.amegroups.org/article/view/45799' },
   'RTX-2015': { key: 'RTX-2015', label: 'Rituximab in steroid-resistant COP 2015 (Respiration)', url: 'https://www.karger.com/Article/FullText/90/2/155' },
   'RADZ-2023': { key: 'RADZ-2023', label: 'Update on COP 2023 (Front Med)', url: 'https://doi.org/10.3389/fmed.2023.1146782' },
-  'STEROID-TOXICITY': { key: 'STEROID-TOXICITY', label: 'COP CDS evidence: steroid side-effect monitoring', url: 'https://cop-cds.example.org/evidence/cop#steroid-side-effects' },
-  'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval', url: 'https://cop-cds.example.org/evidence/cop#follow-up' },
+  'STEROID-TOXICITY': { key: 'STEROID-TOXICITY', label: 'COP CDS evidence: steroid side-effect monitoring', url: '#steroid-side-effects' },
+  'COP-CDS-REVIEW': { key: 'COP-CDS-REVIEW', label: 'COP CDS evidence: follow-up interval', url: '#follow-up' },
   /** COP-R19: severities follow product labelling, not re-verified (⚠ pharmacy sign-off). */
-  'PREGNANCY-LABELLING': { key: 'PREGNANCY-LABELLING', label: 'COP CDS evidence: pregnancy safety (product labelling)', url: 'https://cop-cds.example.org/evidence/cop#pregnancy-safety' },
+  'PREGNANCY-LABELLING': { key: 'PREGNANCY-LABELLING', label: 'COP CDS evidence: pregnancy safety (product labelling)', url: '#pregnancy-safety' },
 } as const satisfies Record<string, Citation>;
 export type CitationKey = keyof typeof CITATIONS;
 

@@ -60,6 +60,17 @@ describe('rule declarations', () => {
     }
   });
 
+  it('every link on the page is a published source or a section of the page itself', () => {
+    const html = renderEvidencePage(ALL_RULES, DEFAULT_THRESHOLDS);
+    const ids = new Set([...html.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]));
+    const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(hrefs.length).toBeGreaterThan(20);
+    for (const href of hrefs) {
+      if (href.startsWith('#')) expect(ids.has(href.slice(1)), href).toBe(true);
+      else expect(new URL(href).hostname, href).not.toMatch(/(^|\.)example\.(org|com)$/);
+    }
+  });
+
   it('the page renders without a browser and escapes its text', () => {
     const html = renderEvidencePage([{ ...ALL_RULES[0]!, title: '<b>x</b>' }], DEFAULT_THRESHOLDS);
     expect(html).toContain('&lt;b&gt;x&lt;/b&gt;');
