@@ -2,23 +2,15 @@ import type { MedicationRequest, ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
 import {
   activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft,
 } from '../../../test/fixtures/facts.js';
-import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
-import type { Finding } from '../rule-types.js';
 import { alendronateWeeklyRequest, bisphosphonateBlockers, r10 } from './r10-bone-protection.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 /** A COP patient with a glucocorticoid drafted at `mgPerDay` PredEq. */
 function withDraft(mgPerDay: number | undefined, overrides: Partial<PatientFacts> = {}, draft: Partial<MedicationFact> = {}): PatientFacts {
@@ -303,7 +295,7 @@ describe('COP-R10 bone protection: the longest card stays short (decisions 19, 2
       medications: { ...baseFacts().medications, active: [pulse(), oral, fives], onGlucocorticoidWeeks: 10, glucocorticoidRunStart: daysAgo(76) },
     }), context('patient-view'));
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('patient-view: osteoporosis and a fragility fracture, pregnancy unknown with an old record', () => {
@@ -312,13 +304,13 @@ describe('COP-R10 bone protection: the longest card stays short (decisions 19, 2
       medications: { ...baseFacts().medications, active: [pulse(), oral], onGlucocorticoidWeeks: 10, glucocorticoidRunStart: daysAgo(76) },
     }), context('patient-view'));
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('order-sign: three drafts beside active calcium, risk unknown', () => {
     const drafts = [prednisoneDraft({ plannedDurationDays: 168 }), pulse({ status: 'draft', start: undefined }), { ...undosed, status: 'draft', start: undefined }];
     const f = r10.evaluate(facts({ medications: { ...baseFacts().medications, drafts, active: [medication('calcium-vitamin-d', 'Calcium carbonate 1250 MG / cholecalciferol 400 UNT Oral Tablet')] } }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

@@ -2,22 +2,14 @@ import type { Task } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
 import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
-import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
-import type { Finding } from '../rule-types.js';
 import { actualCourseCriteria, draftCriteria, r11 } from './r11-adrenal-suppression.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 function draft(mgPerDay: number | undefined, plannedDurationDays: number | undefined): MedicationFact {
   const dailyDose = mgPerDay === undefined ? undefined : { mgPerDay, prednisoneEquivalentMgPerDay: mgPerDay, derivation: `${mgPerDay} mg once daily = ${mgPerDay} mg/day` };
@@ -210,19 +202,19 @@ describe('COP-R11 adrenal suppression: the longest card stays short (decisions 1
   it('order-sign: a pulse, an oral course and an undosed draft beside two active orders and adrenal insufficiency, US wording', () => {
     const f = r11.evaluate(longest(), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('the same, not an adult (no suggestion, the reason stated instead), UK wording', () => {
     const f = r11.evaluate(longest({ age: { status: 'known', years: 17 } }), context('order-sign', { formulary: 'uk' }));
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('dose unknown on every draft: the not-assessed card', () => {
     const undosed = (n: number): MedicationFact => ({ ...draft(undefined, 168), reference: `MedicationRequest/x-${n}`, doseUnknownReason: 'dose is 2 tablet(s) but the tablet strength is unknown' });
     const f = r11.evaluate(facts({ medications: { ...baseFacts().medications, drafts: [undosed(1), undosed(2)] } }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

@@ -3,20 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
 import { activePrednisone, baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
-import { renderCard } from '../cards.js';
 import type { GlycaemiaFact, Measurement, PatientFacts } from '../facts-types.js';
-import type { Finding } from '../rule-types.js';
 import { r12 } from './r12-glucose.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 function withGlycaemia(glycaemia: Partial<GlycaemiaFact>, overrides: Partial<PatientFacts> = {}): PatientFacts {
   return facts({
@@ -147,7 +139,7 @@ describe('COP-R12: the longest card stays short (decisions 19, 20)', () => {
   it('both values raised (in SI units) with two diabetes conditions', () => {
     const f = r12.evaluate(withGlycaemia({ hba1c: lab(58, 'mmol/mol', 80), glucose: lab(14.2, 'mmol/L', 2), diabetesConditions: dm }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
     expect(f.detail[0]).toBe('Diabetes recorded; HbA1c and glucose at or above the diabetes cut-offs (≥ 48 mmol/mol, ≥ 11.1 mmol/L).');
   });
 
@@ -158,12 +150,12 @@ describe('COP-R12: the longest card stays short (decisions 19, 20)', () => {
       age: { status: 'range', minYears: 17, maxYears: 18 },
     }), context('patient-view'));
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('labs not readable, diabetes recorded', () => {
     const f = r12.evaluate(withGlycaemia({ domain: 'unavailable', diabetesConditions: dm }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

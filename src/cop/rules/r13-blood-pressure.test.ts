@@ -3,20 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
 import { baseFacts, conditionFact, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
-import { renderCard } from '../cards.js';
 import type { BloodPressureFact, PatientFacts } from '../facts-types.js';
-import type { Finding } from '../rule-types.js';
 import { r13 } from './r13-blood-pressure.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 function withBp(bp: Partial<BloodPressureFact>): PatientFacts {
   return facts({
@@ -117,12 +109,12 @@ describe('COP-R13: the longest card stays short (decisions 19, 20)', () => {
   it('a raised reading and two hypertension conditions', () => {
     const f = r13.evaluate(withBp({ latest: reading(168, 104), hypertensionConditions: htn }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('no reading, hypertension recorded: monitor and measure', () => {
     const f = r13.evaluate(withBp({ hypertensionConditions: htn }), sign);
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

@@ -3,20 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { createdResource } from '../../../test/fixtures/findings.js';
 import { activePrednisone, baseFacts, clarithromycinDraft, context, daysAgo, facts, NOW, prednisoneDraft } from '../../../test/fixtures/facts.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
-import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts, ServiceRequestFact } from '../facts-types.js';
-import type { Finding } from '../rule-types.js';
 import { isBookedReview, r14 } from './r14-follow-up.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 function withDrafts(drafts: MedicationFact[], overrides: Partial<PatientFacts> = {}): PatientFacts {
   return facts({ medications: { ...baseFacts().medications, drafts }, ...overrides });
@@ -138,6 +130,6 @@ describe('COP-R14: the longest card stays short (decisions 19, 20)', () => {
     ];
     const f = r14.evaluate(withDrafts(drafts), context('order-sign', {}, { reviewWeeks: 8 }));
     expectWellFormed(f);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

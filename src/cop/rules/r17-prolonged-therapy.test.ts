@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
 import { activePrednisone, baseFacts, context, daysAgo, facts, prednisoneDraft } from '../../../test/fixtures/facts.js';
-import { cardTextProblems, MAX_DETAIL } from '../../../test/fixtures/card-corpus.js';
-import { renderCard } from '../cards.js';
 import type { MedicationFact, PatientFacts } from '../facts-types.js';
-import type { Finding } from '../rule-types.js';
 import { addCalendarMonths, r17 } from './r17-prolonged-therapy.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
 const sign = context('order-sign');
 
-/** Decisions 19 and 20 on the rendered card: detail (with its Data used line) ≤ 600, no time stamp, UCUM code, resource id or internal note. */
-function expectShortCard(f: Finding): void {
-  const card = renderCard(f, { newId: () => 'x' });
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(MAX_DETAIL);
-  expect(cardTextProblems(card)).toEqual([]);
-}
 
 function renewal(draft: MedicationFact, run: { weeks?: number; start?: string } = {}): PatientFacts {
   const active = run.weeks === undefined ? [] : [activePrednisone({ start: run.start })];
@@ -129,7 +121,7 @@ describe('COP-R17: the longest card stays short (decisions 19, 20)', () => {
     const f = r17.evaluate(facts({ medications: { ...baseFacts().medications, active: [activePrednisone({ start: daysAgo(200) })], drafts, onGlucocorticoidWeeks: 28, glucocorticoidRunStart: daysAgo(200) } }), sign);
     expectWellFormed(f);
     expect(f.detail[0]).toBe(`Planned to end more than 12 months after the course began on ${daysAgo(200)} (7 months ago): the renewal of prednisone on ${daysAgo(-240)} (in 8 months); prednisolone drafted for 200 days on ${daysAgo(-200)} (in 7 months).`);
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   const active = [
@@ -146,13 +138,13 @@ describe('COP-R17: the longest card stays short (decisions 19, 20)', () => {
     const f = r17.evaluate(facts({ medications: medications(drafts) }), sign);
     expectWellFormed(f);
     expect(f.detail[0]).toBe('On glucocorticoids for 61 weeks: more than 52 weeks.');
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 
   it('patient-view: two active orders, the run begun before either', () => {
     const f = r17.evaluate(facts({ medications: medications([]) }), context('patient-view'));
     expectWellFormed(f);
     expect(f.evidence.at(-1)).toMatchObject({ label: 'On glucocorticoids', value: '61 weeks', ageDays: 430 });
-    expectShortCard(f);
+    expectShortReadableCard(f);
   });
 });

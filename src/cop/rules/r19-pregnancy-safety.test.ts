@@ -2,24 +2,10 @@ import type { ServiceRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import { baseFacts, clarithromycinDraft, context, daysAgo, prednisoneDraft } from '../../../test/fixtures/facts.js';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
-import { renderCard } from '../cards.js';
-import type { Finding } from '../rule-types.js';
 import type { MedicationClass, MedicationFact, PatientFacts, PregnancyFact } from '../facts-types.js';
 import { r19 } from './r19-pregnancy-safety.js';
+import { expectShortReadableCard } from '../../../test/fixtures/short-card.js';
 
-/** Decisions 19 and 20 on the rendered card: detail ≤ 600 characters, no time stamp, UCUM code or resource id. */
-function expectShortReadableCard(finding: Finding | undefined): void {
-  expect(finding).toBeDefined();
-  const card = renderCard(finding!, { newId: () => 'x' });
-  if (process.env.SHOW_CARDS) console.log(`${card.summary}\n${card.detail}\n(${card.detail?.length})`);
-  expect(card.summary.length).toBeLessThanOrEqual(139);
-  expect(card.detail?.length ?? 0).toBeLessThanOrEqual(600);
-  const text = `${card.summary}\n${card.detail ?? ''}`;
-  expect(text).not.toMatch(/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
-  expect(text).not.toMatch(/\[[A-Za-z_]{1,10}\](?!\()|\{[a-z]{2,10}\}/);
-  expect(text).not.toMatch(/\b(?:Patient|Observation|Condition|MedicationRequest|MedicationStatement|Medication|ServiceRequest|AllergyIntolerance)\/[A-Za-z0-9\-.]+/);
-  expect(text).not.toMatch(/sign-?off|unconfirmed|not confirmed|catalog|configur|⚠|pending/i);
-}
 
 function draft(cls: MedicationClass, name: string, rxnorm: string, overrides: Partial<MedicationFact> = {}): MedicationFact {
   return {
