@@ -73,8 +73,11 @@ ${rules.map((r) => ruleSection(r, thresholds)).join('\n')}
 <h2 id="follow-up">Follow-up interval</h2>
 <p>The 6-week review is a configurable default, not a guideline-derived interval.</p>
 <h2 id="steroid-side-effects">Steroid side effects</h2>
-<p>Glucose and blood pressure monitoring follow conventional diagnostic cut-offs; bone protection follows the
-2022 ACR guideline; the steroid emergency card follows the 2020 NHS National Patient Safety Alert.</p>
+<p>Steroid side effects (glucose intolerance, hypertension, osteoporosis, adrenal suppression) were reported in
+25% of treated patients in <a href="#LAZOR-2000">Lazor 2000</a> and 53% in <a href="#RADZ-ERS-2016">Radzikowska
+2016</a>. Glucose and blood pressure monitoring follow conventional diagnostic cut-offs (no COP-specific source);
+bone protection follows the 2022 ACR guideline; the steroid emergency card follows the 2020 NHS National Patient
+Safety Alert.</p>
 <h2 id="pregnancy-safety">Pregnancy safety</h2>
 <p>The severities for clarithromycin, mycophenolate, azathioprine and rituximab in pregnancy follow product
 labelling and were not re-verified: ⚠ they need pharmacy sign-off.</p>
