@@ -12,7 +12,7 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # ---- runtime: compiled JS and production dependencies only, as the unprivileged node user ---
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production PORT=8080
+ENV NODE_ENV=production PORT=8080 HOST=0.0.0.0
 WORKDIR /app
 # Files stay owned by root: the service only reads them.
 COPY --from=build /app/package.json /app/package-lock.json ./

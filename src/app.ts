@@ -19,7 +19,7 @@ import type { FhirFallback } from './cds/fhir-fallback.js';
 import type { FhirFetchObserver } from './cds/observer.js';
 import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
-import type { AppConfig } from './config.js';
+import { ConfigError, type AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
 import { ALL_RULES } from './cop/rules/index.js';
 import { evidenceRoutes } from './evidence-page.js';
@@ -67,6 +67,10 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     logger: { ...loggerOptions(config.logLevel), stream: overrides.logStream ?? pino.destination({ dest: 1, sync: false }) },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    // Slow clients (issue 12 #9): the whole request within REQUEST_TIMEOUT_MS (Node answers 408 or
+    // closes), checked every second rather than Node's 30 s; the body within BODY_TIMEOUT_MS below.
+    requestTimeout: connectionLimits(config).requestTimeoutMs,
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(20_000, connectionLimits(config).requestTimeoutMs || 20_000) },
     // hookInstance, not the request id, is what correlates a call; keep ids short and opaque.
     genReqId: () => randomUUID(),
     // One access line per call (onResponse below) instead of Fastify's two: half the log volume.
@@ -113,6 +117,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
   registerJsonParser(app, config);
   registerErrorHandling(app);
+  registerRequestGuards(app, config);
   const shuttingDown = registerDrain(app);
   await registerSecurityHeaders(app, config);
 
@@ -131,6 +136,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     settings: config.auth,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     clock: overrides.clock ?? (() => new Date()),
+    rateLimit: config.rateLimit,
   });
 
   // Before the routes: it hooks each route as it is added. Runs as a preHandler, after authentication.
@@ -275,7 +281,107 @@ async function registerRateLimit(app: FastifyInstance, config: AppConfig): Promi
 /** The configured store, migrated on open. */
 async function openOwnedStore(app: FastifyInstance, config: AppConfig): Promise<CdsStore> {
   // Closed through the write-behind wrapper, which flushes first.
-  return openStore(config.store, { onPoolError: (err) => app.log.warn({ err }, 'store connection error') });
+  try {
+    return await openStore(config.store, { onPoolError: (err) => app.log.warn({ err }, 'store connection error') });
+  } catch (error) {
+    // Start-up only: a store that cannot be opened is a configuration problem, named with what to do (exit 2).
+    throw new ConfigError([storeOpenProblem(config.store, error)]);
+  }
+}
+
+/** One line naming the variable, where it points (never a password) and the cause. */
+export function storeOpenProblem(store: AppConfig['store'], error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
+  const message = typeof e?.message === 'string' ? e.message.split('\n')[0]!.slice(0, 200) : String(error).slice(0, 200);
+  if (store.databaseUrl) {
+    let where = 'the configured server';
+    try {
+      const url = new URL(store.databaseUrl);
+      where = `${url.hostname || url.searchParams.get('host') || 'localhost'}:${url.port || '5432'}${url.pathname}`;
+    } catch {
+      // checked by the schema; keep the generic text
+    }
+    // The message of a failed login may name the user, never the password; the URL itself is not repeated.
+    return `DATABASE_URL: cannot open the PostgreSQL store at ${where} (${code ?? message}); check that the server is running and reachable and that the URL's user, password and database are right, or unset DATABASE_URL to use the SQLite file at FEEDBACK_DB_PATH`;
+  }
+  return `FEEDBACK_DB_PATH: cannot open the SQLite store at ${store.sqlitePath} (${code ? `${code}: ` : ''}${message}); point it at a file in a writable directory (created if missing), e.g. data/cop-cds.sqlite, or set DATABASE_URL for PostgreSQL`;
+}
+
+const DEFAULT_CONNECTION_LIMITS = { requestTimeoutMs: 30_000, bodyTimeoutMs: 10_000, maxConnections: 1024 };
+const connectionLimits = (config: AppConfig) => config.connections ?? DEFAULT_CONNECTION_LIMITS;
+
+/** Header fields that must appear once: a second Host is ambiguous (RFC 9112 §3.2), a second Authorization too. */
+const SINGLE_HEADERS = ['host', 'authorization'];
+
+function duplicatedHeader(rawHeaders: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!SINGLE_HEADERS.includes(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+const hasBody = (request: FastifyRequest): boolean =>
+  request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+
+/**
+ * Before anything else: duplicate Host/Authorization → 400; a compressed body (Content-Encoding
+ * other than identity) → 415, since bodies are read as plain JSON; a body that does not arrive within
+ * BODY_TIMEOUT_MS → 408; an answer sent before its request body was read (e.g. a 401) closes the
+ * connection, so a client trickling a body is not kept; at most MAX_CONNECTIONS open connections.
+ */
+function registerRequestGuards(app: FastifyInstance, config: AppConfig): void {
+  const limits = connectionLimits(config);
+  if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
+  app.server.on('drop', (data?: { remoteAddress?: string }) => {
+    app.log.warn({ maxConnections: limits.maxConnections, remoteAddress: data?.remoteAddress }, 'connection refused: MAX_CONNECTIONS open connections');
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const duplicate = duplicatedHeader(request.raw.rawHeaders);
+    if (duplicate) {
+      request.log.info({ statusCode: 400, header: duplicate }, 'request rejected: duplicate header');
+      return reply
+        .code(400)
+        .header('connection', 'close')
+        .send(operationOutcome('invalid', `The ${duplicate === 'host' ? 'Host' : 'Authorization'} header must appear once`));
+    }
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && hasBody(request) && String(encoding).trim().toLowerCase() !== 'identity') {
+      request.log.info({ statusCode: 415, contentEncoding: String(encoding).slice(0, 40) }, 'request rejected: compressed body');
+      return reply
+        .code(415)
+        .header('connection', 'close')
+        .send(operationOutcome('not-supported', 'Content-Encoding is not supported; send the JSON body uncompressed'));
+    }
+    return undefined;
+  });
+
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (!hasBody(request) || request.raw.complete) return payload;
+    const timer = setTimeout(() => {
+      if (request.raw.complete) return;
+      request.log.info({ statusCode: 408, bodyTimeoutMs: limits.bodyTimeoutMs }, 'request body not received in time');
+      void reply.header('connection', 'close');
+      payload.emit('error', new CdsHttpError(408, 'transient', `The request body did not arrive within ${limits.bodyTimeoutMs} ms`));
+    }, limits.bodyTimeoutMs);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    payload.once('end', clear);
+    payload.once('close', clear);
+    payload.once('error', clear);
+    return payload;
+  });
+
+  app.addHook('onSend', async (request, reply, body) => {
+    // Answered before the body was read (401, 415, 413, 408…): do not wait for the rest of it.
+    if (!request.raw.complete && hasBody(request)) void reply.header('connection', 'close');
+    return body;
+  });
 }
 
 /** JSON bodies: Fastify's safe parser (prototype-poisoning protection), then depth/array limits. */

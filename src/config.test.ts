@@ -7,7 +7,7 @@ describe('loadConfig', () => {
   it('has working defaults: port 8080, formulary us, body limit of at least 5 MB', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8080);
-    expect(config.host).toBe('0.0.0.0');
+    expect(config.host).toBe('127.0.0.1'); // development default; 0.0.0.0 under NODE_ENV=production or HOST
     expect(config.formulary).toBe('us');
     expect(config.bodyLimitBytes).toBeGreaterThanOrEqual(5 * 1024 * 1024);
     expect(config.thresholds.mgPerKg).toBe(0.75);
@@ -67,5 +67,22 @@ describe('loadConfig', () => {
     const config = loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example', PUBLIC_BASE_URL: 'https://cds.example/' });
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(config.publicBaseUrl).toBe('https://cds.example');
+  });
+
+  it('issue 12 #14: refuses an empty PORT and a DATABASE_URL that is not PostgreSQL, naming the variable (never echoing the URL)', () => {
+    expect(configProblems({ PORT: '' })).toEqual([expect.stringMatching(/^PORT: must be a port number/)]);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    for (const url of ['not-a-url', 'mysql://u:s3cret@db:3306/x']) {
+      const problems = configProblems({ DATABASE_URL: url });
+      expect(problems, url).toEqual([expect.stringMatching(/^DATABASE_URL: not a PostgreSQL connection string; use postgres:\/\//)]);
+      expect(problems.join()).not.toContain('s3cret');
+    }
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db.example:5432/cds' }).store.databaseUrl).toBe('postgresql://u:p@db.example:5432/cds');
+  });
+
+  it('issue 12 #15: listens on 127.0.0.1 in development and 0.0.0.0 in production unless HOST is set', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ host: '0.0.0.0', hostExplicit: true });
+    expect(loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off' })).toMatchObject({ host: '0.0.0.0', hostExplicit: false });
   });
 });

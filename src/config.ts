@@ -27,9 +27,28 @@ export const timeZoneName = z.string().transform((name, ctx) => {
   return z.NEVER;
 });
 
+/** DATABASE_URL must be a PostgreSQL URL; the message never echoes it (it may carry a password). */
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && (url.hostname !== '' || url.searchParams.has('host'));
+  } catch {
+    return false;
+  }
+}
+const POSTGRES_URL_HELP =
+  'not a PostgreSQL connection string; use postgres://user:password@host:5432/database, or unset DATABASE_URL to use the SQLite file at FEEDBACK_DB_PATH';
+
 const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** An empty PORT is refused (it would listen on a random port); 0 asks for any free port on purpose. */
+  PORT: z
+    .string()
+    .regex(/^\s*\d+\s*$/, 'must be a port number (1-65535; 0 for any free port), or unset for 8080')
+    .transform(Number)
+    .pipe(z.number().int().min(0, 'must be 0-65535').max(65535, 'must be 0-65535'))
+    .default(8080),
+  /** Default: 127.0.0.1 in development, 0.0.0.0 under NODE_ENV=production (the Docker image sets HOST=0.0.0.0). */
+  HOST: z.string().min(1, 'empty; set an address to listen on (0.0.0.0 for every interface), or unset it').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Public URL of this service (e.g. https://cds.example.org), used for card source links. */
   PUBLIC_BASE_URL: z.url().optional(),
@@ -86,7 +105,7 @@ const envSchema = z.object({
   /** SQLite file for shown cards and feedback (used unless DATABASE_URL is set). */
   FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z.string().min(1).refine(isPostgresUrl, POSTGRES_URL_HELP).optional(),
   /** Secret for hashing patient ids before they are stored (HMAC-SHA256); generated and kept in the store when unset. */
   PATIENT_KEY_SECRET: z.string().min(16).optional(),
   /** `production` turns client authentication on by default. */
@@ -102,7 +121,16 @@ const envSchema = z.object({
   /** Clock skew tolerated on exp and iat. */
   CDS_AUTH_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   /** Longest token lifetime (exp − iat) accepted; also bounds the jti replay cache. */
-  CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(300),
+  /** Failed authentications per client address per window before 429 (checked before any signature); 0 = no limit. */
+  CDS_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(30),
+  CDS_AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /** Whole request (headers and body) must arrive within this; 0 = no limit (not advised). */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
+  /** A request body must arrive within this once its headers are in (answered 408, connection closed). */
+  BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** Open client connections at most; more are closed at once. 0 = no limit. */
+  MAX_CONNECTIONS: z.coerce.number().int().min(0).default(1024),
   /** Least time between two refetches of a client's JWKS when a token names an unknown kid. */
   CDS_AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
@@ -110,6 +138,10 @@ const envSchema = z.object({
 export interface AppConfig {
   port: number;
   host: string;
+  /** True when HOST was set; false when the default for NODE_ENV applied. */
+  hostExplicit?: boolean;
+  /** Client connection limits (src/app.ts): total request time, body time, open connections (0 = off). */
+  connections?: { requestTimeoutMs: number; bodyTimeoutMs: number; maxConnections: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   publicBaseUrl?: string;
   formulary: FormularyProfile;
@@ -222,7 +254,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const e = parsed.data;
   const config: AppConfig = {
     port: e.PORT,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    hostExplicit: e.HOST !== undefined,
+    connections: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, bodyTimeoutMs: e.BODY_TIMEOUT_MS, maxConnections: e.MAX_CONNECTIONS },
     logLevel: e.LOG_LEVEL,
     // Precedence: environment > site file > default.
     formulary: e.FORMULARY_PROFILE ?? siteFile.value?.formulary ?? 'us',
@@ -269,6 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clockSkewSeconds: e.CDS_AUTH_CLOCK_SKEW_SECONDS,
       maxTokenLifetimeSeconds: e.CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS,
       jwksCooldownSeconds: e.CDS_AUTH_JWKS_COOLDOWN_SECONDS,
+      failureLimit: e.CDS_AUTH_FAILURE_LIMIT,
+      failureWindowSeconds: e.CDS_AUTH_FAILURE_WINDOW_SECONDS,
     },
   };
   if (e.PUBLIC_BASE_URL) config.publicBaseUrl = e.PUBLIC_BASE_URL.replace(/\/+$/, '');

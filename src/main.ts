@@ -61,6 +61,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  if (!config.hostExplicit && config.host === '127.0.0.1') {
+    app.log.info({ host: config.host }, 'listening on 127.0.0.1 only (development default); set HOST=0.0.0.0 to accept connections from other machines');
+  }
   await app.listen({ port: config.port, host: config.host });
 }
 

@@ -11,6 +11,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError } from '../config.js';
 import { operationOutcome } from '../errors.js';
+import { createFailureLimiter } from './failure-limiter.js';
+import { createReplayCache, replayCacheSize } from './replay-cache.js';
 import { authSettingsProblems, type AuthSettings } from './settings.js';
 import { createTokenVerifier, type AuthenticatedClient, type AuthFailureReason, type TokenVerifier } from './verify.js';
 
@@ -26,6 +28,8 @@ export interface ClientAuthOptions {
   /** PUBLIC_BASE_URL without a trailing slash: what `aud` is compared to. */
   publicBaseUrl?: string;
   clock: () => Date;
+  /** The per-client rate limit (RATE_LIMIT_*): sizes the jti replay cache. */
+  rateLimit?: { max: number; windowMs: number };
 }
 
 /** Longest Authorization header value looked at; real CDS Client JWTs are well under 2 KB. */
@@ -71,6 +75,22 @@ function unauthorized(reply: FastifyReply): FastifyReply {
     .send(operationOutcome('login', 'Authentication required'));
 }
 
+function tooManyFailures(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  return reply
+    .code(429)
+    .header('retry-after', String(retryAfterSeconds))
+    .header('cache-control', 'no-store')
+    .send(operationOutcome('throttled', `Too many failed authentications from this address; retry after ${retryAfterSeconds} s`));
+}
+
+function replayCacheFull(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+  return reply
+    .code(503)
+    .header('retry-after', String(retryAfterSeconds))
+    .header('cache-control', 'no-store')
+    .send(operationOutcome('transient', `The service cannot take more tokens now; retry after ${retryAfterSeconds} s`));
+}
+
 /** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
 export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {
   const problems = authSettingsProblems(settings, publicBaseUrl);
@@ -83,21 +103,48 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
   if (!options.settings.enabled) return;
   assertAuthSettings(options.settings, options.publicBaseUrl);
   const baseUrl = options.publicBaseUrl!.replace(/\/+$/, '');
-  const verifier: TokenVerifier = createTokenVerifier(options.settings, { clock: options.clock });
+  const { settings } = options;
+  const replayCache = createReplayCache(
+    replayCacheSize({
+      rateLimitMax: options.rateLimit?.max ?? 0,
+      rateLimitWindowMs: options.rateLimit?.windowMs ?? 60_000,
+      maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds,
+      clockSkewSeconds: settings.clockSkewSeconds,
+      clients: settings.trustedClients.length,
+    }),
+  );
+  const verifier: TokenVerifier = createTokenVerifier(settings, { clock: options.clock, replayCache });
+  // Failed attempts per client address, checked before any token is decoded or signature checked.
+  const failures = createFailureLimiter({ limit: settings.failureLimit, windowMs: settings.failureWindowSeconds * 1000 });
+  // The request clock may be fixed (tests): the failure windows run on the real one.
+  const realNow = () => Date.now();
 
   app.addHook('onRequest', async (request, reply) => {
     if (request.method === 'OPTIONS') return; // CORS preflight carries no token (R-SEC-12, P#9)
     const audiences = expectedAudiences(request.routeOptions.url, request.params, baseUrl);
     if (!audiences) return;
 
+    const blocked = failures.blocked(request.ip, realNow());
+    if (blocked !== undefined) {
+      if (blocked.first) request.log.warn({ auth: { reason: 'too-many-failures', limit: settings.failureLimit, windowSeconds: settings.failureWindowSeconds } }, 'failed authentications rate limited');
+      return tooManyFailures(reply, blocked.retryAfterSeconds);
+    }
     const token = bearerToken(request);
     if (!token || token.length > MAX_TOKEN_CHARS) {
+      failures.record(request.ip, realNow());
       request.log.info({ auth: { reason: token ? 'malformed-token' : 'no-token' } }, 'authentication failed');
       return unauthorized(reply);
     }
     const result = await verifier.verify(token, audiences);
     if (!result.ok) {
       const auth = { reason: result.reason, ...result.log, ...(result.reason === 'aud-mismatch' ? { expectedAud: audiences } : {}) };
+      if (result.reason === 'replay-cache-full') {
+        // Not the client's fault: a valid token that cannot be remembered is refused, never let in unremembered.
+        request.log.error({ auth }, 'replay cache full: valid token refused with 503 (raise RATE_LIMIT_MAX/window sizing or lower CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS)');
+        return replayCacheFull(reply, result.retryAfterSeconds ?? 1);
+      }
+      // A JWKS outage is the key server's fault, not the client's: not counted against its address.
+      if (result.reason !== 'jwks-unavailable') failures.record(request.ip, realNow());
       if (ROUTINE.has(result.reason)) request.log.info({ auth }, 'authentication failed');
       else request.log.warn({ auth }, 'authentication failed');
       return unauthorized(reply);

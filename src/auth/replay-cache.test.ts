@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createReplayCache } from './replay-cache.js';
+import { createReplayCache, replayCacheSize } from './replay-cache.js';
 
 describe('replay cache', () => {
   it('refuses a jti seen before until the token expires, per issuer', () => {
@@ -14,7 +14,7 @@ describe('replay cache', () => {
     expect(cache.checkAndRemember('iss-a', 'j1', 20_000, 10_000)).toBe(true);
   });
 
-  it('evicts expired entries first, then the oldest, and never grows past its bound', () => {
+  it('evicts expired entries first and, full of live tokens, refuses a new one (never forgets a live token)', () => {
     const cache = createReplayCache(3);
     cache.checkAndRemember('i', 'old', 2_000, 1_000);
     cache.checkAndRemember('i', 'a', 100_000, 1_000);
@@ -23,10 +23,25 @@ describe('replay cache', () => {
     expect(cache.checkAndRemember('i', 'c', 100_000, 71_000)).toBe(true);
     expect(cache.size).toBe(3);
     expect(cache.checkAndRemember('i', 'a', 100_000, 71_000)).toBe(false);
-    // Full of live entries: the oldest ("a") makes way.
-    expect(cache.checkAndRemember('i', 'd', 100_000, 72_000)).toBe(true);
+    // Full of live entries: the new token is refused with the wait until the first expiry, and "a" is still known.
+    expect(cache.check('i', 'd', 100_000, 72_000)).toEqual({ ok: false, reason: 'full', retryAfterMs: 28_000 });
     expect(cache.size).toBe(3);
-    expect(cache.checkAndRemember('i', 'c', 100_000, 72_000)).toBe(false);
+    expect(cache.check('i', 'a', 100_000, 72_000)).toEqual({ ok: false, reason: 'replay' });
+    // Once they expire, there is room again.
+    expect(cache.check('i', 'd', 200_000, 100_000)).toEqual({ ok: true });
+  });
+
+  it('issue 12 #3: a 3,500 s token is never accepted twice, however many tokens come after it', () => {
+    const cache = createReplayCache(1_000);
+    expect(cache.checkAndRemember('i', 'long', 3_500_000, 0)).toBe(true);
+    for (let i = 0; i < 1_500; i++) cache.checkAndRemember('i', `t${i}`, 3_500_000, i);
+    expect(cache.checkAndRemember('i', 'long', 3_500_000, 2_000)).toBe(false);
+  });
+
+  it('is sized from the rate limit and the lifetime cap', () => {
+    // 600 per 60 s, 300 s + 60 s skew: 3,600 per client, twice over.
+    expect(replayCacheSize({ rateLimitMax: 600, rateLimitWindowMs: 60_000, maxTokenLifetimeSeconds: 300, clockSkewSeconds: 60, clients: 2 })).toBe(14_400);
+    expect(replayCacheSize({ rateLimitMax: 0, rateLimitWindowMs: 60_000, maxTokenLifetimeSeconds: 300, clockSkewSeconds: 60, clients: 2 })).toBe(100_000);
   });
 
   it('lets expired entries go as calls come, without waiting for a sweep', () => {

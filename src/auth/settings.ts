@@ -16,6 +16,9 @@ export interface AuthSettings {
   maxTokenLifetimeSeconds: number;
   /** Least seconds between two refetches of one JWKS on unknown `kid`s. */
   jwksCooldownSeconds: number;
+  /** Failed authentications per client address per window before 429, checked before any signature (0 = no limit). */
+  failureLimit: number;
+  failureWindowSeconds: number;
 }
 
 export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
@@ -23,8 +26,10 @@ export const DEFAULT_AUTH_SETTINGS: AuthSettings = {
   explicit: false,
   trustedClients: [],
   clockSkewSeconds: 60,
-  maxTokenLifetimeSeconds: 3600,
+  maxTokenLifetimeSeconds: 300,
   jwksCooldownSeconds: 30,
+  failureLimit: 30,
+  failureWindowSeconds: 60,
 };
 
 /** Reads the trusted clients from CDS_TRUSTED_CLIENTS (JSON text) or CDS_TRUSTED_CLIENTS_FILE (a JSON file). */

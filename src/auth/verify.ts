@@ -37,7 +37,9 @@ export type AuthFailureReason =
   | 'iat-in-future'
   | 'lifetime-too-long'
   | 'tenant-not-allowed'
-  | 'replay';
+  | 'replay'
+  /** A valid token that the replay cache has no room to remember (it never forgets a live one): 503. */
+  | 'replay-cache-full';
 
 export type VerifyResult =
   | { ok: true; client: AuthenticatedClient; aud: string }
@@ -46,6 +48,8 @@ export type VerifyResult =
       reason: AuthFailureReason;
       /** Safe-to-log facts about the failure: never the token. Values from an unverified token are truncated. */
       log: { iss?: string; tenant?: string; jti?: string; kid?: string; alg?: string; aud?: unknown; jku?: string; detail?: string };
+      /** replay-cache-full only: when to try again. */
+      retryAfterSeconds?: number;
     };
 
 export interface TokenVerifier {
@@ -164,8 +168,15 @@ export function createTokenVerifier(settings: AuthSettings, deps: VerifierDeps):
         return { ok: false, reason: 'tenant-not-allowed', log: facts };
       }
       // Last, so that only verified tokens take a place in the cache; kept until exp (+ skew, as exp is checked with it).
-      if (!replays.checkAndRemember(client.iss, jti, (exp + skew) * 1000, now.getTime())) {
-        return { ok: false, reason: 'replay', log: facts };
+      const seen = replays.check(client.iss, jti, (exp + skew) * 1000, now.getTime());
+      if (!seen.ok) {
+        if (seen.reason === 'replay') return { ok: false, reason: 'replay', log: facts };
+        return {
+          ok: false,
+          reason: 'replay-cache-full',
+          log: { ...facts, detail: `replay cache full (${replays.maxEntries} live tokens)` },
+          retryAfterSeconds: Math.ceil(seen.retryAfterMs / 1000),
+        };
       }
       const aud = audiences.find((a) => (Array.isArray(payload.aud) ? payload.aud.includes(a) : payload.aud === a))!;
       return { ok: true, client: { iss: client.iss, jti, ...(tenant !== undefined ? { tenant } : {}) }, aud };

@@ -290,12 +290,13 @@ export const demoFhirRoutes: FastifyPluginAsync<DemoFhirOptions> = async (app, o
     return sendFhir(reply, 200, resource);
   });
 
-  // Read-only: anything that would write (or a transaction/batch on the base) answers 405.
+  // Read-only: anything that would write (or a transaction/batch on the base) answers 405, whatever its
+  // body or Content-Type (onRequest: before any body parser could answer 415).
   const readOnly = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
     sendOutcome(reply.header('allow', 'GET, POST (_search only)'), 405, 'not-supported', 'The demo FHIR server is read-only');
-  app.route({ method: ['POST'], url: '/', ...OPEN, handler: readOnly });
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type', ...OPEN, handler: readOnly });
-  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type/:id', ...OPEN, handler: readOnly });
+  app.route({ method: ['POST'], url: '/', ...OPEN, onRequest: readOnly, handler: readOnly });
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type', ...OPEN, onRequest: readOnly, handler: readOnly });
+  app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type/:id', ...OPEN, onRequest: readOnly, handler: readOnly });
 
   // CORS preflights: @fastify/cors answers them in its onRequest hook with these routes' `*` origin.
   app.options('/', OPEN, async (_request, reply) => reply.code(204).send());

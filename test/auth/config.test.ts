@@ -18,8 +18,11 @@ describe('authentication settings', () => {
       explicit: false,
       trustedClients: [],
       clockSkewSeconds: 60,
-      maxTokenLifetimeSeconds: 3600,
+      // 5 minutes (issue 12 #3): also how long a jti is remembered.
+      maxTokenLifetimeSeconds: 300,
       jwksCooldownSeconds: 30,
+      failureLimit: 30,
+      failureWindowSeconds: 60,
     });
   });
 

@@ -76,6 +76,7 @@ beforeAll(async () => {
       enabled: true,
       explicit: true,
       jwksCooldownSeconds: 0,
+      failureLimit: 0,
       trustedClients: [
         { iss: EHR_A, jwks: { keys: [es.publicJwk, rs.publicJwk] }, jkuAllowlist: [] },
         { iss: EHR_B, jwksUrl: `${jwks.origin}/b/jwks.json`, jkuAllowlist: [] },
