@@ -164,6 +164,11 @@ export interface AppConfig {
     /** Consecutive failures that open a server's circuit (0 = no breaker). */
     breakerFailures: number;
     breakerCooldownMs: number;
+    /**
+     * What all fetches of one hook call may read together, pages and Medication reads included:
+     * the prefetch limits (BODY_LIMIT_BYTES, MAX_JSON_ARRAY_LENGTH entries, MAX_JSON_DEPTH).
+     */
+    callBudget: { maxBytes: number; maxEntries: number; maxDepth: number };
   };
   /** @fastify/under-pressure thresholds; 0 turns a check off. */
   pressure: {
@@ -277,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxConnections: e.FHIR_MAX_CONNECTIONS,
       breakerFailures: e.FHIR_BREAKER_FAILURES,
       breakerCooldownMs: e.FHIR_BREAKER_COOLDOWN_MS,
+      callBudget: { maxBytes: e.BODY_LIMIT_BYTES, maxEntries: e.MAX_JSON_ARRAY_LENGTH, maxDepth: e.MAX_JSON_DEPTH },
     },
     pressure: {
       maxEventLoopDelayMs: e.PRESSURE_MAX_EVENT_LOOP_DELAY_MS,

@@ -70,7 +70,7 @@ export function createMetrics(): AppMetrics {
   for (const operation of ['feedback', 'suppression']) storeUnavailable.inc({ operation }, 0);
   for (const reason of ['invalid-data', 'queue-full']) cardsDropped.inc({ reason }, 0);
   // Zero series for every failure class, so rate() works before the first failure.
-  const failureClasses: FhirFailureClass[] = ['timeout', 'http-status', 'network', 'circuit-open', 'outcome', 'invalid-response'];
+  const failureClasses: FhirFailureClass[] = ['timeout', 'http-status', 'network', 'circuit-open', 'outcome', 'invalid-response', 'over-budget'];
   for (const reason of failureClasses) fhirFailures.inc({ reason }, 0);
   fhirCalls.inc(0);
 

@@ -2,6 +2,7 @@
  * The HTTP fallback against a scripted server on 127.0.0.1: each answer a FHIR server may give,
  * and what the fallback makes of it. (The real FHIR server is in test/integration.)
  */
+import type { Bundle } from 'fhir/r4.js';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -214,5 +215,84 @@ describe('createFhirFallback: paging', () => {
       req.url!.includes('page=2') ? json(500, {})(req, res) : json(200, searchset(['a'], `${base}/Observation?page=2`))(req, res);
     const result = await client.fallback(fetchReq('Observation?patient=p1'));
     expect(result.status === 'ok' && result.resource).toMatchObject({ entry: [{ resource: { id: 'a' } }], link: [{ relation: 'next' }] });
+  });
+});
+
+describe('createFhirFallback: a broken server (issue 12 #5)', () => {
+  // Each broken answer counts against the server: without a breaker, so that every case reaches it.
+  let client: FhirClient;
+  beforeAll(() => {
+    client = createFhirFallback({ ...defaultConfig().fhir, allowHttp: [base], requestTimeoutMs: 2000, maxPages: 3, breakerFailures: 0 });
+  });
+  afterAll(() => client.close());
+  const bundle = (extra: Record<string, unknown>) => ({ resourceType: 'Bundle', type: 'searchset', ...extra });
+  it.each([
+    ['link a string', bundle({ link: 'x' })],
+    ['entry a number', bundle({ entry: 7 })],
+    ['entry [null]', bundle({ entry: [null] })],
+    ['entry without resource', bundle({ entry: [{ fullUrl: 'x' }] })],
+    ['OperationOutcome.issue a string', { resourceType: 'OperationOutcome', issue: 'x' }],
+    ['resourceType __proto__ in an entry', bundle({ entry: [{ resource: { resourceType: '__proto__' } }] })],
+    ['nested deeper than MAX_JSON_DEPTH', bundle({ meta: JSON.parse('{"a":'.repeat(80) + '1' + '}'.repeat(80)) })],
+  ])('makes an answer with %s unavailable, never a crash', async (_name, body) => {
+    handler = json(200, body);
+    expect(await client.fallback(fetchReq('Observation?patient=p1'))).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/malformed FHIR|nested too deep/) });
+  });
+
+  it('keeps page 1 as partial when a next page is malformed', async () => {
+    handler = (req, res) => (req.url!.includes('page=2') ? json(200, bundle({ entry: 7 }))(req, res) : json(200, searchset(['a'], `${base}/Observation?page=2`))(req, res));
+    const result = await client.fallback(fetchReq('Observation?patient=p1'));
+    expect(result.status === 'ok' && result.resource).toMatchObject({ entry: [{ resource: { id: 'a' } }], link: [{ relation: 'next' }] });
+  });
+
+  it('merges a next page of 150,000 entries without overflowing the stack', async () => {
+    const big = createFhirFallback({ ...defaultConfig().fhir, allowHttp: [base], maxPages: 3, requestTimeoutMs: 10_000, callBudget: { maxBytes: 64 * 1024 * 1024, maxEntries: 1_000_000, maxDepth: 64 } });
+    const page2 = JSON.stringify(bundle({ entry: Array.from({ length: 150_000 }, () => ({ resource: { resourceType: 'Observation' } })) }));
+    handler = (req, res) => (req.url!.includes('page=2') ? res.end(page2) : json(200, searchset(['a'], `${base}/Observation?page=2`))(req, res));
+    try {
+      const result = await big.fallback(fetchReq('Observation?patient=p1'));
+      expect(result.status === 'ok' && (result.resource as Bundle).entry?.length).toBe(150_001);
+    } finally {
+      await big.close();
+    }
+  }, 30_000);
+});
+
+describe('createFhirFallback: one byte and entry budget per hook call (issue 12 #6)', () => {
+  let small: FhirClient;
+  beforeAll(() => {
+    small = createFhirFallback({ ...defaultConfig().fhir, allowHttp: [base], maxPages: 5, requestTimeoutMs: 2000, callBudget: { maxBytes: 20_000, maxEntries: 10, maxDepth: 64 } });
+  });
+  afterAll(() => small.close());
+
+  it('stops reading an answer past the byte budget: the key is unavailable, the rest of the body unread', async () => {
+    handler = json(200, { resourceType: 'Patient', id: 'p1', text: { div: 'x'.repeat(50_000) } });
+    const result = await small.fallback(fetchReq('Patient/p1', { budget: { bytes: 0, items: 0 } }));
+    expect(result).toEqual({ status: 'unavailable', reason: expect.stringMatching(/size limit \(BODY_LIMIT_BYTES/) });
+  });
+
+  it('shares the budget between the fetches of one call: the second key finds it spent', async () => {
+    handler = json(200, { resourceType: 'Patient', id: 'p1', text: { div: 'x'.repeat(12_000) } });
+    const budget = { bytes: 0, items: 0 };
+    expect(await small.fallback(fetchReq('Patient/p1', { budget }))).toMatchObject({ status: 'ok' });
+    expect(await small.fallback(fetchReq('Patient/p1', { budget }))).toMatchObject({ status: 'unavailable', reason: expect.stringMatching(/size limit/) });
+    // Another hook call has its own budget.
+    expect(await small.fallback(fetchReq('Patient/p1', { budget: { bytes: 0, items: 0 } }))).toMatchObject({ status: 'ok' });
+  });
+
+  it('stops paging at the entry budget and leaves the next link: partial, not silently complete', async () => {
+    let n = 0;
+    handler = (req, res) => json(200, searchset(Array.from({ length: 4 }, (_, i) => `o${n}-${i}`), `${base}/Observation?page=${++n + 1}`))(req, res);
+    const result = await small.fallback(fetchReq('Observation?patient=p1', { budget: { bytes: 0, items: 0 } }));
+    expect(seen).toHaveLength(3); // 4 + 4 entries taken, the third page would pass 10
+    expect(result.status === 'ok' && result.resource).toMatchObject({ link: [{ relation: 'next' }] });
+    expect(result.status === 'ok' && (result.resource as Bundle).entry).toHaveLength(8);
+  });
+
+  it('does not count a spent budget against the server (the circuit stays closed)', async () => {
+    handler = json(200, { resourceType: 'Patient', id: 'p1', text: { div: 'x'.repeat(50_000) } });
+    for (let i = 0; i < 8; i++) await small.fallback(fetchReq('Patient/p1', { budget: { bytes: 0, items: 0 } }));
+    handler = json(200, { resourceType: 'Patient', id: 'p1' });
+    expect(await small.fallback(fetchReq('Patient/p1', { budget: { bytes: 0, items: 0 } }))).toMatchObject({ status: 'ok' });
   });
 });

@@ -13,9 +13,11 @@
 import type { Bundle, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
 import { Agent, request } from 'undici';
 import type { AppConfig } from '../config.js';
+import { envelopeProblems } from '../fhir/schemas.js';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 import { createFhirAllowlist, pathUnderBase, type FhirAllowlist } from './fhir-allowlist.js';
-import type { FhirFallback, FhirFetchRequest, FhirFetchResult } from './fhir-fallback.js';
+import type { FetchBudget, FhirFallback, FhirFetchRequest, FhirFetchResult } from './fhir-fallback.js';
+import { checkJsonLimits } from './json-limits.js';
 import type { FhirFailureClass, FhirFetchObserver } from './observer.js';
 
 export interface FhirClient {
@@ -40,6 +42,8 @@ type Verdict = 'success' | 'failure' | 'neutral';
 const serverAnswered = (status: number): boolean => status < 500 && status !== 408 && status !== 429;
 
 const DEADLINE_REASON = 'the FHIR deadline of this hook call (FHIR_DEADLINE_MS) passed';
+const OVER_BYTES_REASON = 'the FHIR data of this hook call reached its size limit (BODY_LIMIT_BYTES, as for prefetch)';
+const OVER_ENTRIES_REASON = 'the FHIR data of this hook call reached its entry limit (MAX_JSON_ARRAY_LENGTH, as for prefetch)';
 
 const unavailable = (reason: string): FhirFetchResult => ({ status: 'unavailable', reason });
 const failed = (reason: string, cls: FhirFailureClass): Page => ({ kind: 'failed', reason, cls });
@@ -72,6 +76,20 @@ function networkReason(error: unknown): string {
   return typeof code === 'string' && /^[A-Z0-9_]{1,60}$/.test(code)
     ? `the FHIR server could not be reached (${code})`
     : 'the FHIR server could not be reached';
+}
+
+/**
+ * The body as text, counting its bytes against the hook call's budget as they arrive (shared by
+ * the call's concurrent fetches); undefined, with the rest left unread, once the budget is spent.
+ */
+async function readWithinBudget(body: AsyncIterable<Buffer>, budget: FetchBudget, maxBytes: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) {
+    budget.bytes += chunk.length;
+    if (budget.bytes > maxBytes) return undefined; // leaving the loop destroys the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function createFhirFallback(
@@ -126,7 +144,10 @@ export function createFhirFallback(
         const verdict: Verdict = serverAnswered(statusCode) ? 'success' : 'failure';
         return { page: statusCode === 404 || statusCode === 410 ? { kind: 'gone' } : failed(statusReason(statusCode), 'http-status'), verdict };
       }
-      const text = await body.text();
+      // Not the server's fault: the call's budget is spent (other keys may have used it), so neutral.
+      const budget = req.budget ?? { bytes: 0, items: 0 };
+      const text = await readWithinBudget(body, budget, fhir.callBudget.maxBytes);
+      if (text === undefined) return { page: failed(OVER_BYTES_REASON, 'over-budget'), verdict: 'neutral' };
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -136,6 +157,16 @@ export function createFhirFallback(
       if (!isObject(json) || typeof json.resourceType !== 'string') {
         return { page: failed('the FHIR server answered with JSON that is not a FHIR resource', 'invalid-response'), verdict: 'failure' };
       }
+      // The same checks as a prefetch value, before any code here walks entries, links or issues.
+      if (checkJsonLimits(json, { maxDepth: fhir.callBudget.maxDepth, maxArrayLength: fhir.callBudget.maxEntries }) !== undefined) {
+        return { page: failed('the FHIR server answered with JSON nested too deep or with too long an array (MAX_JSON_DEPTH, MAX_JSON_ARRAY_LENGTH)', 'invalid-response'), verdict: 'failure' };
+      }
+      if (envelopeProblems(json).length > 0) {
+        return { page: failed('the FHIR server answered with malformed FHIR (its entries, links, issues, types or ids)', 'invalid-response'), verdict: 'failure' };
+      }
+      const entries = Array.isArray(json.entry) ? json.entry.length : 0;
+      budget.items += entries;
+      if (budget.items > fhir.callBudget.maxEntries) return { page: failed(OVER_ENTRIES_REASON, 'over-budget'), verdict: 'neutral' };
       return { page: { kind: 'resource', resource: json as unknown as Resource }, verdict: 'success' };
     } catch (error) {
       // The hook call's deadline is this call's budget running out, not evidence against the server.
@@ -153,7 +184,8 @@ export function createFhirFallback(
    * the caller sees the result as partial instead of silently complete.
    */
   async function followPages(first: Bundle, base: string, req: FhirFetchRequest): Promise<Bundle> {
-    const entries = [...(first.entry ?? [])];
+    // Concatenated, never spread into push(): a page of many entries would overflow the stack.
+    let entries = first.entry ?? [];
     let next = nextLink(first);
     let pages = (req.pagesAlreadyRead ?? 0) + 1;
     while (next !== undefined && pages < fhir.maxPages) {
@@ -161,7 +193,7 @@ export function createFhirFallback(
       if (relative === undefined) break; // a link off the allowed server is never followed
       const page = await getPage(base, `${base}/${relative}`, req);
       if (page.kind !== 'resource' || !isSearchset(page.resource)) break;
-      entries.push(...(page.resource.entry ?? []));
+      entries = entries.concat(page.resource.entry ?? []);
       next = nextLink(page.resource);
       pages += 1;
     }

@@ -5,7 +5,8 @@
  */
 
 /** Why a FHIR fallback call failed, as a closed set of classes (metric label values). */
-export type FhirFailureClass = 'timeout' | 'http-status' | 'network' | 'circuit-open' | 'outcome' | 'invalid-response';
+/** `over-budget`: the hook call's FHIR data reached its byte or entry budget (the prefetch limits). */
+export type FhirFailureClass = 'timeout' | 'http-status' | 'network' | 'circuit-open' | 'outcome' | 'invalid-response' | 'over-budget';
 
 export interface CdsObserver {
   /** One service invocation (POST /cds-services/{id}) answered with `statusCode` after `seconds`. */

@@ -123,6 +123,8 @@ export interface ResolveInput {
   fallback: FhirFallback;
   /** Aborted at the hook call's FHIR deadline; passed to every fetch (default: never aborted). */
   signal?: AbortSignal;
+  /** What this hook call's fetches have read, shared by all of them (default: a fresh one per call). */
+  budget?: FetchBudget;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -133,6 +135,7 @@ function fetchFields(input: ResolveInput, key: string): Omit<FhirFetchRequest, '
     key,
     hookInstance: input.hookInstance,
     signal: input.signal ?? NEVER_ABORTED,
+    ...(input.budget ? { budget: input.budget } : {}),
     ...(input.fhirServer ? { fhirServer: input.fhirServer } : {}),
     ...(input.accessToken ? { accessToken: input.accessToken } : {}),
   };
@@ -157,7 +160,8 @@ async function readRemainingPages(
   if (relativeUrl === undefined) return state;
   const fetched = await input.fallback({ ...fetchFields(input, key), relativeUrl, pagesAlreadyRead: 1 });
   const rest = fetched.status === 'ok' ? classifyPrefetchValue(fetched.resource) : undefined;
-  if (rest?.kind !== 'resources') return state;
+  // The server's pages are not the client's data: a malformed one is not read, the key stays partial.
+  if (rest?.kind !== 'resources' || hasResourceProblems(rest.resources)) return state;
   return { kind: 'resources', resources: [...state.resources, ...rest.resources], partial: rest.partial };
 }
 
@@ -168,7 +172,9 @@ function sentResources(value: unknown): ReturnType<typeof bundleResources> {
   return { resources: [value as unknown as Resource], fullUrls: [undefined] };
 }
 
-export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchResolution> {
+export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResolution> {
+  // One byte and entry budget for every fetch of this hook call (keys, pages, Medications).
+  const input: ResolveInput = { ...call, budget: call.budget ?? { bytes: 0, items: 0 } };
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
   // Envelopes first: nothing below walks a value whose entries, links or issues are not what FHIR says.
   const broken = entries.flatMap(([key]) => {
@@ -210,7 +216,8 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
         return { key, spec, state: { kind: 'error', reason: fetched.reason } as PrefetchValueState, source: 'unavailable' as const };
       }
       const fetchedState = classifyPrefetchValue(fetched.resource);
-      if (fetchedState.kind === 'malformed' || fetchedState.kind === 'invalid') {
+      // Malformed where the rules read it: the server's fault, so the key is unavailable (never a 400 to the EHR).
+      if (fetchedState.kind === 'malformed' || fetchedState.kind === 'invalid' || (fetchedState.kind === 'resources' && hasResourceProblems(fetchedState.resources))) {
         return { key, spec, state: { kind: 'error', reason: 'the FHIR server answered with a malformed resource' } as PrefetchValueState, source: 'unavailable' as const };
       }
       return { key, spec, state: fetchedState, source: 'fetched' as const };
@@ -249,6 +256,8 @@ export async function resolvePrefetch(input: ResolveInput): Promise<PrefetchReso
 }
 
 const MAX_REPORTED_PROBLEMS = 20;
+
+const hasResourceProblems = (resources: readonly Resource[]): boolean => resources.some((r) => resourceProblems(r).length > 0);
 
 /** "prefetch.meds: MedicationRequest/abc: dosageInstruction: expected array" lines for one resource. */
 export function describeProblems(where: string, resource: Resource): string[] {

@@ -188,6 +188,15 @@ describe('issue 12: malformed prefetch envelopes, dot ids, control characters', 
     });
   }
 
+  it('an Observation without code (required in FHIR, absent in some feeds) is not read as any measurement: 200, the weight stays missing', async () => {
+    const uncoded = { resourceType: 'Observation', id: 'no-code', status: 'final', effectiveDateTime: '2026-11-20', valueQuantity: { value: 60, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } };
+    for (const key of ['weight', 'labs', 'pregnancy']) {
+      const res = await http().post(SELECT).send(orderSelectRequest({ prefetch: { [key]: searchset(uncoded), ...(key === 'weight' ? {} : { weight: null }) } })).expect(200);
+      const rules = (res.body.cards as { source: { topic?: { code?: string } } }[]).map((c) => c.source.topic?.code);
+      expect(rules, key).toContain('COP-R02'); // no usable weight: said so, not guessed from a value of unknown meaning
+    }
+  });
+
   it('400 for a patientId or user id of dots only', async () => {
     for (const [field, value] of [['patientId', '.'], ['patientId', '..'], ['encounterId', '..'], ['userId', 'Practitioner/..']] as const) {
       const req = orderSelectRequest();

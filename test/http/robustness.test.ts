@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { daysAgo } from '../fixtures/facts.js';
 import { copCondition, medicationRequest, observation, orderSelectRequest, orderSignRequest, patient, searchset } from '../fixtures/requests.js';
+import { bundleOf, resourceOf } from '../fixtures/fhirish.js';
 import { useApp } from './harness.js';
 
 const { app } = useApp();
@@ -16,34 +17,6 @@ async function post(url: string, payload: unknown): Promise<{ statusCode: number
   const res = await app().inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
   return { statusCode: res.statusCode, body: res.body };
 }
-
-/** Values that look a little like FHIR, so that extraction gets past its first checks. */
-const fhirish = fc.letrec((tie) => ({
-  value: fc.oneof(
-    { depthSize: 'small' },
-    fc.constantFrom('kg', '[lb_av]', 'mg', '{pill}', '%', 'final', 'active', 'draft', '2026-11-20', '2026', 'http://loinc.org', '29463-7', '312615', 'J84.116', 'http://unitsofmeasure.org'),
-    fc.double({ noNaN: false }),
-    fc.integer(),
-    fc.boolean(),
-    fc.constant(null),
-    fc.array(tie('value'), { maxLength: 3 }),
-    fc.dictionary(
-      fc.constantFrom('resourceType', 'id', 'status', 'code', 'coding', 'system', 'value', 'unit', 'valueQuantity', 'effectiveDateTime',
-        'clinicalStatus', 'verificationStatus', 'birthDate', 'gender', 'dosageInstruction', 'doseAndRate', 'doseQuantity', 'timing',
-        'repeat', 'frequency', 'period', 'periodUnit', 'medicationCodeableConcept', 'referenceRange', 'high', 'component', 'onsetDateTime',
-        'authoredOn', 'intent', 'entry', 'resource', 'boundsDuration', 'interpretation', 'valueCodeableConcept', 'route', 'class', 'subject'),
-      tie('value'),
-      { maxKeys: 6 },
-    ),
-  ),
-})).value;
-
-const resourceOf = (type: string) => fc.tuple(fhirish, fc.string({ maxLength: 6 })).map(([extra, id]) => ({
-  ...(typeof extra === 'object' && extra !== null && !Array.isArray(extra) ? extra : {}),
-  resourceType: type,
-  id: id.replace(/[^A-Za-z0-9]/g, '') || 'x',
-}));
-const bundleOf = (type: string) => fc.array(resourceOf(type), { maxLength: 4 }).map((rs) => ({ resourceType: 'Bundle', type: 'searchset', entry: rs.map((resource) => ({ resource })) }));
 
 describe('robustness', () => {
   it('never answers 500 to arbitrary JSON bodies', async () => {

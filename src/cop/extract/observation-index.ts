@@ -35,7 +35,7 @@ export function indexObservations(observations: readonly Observation[], now: Dat
     const parsed = parseFhirDate(date);
     if (date === undefined || parsed === undefined) continue;
     const entry: DatedObservation = { resource, date, ageDays: daysBetween(parsed.day, now), ms: parsed.instant.getTime() };
-    const codes = new Set((resource.code.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
+    const codes = new Set((resource.code?.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
     for (const code of codes) {
       const list = byCode.get(code);
       if (list) list.push(entry);
