@@ -80,6 +80,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'postgresql://u:p@db.example:5432/cds' }).store.databaseUrl).toBe('postgresql://u:p@db.example:5432/cds');
   });
 
+  it('issue 12 #7: PostgreSQL timeouts default below the hook deadline and are configurable, naming a bad value', () => {
+    const defaults = loadConfig({}).store.postgresTimeouts!;
+    expect(defaults).toEqual({ connectMs: 1000, statementMs: 1000, queryMs: 1500 });
+    expect(Math.max(defaults.connectMs!, defaults.queryMs!)).toBeLessThan(loadConfig({}).fhir.deadlineMs);
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '500', DATABASE_STATEMENT_TIMEOUT_MS: '700', DATABASE_QUERY_TIMEOUT_MS: '900' }).store.postgresTimeouts)
+      .toEqual({ connectMs: 500, statementMs: 700, queryMs: 900 });
+    expect(configProblems({ DATABASE_QUERY_TIMEOUT_MS: '0' })).toEqual([expect.stringMatching(/^DATABASE_QUERY_TIMEOUT_MS: /)]);
+  });
+
   it('issue 12 #15: listens on 127.0.0.1 in development and 0.0.0.0 in production unless HOST is set', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ host: '0.0.0.0', hostExplicit: true });

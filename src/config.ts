@@ -8,6 +8,7 @@ import type { FormularyProfile } from './cop/rule-types.js';
 import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
 import { canonicalTimeZone, DEFAULT_SITE_TIME_ZONE } from './fhir/dates.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -106,6 +107,11 @@ const envSchema = z.object({
   FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
   DATABASE_URL: z.string().min(1).refine(isPostgresUrl, POSTGRES_URL_HELP).optional(),
+  // PostgreSQL timeouts: a stopped or frozen server costs a call its answer time, never a hang.
+  // Defaults are below the hook deadline (FHIR_DEADLINE_MS 3000), so a call still answers in time.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_POSTGRES_TIMEOUTS.connectMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_POSTGRES_TIMEOUTS.statementMs),
+  DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_POSTGRES_TIMEOUTS.queryMs),
   /** Secret for hashing patient ids before they are stored (HMAC-SHA256); generated and kept in the store when unset. */
   PATIENT_KEY_SECRET: z.string().min(16).optional(),
   /** `production` turns client authentication on by default. */
@@ -187,6 +193,8 @@ export interface AppConfig {
     sqlitePath: string;
     databaseUrl?: string;
     patientKeySecret?: string;
+    /** PostgreSQL only (DATABASE_*_TIMEOUT_MS). */
+    postgresTimeouts?: PostgresTimeouts;
   };
   thresholds: Thresholds;
   /** Site configuration (SITE_CONFIG_FILE): locale, local codes, override reasons. */
@@ -299,6 +307,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       sqlitePath: e.FEEDBACK_DB_PATH,
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),
       ...(e.PATIENT_KEY_SECRET ? { patientKeySecret: e.PATIENT_KEY_SECRET } : {}),
+      postgresTimeouts: { connectMs: e.DATABASE_CONNECT_TIMEOUT_MS, statementMs: e.DATABASE_STATEMENT_TIMEOUT_MS, queryMs: e.DATABASE_QUERY_TIMEOUT_MS },
     },
     thresholds,
     site: siteFile.value?.settings ?? DEFAULT_SITE_SETTINGS,

@@ -26,6 +26,7 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     return openPostgresStore(config.databaseUrl, {
       ...secret,
       ...(options.onPoolError ? { onPoolError: options.onPoolError } : {}),
+      ...(config.postgresTimeouts ? { timeouts: config.postgresTimeouts } : {}),
     });
   }
   // SQLite on its own thread: no commit, fsync or checkpoint on the event loop. (`:memory:` is one

@@ -10,6 +10,9 @@ import { PATIENT_KEY_SECRET_META, generatePatientKeySecret } from './patient-key
 import { classifyStoreError } from './errors.js';
 import { assertStorableFeedback, assertValidDate, cleanShownCard, outcomeInstant } from './rows.js';
 import type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './settings.js';
+
+export { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './settings.js';
 
 export interface PostgresStoreOptions {
   /** PATIENT_KEY_SECRET; when unset, a secret is generated once and kept in `meta`. */
@@ -32,13 +35,6 @@ export interface PostgresStoreOptions {
   timeouts?: PostgresTimeouts;
 }
 
-export interface PostgresTimeouts {
-  connectMs?: number;
-  statementMs?: number;
-  queryMs?: number;
-}
-
-export const DEFAULT_POSTGRES_TIMEOUTS = { connectMs: 1000, statementMs: 1000, queryMs: 1500 } as const;
 
 /** Text key of the advisory lock taken while migrating (hashed to a bigint by PostgreSQL). */
 const MIGRATION_LOCK = 'cop-cds-hooks:migrations';
@@ -48,6 +44,12 @@ export const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, 
 async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // A checked-out client has no pool listener: a connection lost between two statements would
+  // otherwise be an unhandled 'error' event, which ends the process. The statement in flight fails too.
+  const onLost = (): void => {
+    broken = true;
+  };
+  client.on('error', onLost);
   try {
     await client.query('BEGIN');
     const result = await work(client);
@@ -60,6 +62,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
     else await client.query('ROLLBACK').catch(() => (broken = true));
     throw error;
   } finally {
+    client.removeListener('error', onLost);
     client.release(broken);
   }
 }
