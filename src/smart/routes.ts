@@ -110,8 +110,12 @@ export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOpti
 
   app.get(`${SMART_PREFIX}/plan`, async (request, reply) => {
     const parsed = planQuerySchema.safeParse(request.query);
-    if (!parsed.success) throw new BadRequestError('weightKg must be a positive number of kilograms (at most 500); formulary is us or uk');
+    const { weightMinKg, weightMaxKg } = options.thresholds;
+    const range = `weightKg must be a plausible adult weight in kilograms (${weightMinKg}–${weightMaxKg}, as COP-R02 reads a charted weight)`;
+    if (!parsed.success) throw new BadRequestError(`${range}; formulary is us or uk`);
     const { weightKg, formulary } = parsed.data;
+    // The same range as a charted weight: a plan for 0.1 or 500 kg is no plan a clinician can use.
+    if (weightKg < weightMinKg || weightKg > weightMaxKg) throw new BadRequestError(range);
     return reply.header('cache-control', 'no-store').send(planFor(weightKg, options.thresholds, formulary ?? options.formulary));
   });
 }

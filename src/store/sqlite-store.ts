@@ -3,7 +3,7 @@
  * disk when its transaction commits and survives a crash or power loss. better-sqlite3 is
  * synchronous: each call commits before the returned promise resolves.
  */
-import { mkdirSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RuleId } from '../cop/knowledge.js';
@@ -104,7 +104,7 @@ export class SqliteStore implements CdsStore {
 
   /** Opens (creating the file and its directory if needed) and migrates. `:memory:` for tests. */
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
-    if (!isMemory(file)) mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (!isMemory(file)) makeDirectories(path.dirname(path.resolve(file)));
     const db = new Database(file);
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
@@ -294,4 +294,18 @@ export class SqliteStore implements CdsStore {
 /** Opens the SQLite store at `file` (see SqliteStore.open). */
 export async function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
   return SqliteStore.open(file, options);
+}
+
+/**
+ * Creates a directory and its missing parents one level at a time. Not `mkdirSync(…, { recursive:
+ * true })`: under /proc that loops for ever (each level answers ENOENT, its parent EEXIST), so a
+ * misconfigured FEEDBACK_DB_PATH would hang start-up instead of failing with its name.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing) mkdirSync(d);
 }

@@ -52,9 +52,14 @@ describe('GET /smart/plan', () => {
     expect(taper.dosageInstruction.map((d: any) => d.timing.repeat.boundsDuration.value)).toEqual(plan.steps.map((s: { days: number }) => s.days));
   });
 
-  it.each(['', 'weightKg=abc', 'weightKg=-3', 'weightKg=60&formulary=fr', 'weightKg=9999'])('refuses %j with 400', async (query) => {
+  it.each(['', 'weightKg=abc', 'weightKg=-3', 'weightKg=60&formulary=fr', 'weightKg=9999', 'weightKg=0.1', 'weightKg=29.9', 'weightKg=250.1', 'weightKg=500'])('refuses %j with 400', async (query) => {
     const res = await http().get(`/smart/plan?${query}`).expect(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+
+  it('issue 12 #14: names the plausible weight range a charted weight has (30–250 kg by default)', async () => {
+    const res = await http().get('/smart/plan?weightKg=0.1').expect(400);
+    expect(JSON.stringify(res.body)).toMatch(/weightKg must be a plausible adult weight in kilograms \(30–250/);
   });
 });
 

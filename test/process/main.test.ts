@@ -2,7 +2,7 @@
  * The process as an operator runs it: start-up on a configured port, a readable refusal of bad
  * configuration, and graceful shutdown on SIGTERM. Spawns `src/main.ts` through tsx on 127.0.0.1.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -27,6 +27,25 @@ describe('src/main.ts', () => {
     const text = lines.join('\n');
     expect(text).toContain('COP_MG_PER_KG');
     expect(text).not.toMatch(/\n\s+at /); // no stack trace
+  }, 30_000);
+
+  it.each([
+    ['under /proc (mkdir there used to loop for ever)', '/proc/cop-cds-nowhere/store.sqlite'],
+    ['under a file', 'UNDER_A_FILE'],
+    ['at a database server that refuses', undefined],
+  ])('issue 12 #14: a store that cannot be opened (%s) exits 2 naming the variable, no stack trace', async (_where, file) => {
+    if (file === 'UNDER_A_FILE') {
+      const plain = path.join(mkdtempSync(path.join(tmpdir(), 'cop-store-')), 'a-file');
+      writeFileSync(plain, 'x');
+      file = path.join(plain, 'store.sqlite');
+    }
+    const env: Record<string, string> = file ? { FEEDBACK_DB_PATH: file } : { DATABASE_URL: 'postgres://u:secret-pw@127.0.0.1:1/x' };
+    const { lines, exited } = start(env);
+    expect(await exited).toBe(2);
+    const text = lines.join('\n');
+    expect(text).toContain(file ? 'FEEDBACK_DB_PATH: cannot open the SQLite store' : 'DATABASE_URL: cannot open the PostgreSQL store');
+    expect(text).not.toContain('secret-pw');
+    expect(text).not.toMatch(/\n\s+at /);
   }, 30_000);
 
   it('refuses to start with a plain-http server in CDS_FHIR_ALLOWLIST, pointing at CDS_FHIR_ALLOW_HTTP', async () => {
