@@ -23,6 +23,7 @@ import { ConfigError, type AppConfig } from './config.js';
 import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
 import { ALL_RULES } from './cop/rules/index.js';
 import { evidenceRoutes } from './evidence-page.js';
+import { registerLargeBodyGate } from './large-bodies.js';
 import { smartAppRoutes } from './smart/routes.js';
 import { allowOwnDemoFhir, registerDemoFhir } from './demo/fhir-endpoint.js';
 import { loggerOptions } from './logging.js';
@@ -308,7 +309,7 @@ export function storeOpenProblem(store: AppConfig['store'], error: unknown): str
   return `FEEDBACK_DB_PATH: cannot open the SQLite store at ${store.sqlitePath} (${code ? `${code}: ` : ''}${message}); point it at a file in a writable directory (created if missing), e.g. data/cop-cds.sqlite, or set DATABASE_URL for PostgreSQL`;
 }
 
-const DEFAULT_CONNECTION_LIMITS = { requestTimeoutMs: 30_000, bodyTimeoutMs: 10_000, maxConnections: 1024 };
+const DEFAULT_CONNECTION_LIMITS = { requestTimeoutMs: 30_000, bodyTimeoutMs: 10_000, maxConnections: 1024, largeBodyBytes: 1024 * 1024, maxLargeBodies: 4 };
 const connectionLimits = (config: AppConfig) => config.connections ?? DEFAULT_CONNECTION_LIMITS;
 
 /** Header fields that must appear once: a second Host is ambiguous (RFC 9112 §3.2), a second Authorization too. */
@@ -360,6 +361,7 @@ function registerRequestGuards(app: FastifyInstance, config: AppConfig): void {
     }
     return undefined;
   });
+  registerLargeBodyGate(app, { largeBodyBytes: limits.largeBodyBytes, maxLargeBodies: limits.maxLargeBodies, retryAfterSeconds: config.pressure.retryAfterSeconds });
 
   app.addHook('preParsing', async (request, reply, payload) => {
     if (!hasBody(request) || request.raw.complete) return payload;

@@ -137,6 +137,10 @@ const envSchema = z.object({
   BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Open client connections at most; more are closed at once. 0 = no limit. */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).default(1024),
+  /** Bodies over this many bytes (or chunked) are large: at most MAX_LARGE_BODIES of them are read at once. */
+  LARGE_BODY_BYTES: z.coerce.number().int().min(64 * 1024).default(1 * MiB),
+  /** Large bodies read and parsed at once; more get 503 + Retry-After. Bounds memory (bench/big-bodies.ts). 0 = no limit. */
+  MAX_LARGE_BODIES: z.coerce.number().int().min(0).default(4),
   /** Least time between two refetches of a client's JWKS when a token names an unknown kid. */
   CDS_AUTH_JWKS_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
@@ -147,7 +151,7 @@ export interface AppConfig {
   /** True when HOST was set; false when the default for NODE_ENV applied. */
   hostExplicit?: boolean;
   /** Client connection limits (src/app.ts): total request time, body time, open connections (0 = off). */
-  connections?: { requestTimeoutMs: number; bodyTimeoutMs: number; maxConnections: number };
+  connections?: { requestTimeoutMs: number; bodyTimeoutMs: number; maxConnections: number; largeBodyBytes: number; maxLargeBodies: number };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   publicBaseUrl?: string;
   formulary: FormularyProfile;
@@ -269,7 +273,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     hostExplicit: e.HOST !== undefined,
-    connections: { requestTimeoutMs: e.REQUEST_TIMEOUT_MS, bodyTimeoutMs: e.BODY_TIMEOUT_MS, maxConnections: e.MAX_CONNECTIONS },
+    connections: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS, bodyTimeoutMs: e.BODY_TIMEOUT_MS, maxConnections: e.MAX_CONNECTIONS,
+      largeBodyBytes: e.LARGE_BODY_BYTES, maxLargeBodies: e.MAX_LARGE_BODIES,
+    },
     logLevel: e.LOG_LEVEL,
     // Precedence: environment > site file > default.
     formulary: e.FORMULARY_PROFILE ?? siteFile.value?.formulary ?? 'us',

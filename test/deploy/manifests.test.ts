@@ -237,6 +237,12 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     }
     expect(container.resources?.requests).toEqual({ cpu: '250m', memory: '256Mi' });
     expect(container.resources?.limits).toEqual({ cpu: '1', memory: '512Mi' });
+    // Issue 12 #10: V8's old space well inside the memory limit, probes that outlast a loaded
+    // process's slowest /health/live in bench/big-bodies.ts (about 2.4 s).
+    const oldSpace = /--max-old-space-size=(\d+)/.exec(container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '');
+    expect(oldSpace, 'NODE_OPTIONS sets --max-old-space-size').not.toBeNull();
+    expect(Number(oldSpace![1])).toBeLessThanOrEqual(512 * 0.7);
+    for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) expect(probe?.timeoutSeconds).toBeGreaterThanOrEqual(5);
 
     expect(pod.securityContext?.runAsNonRoot).toBe(true);
     // The image's USER is the name `node`: the kubelet can only verify runAsNonRoot with a uid.
@@ -288,7 +294,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
 
   it('environment: the ConfigMap and Secret the Deployment names exist, and their values start the service', () => {
     expect(container.envFrom?.map((e) => e.configMapRef?.name)).toEqual([configMap.metadata!.name]);
-    const secretRefs = (container.env ?? []).map((e) => e.valueFrom?.secretKeyRef);
+    const secretRefs = (container.env ?? []).filter((e) => e.valueFrom).map((e) => e.valueFrom?.secretKeyRef);
     expect(secretRefs.map((r) => r?.key).sort()).toEqual(['CDS_TRUSTED_CLIENTS', 'DATABASE_URL', 'PATIENT_KEY_SECRET']);
     for (const ref of secretRefs) {
       expect(ref?.name).toBe(secret.metadata!.name);

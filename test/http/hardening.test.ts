@@ -17,13 +17,13 @@ let authApp: FastifyInstance;
 const portOf = (a: FastifyInstance) => (a.server.address() as AddressInfo).port;
 
 beforeAll(async () => {
-  app = await buildApp(testConfig({ connections: { requestTimeoutMs: 30_000, bodyTimeoutMs: 800, maxConnections: 0 } }), { clock: () => NOW });
+  app = await buildApp(testConfig({ connections: { requestTimeoutMs: 30_000, bodyTimeoutMs: 800, maxConnections: 0, largeBodyBytes: 1024 * 1024, maxLargeBodies: 4 } }), { clock: () => NOW });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const key = await makeKey('ES384', 'k1');
   authApp = await buildApp(
     testConfig({
       publicBaseUrl: 'https://cds.example.org',
-      connections: { requestTimeoutMs: 30_000, bodyTimeoutMs: 5_000, maxConnections: 0 },
+      connections: { requestTimeoutMs: 30_000, bodyTimeoutMs: 5_000, maxConnections: 0, largeBodyBytes: 1024 * 1024, maxLargeBodies: 4 },
       auth: { ...DEFAULT_AUTH_SETTINGS, enabled: true, explicit: true, failureLimit: 5, failureWindowSeconds: 60, trustedClients: [{ iss: 'https://ehr.example.org', jwks: { keys: [key.publicJwk] }, jkuAllowlist: [] }] },
     }),
     { clock: () => NOW },
