@@ -75,21 +75,20 @@ function unauthorized(reply: FastifyReply): FastifyReply {
     .send(operationOutcome('login', 'Authentication required'));
 }
 
-function tooManyFailures(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
+/** A refusal the client should retry after a while (429 or 503), never cached. */
+function retryLater(reply: FastifyReply, status: 429 | 503, retryAfterSeconds: number, code: 'throttled' | 'transient', message: string): FastifyReply {
   return reply
-    .code(429)
+    .code(status)
     .header('retry-after', String(retryAfterSeconds))
     .header('cache-control', 'no-store')
-    .send(operationOutcome('throttled', `Too many failed authentications from this address; retry after ${retryAfterSeconds} s`));
+    .send(operationOutcome(code, `${message}; retry after ${retryAfterSeconds} s`));
 }
 
-function replayCacheFull(reply: FastifyReply, retryAfterSeconds: number): FastifyReply {
-  return reply
-    .code(503)
-    .header('retry-after', String(retryAfterSeconds))
-    .header('cache-control', 'no-store')
-    .send(operationOutcome('transient', `The service cannot take more tokens now; retry after ${retryAfterSeconds} s`));
-}
+const tooManyFailures = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
+  retryLater(reply, 429, retryAfterSeconds, 'throttled', 'Too many failed authentications from this address');
+
+const replayCacheFull = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
+  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot take more tokens now');
 
 /** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
 export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {

@@ -4,20 +4,18 @@
  * exists, is scrolled into view and has visible text, under the page's strict CSP with no console
  * error. Skipped without a chromium binary unless REQUIRE_BROWSER_TESTS=1 (CI), as the taper-app test.
  */
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { collectCorpus } from '../fixtures/card-corpus.js';
+import { chromiumAvailable, launchChromium } from '../fixtures/browser.js';
 import { testConfig } from '../fixtures/config.js';
 import { NOW } from '../fixtures/facts.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
 
-describe.skipIf(!available)('evidence page in headless Chromium', () => {
+describe.skipIf(!chromiumAvailable)('evidence page in headless Chromium', () => {
   let app: FastifyInstance;
   let browser: Browser;
   let baseUrl: string;
@@ -30,12 +28,7 @@ describe.skipIf(!available)('evidence page in headless Chromium', () => {
     app = await buildApp(testConfig(), { clock: () => NOW });
     await app.listen({ host: '127.0.0.1', port: 0 });
     baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -5,19 +5,18 @@
  * here (PNG size, not blank). Without a chromium binary the test is skipped, unless
  * REQUIRE_BROWSER_TESTS=1 (CI), where it fails.
  */
-import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { CHROMIUM, chromiumAvailable, launchChromium, REQUIRE_BROWSER } from '../fixtures/browser.js';
 import { testConfig } from '../fixtures/config.js';
 import { NOW } from '../fixtures/facts.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const REQUIRED = process.env.REQUIRE_BROWSER_TESTS === '1';
-const available = existsSync(CHROMIUM);
+const REQUIRED = REQUIRE_BROWSER;
+const available = chromiumAvailable;
 
 describe('browser prerequisites', () => {
   it.skipIf(!REQUIRED)('has chromium when REQUIRE_BROWSER_TESTS=1', () => {
@@ -89,16 +88,7 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
     app = await buildApp(testConfig({ demoFhir: true }), { clock: () => NOW });
     await app.listen({ host: '127.0.0.1', port: 0 });
     baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      // Playwright gives every launch a fresh temporary profile (its own --user-data-dir), removed on close.
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
