@@ -27,4 +27,16 @@ describe('README', () => {
     const { RULES } = await import('../../src/cop/rules/index.js');
     for (const id of RULE_IDS.filter((r) => RULES[r])) expect(readme).toMatch(new RegExp(`^\\| ${id} \\|`, 'm'));
   });
+
+  it('gives every CDS Hooks Sandbox demo link the hook its screen needs (screen alone keeps patient-view)', () => {
+    const links = [...readme.matchAll(/https:\/\/sandbox\.cds-hooks\.org\/\?\S+/g)].map((m) => new URL(m[0]));
+    expect(links.length).toBeGreaterThanOrEqual(3);
+    const hookFor: Record<string, string | undefined> = { 'patient-view': 'patient-view', 'rx-view': 'order-select', 'rx-sign': 'order-sign' };
+    for (const link of links) {
+      const screen = link.searchParams.get('screen') ?? 'patient-view';
+      expect(Object.keys(hookFor), link.href).toContain(screen);
+      const hook = link.searchParams.get('hook') ?? 'patient-view';
+      expect(hook, link.href).toBe(hookFor[screen]);
+    }
+  });
 });
