@@ -138,13 +138,14 @@ describe('order-select: age', () => {
 });
 
 describe('order-select: the clarithromycin option', () => {
-  it('matrix #9: preserved lung function, room-air SpO2 97%, not pregnant → COP-R06 with delete + create', async () => {
+  it('matrix #9: preserved lung function, room-air SpO2 97%, not pregnant → COP-R06 with create + delete', async () => {
     const r06 = cardFor(await select({ prefetch: preservedLungFunction }), 'COP-R06');
     const suggestion = r06.suggestions![0]!;
     expect(suggestion.isRecommended).toBe(false);
-    expect(suggestion.actions.map((a) => a.type)).toEqual(['delete', 'create']);
-    expect(suggestion.actions[0]!.resourceId).toBe('MedicationRequest/draft-pred-1');
-    const cla = suggestion.actions[1]!.resource!;
+    // Create first: the CDS Hooks Sandbox applies only a suggestion's first action.
+    expect(suggestion.actions.map((a) => a.type)).toEqual(['create', 'delete']);
+    expect(suggestion.actions[1]!.resourceId).toBe('MedicationRequest/draft-pred-1');
+    const cla = suggestion.actions[0]!.resource!;
     expect(cla.medicationCodeableConcept.coding[0].code).toBe('197517');
     expect(cla.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' });
     expect(cla.dosageInstruction[0].doseAndRate[0].doseQuantity).toMatchObject({ value: 500, code: 'mg' });

@@ -252,7 +252,7 @@ const CASES: RuleCase[] = [
     scenario: () => scenario('order-select', clarithromycinEligible(), [sandboxPrednisoneDraft('draft-pred')], ['MedicationRequest/draft-pred']),
     expectTidy: (f) => {
       expect(f.summary).toMatch(/^Option for mild COP/);
-      expect(f.suggestions?.[0]?.actions.map((a) => a.type)).toEqual(['delete', 'create']);
+      expect(f.suggestions?.[0]?.actions.map((a) => a.type)).toEqual(['create', 'delete']);
     },
   },
   {

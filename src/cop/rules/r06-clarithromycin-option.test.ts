@@ -17,7 +17,7 @@ const withDrafts = (drafts: MedicationFact[], active: MedicationFact[] = []): Pa
 });
 
 describe('COP-R06 clarithromycin option', () => {
-  it('matrix #9: gates met → info card, one non-recommended suggestion: delete the GC draft, create clarithromycin', () => {
+  it('matrix #9: gates met → info card, one non-recommended suggestion: create clarithromycin, then delete the GC draft', () => {
     const finding = r06.evaluate(clarithromycinEligible(), context('order-select'));
     expect(finding).toMatchObject({ ruleId: 'COP-R06', indicator: 'info' });
     expect(finding?.summary.length).toBeLessThan(140);
@@ -25,9 +25,10 @@ describe('COP-R06 clarithromycin option', () => {
     expect(finding?.suggestions).toHaveLength(1);
     const suggestion = finding!.suggestions![0]!;
     expect(suggestion.isRecommended).toBe(false);
-    expect(suggestion.actions.map((a) => a.type)).toEqual(['delete', 'create']);
-    expect(suggestion.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/draft-pred' });
-    const mr = (suggestion.actions[1] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
+    // Create before delete: a client applying only the first action still drafts clarithromycin.
+    expect(suggestion.actions.map((a) => a.type)).toEqual(['create', 'delete']);
+    expect(suggestion.actions[1]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/draft-pred' });
+    const mr = (suggestion.actions[0] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
     expect(mr.medicationCodeableConcept?.coding?.[0]).toMatchObject({ system: RXNORM, code: '197517' });
     expect(JSON.stringify(mr)).not.toContain('359385');
     expect(mr.dosageInstruction?.[0]?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd', boundsDuration: { value: 90, code: 'd' } });
@@ -109,7 +110,7 @@ describe('COP-R06 clarithromycin option', () => {
 
   it('uses the context intent and the configured regimen', () => {
     const finding = r06.evaluate(clarithromycinEligible(), context('order-select', { medicationRequestIntent: 'proposal' }));
-    const mr = (finding!.suggestions![0]!.actions[1] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
+    const mr = (finding!.suggestions![0]!.actions[0] as Extract<FindingAction, { type: 'create' }>).resource as MedicationRequest;
     expect(mr.intent).toBe('proposal');
   });
 

@@ -43,13 +43,15 @@ export function evaluateR06(facts: PatientFacts, context: RuleContext): Finding 
     ? [{
         label: `Use ${regimen} instead of ${drug}`,
         isRecommended: false,
+        // Create first: a client that applies only a suggestion's first action (the CDS Hooks
+        // Sandbox does) then drafts clarithromycin instead of emptying the order.
         actions: [
-          { type: 'delete', description: `Remove the selected ${selected.name} draft`, resourceId },
           {
             type: 'create',
             description: `Clarithromycin ${t.clarithromycinDoseMg} mg by mouth twice daily for ${durationText(t.clarithromycinDays)}`,
             resource: buildClarithromycinRequest({ patientId: facts.patientId, thresholds: t, intent: context.medicationRequestIntent }),
           },
+          { type: 'delete', description: `Remove the selected ${selected.name} draft`, resourceId },
         ],
       }]
     : [];
