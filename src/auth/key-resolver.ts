@@ -1,6 +1,9 @@
 /**
  * Where a token's verification key comes from, per trusted client (R-SEC-09, P#8):
- * - a `jku` header is honoured only when it is on that client's `jkuAllowlist` (or is its
+ * - a token whose `kid` names a key held on record for its client (inline `jwks`) is verified with
+ *   that key, whatever its `jku` says: the key is picked by `kid` (R-SEC-09) and nothing is fetched
+ *   (the CDS Hooks Sandbox names its `jku` in every token; with its key on record no outbound call);
+ * - otherwise a `jku` header is honoured only when it is on that client's `jkuAllowlist` (or is its
  *   `jwksUrl`); any other `jku` fails the token, so an attacker can never point us at their keys;
  * - without `jku`: the client's inline `jwks`, then its `jwksUrl`.
  * Remote sets are jose's `createRemoteJWKSet`: fetched on first use, cached for `cacheMaxAgeMs`,
@@ -32,8 +35,8 @@ export type KeySelection =
   | { ok: false; reason: 'jku-not-allowed' | 'no-key-source'; jku?: string };
 
 export interface KeyResolver {
-  /** The key function for a token of `client` with header `jku` (unverified), or why there is none. */
-  select(client: TrustedClient, jku: unknown): KeySelection;
+  /** The key function for a token of `client` with headers `jku` and `kid` (unverified), or why there is none. */
+  select(client: TrustedClient, jku: unknown, kid?: unknown): KeySelection;
 }
 
 /** The `jku` URLs honoured for a client: its allow-list plus its own `jwksUrl`. */
@@ -77,7 +80,7 @@ export function createKeyResolver(clients: TrustedClient[], options: KeyResolver
     return set;
   };
 
-  const perClient = new Map<string, { jkus: Set<string>; getKey?: JWTVerifyGetKey; source: string }>();
+  const perClient = new Map<string, { jkus: Set<string>; getKey?: JWTVerifyGetKey; source: string; onRecord?: { kids: Set<string>; getKey: JWTVerifyGetKey } }>();
   for (const client of clients) {
     // Remote sets are created up front (no network until the first token) so that a bad URL fails at start-up.
     for (const url of allowedJkus(client)) remote(url);
@@ -97,13 +100,19 @@ export function createKeyResolver(clients: TrustedClient[], options: KeyResolver
       getKey = inline ?? fromUrl;
     }
     const source = [inline ? 'inline jwks' : '', client.jwksUrl ?? ''].filter(Boolean).join(' + ');
-    perClient.set(client.iss, { jkus: allowedJkus(client), ...(getKey ? { getKey } : {}), source });
+    const kids = new Set((client.jwks?.keys ?? []).map((k) => (k as { kid?: unknown }).kid).filter((k): k is string => typeof k === 'string'));
+    perClient.set(client.iss, {
+      jkus: allowedJkus(client), ...(getKey ? { getKey } : {}), source,
+      ...(inline && kids.size > 0 ? { onRecord: { kids, getKey: inline } } : {}),
+    });
   }
 
   return {
-    select(client, jku) {
+    select(client, jku, kid) {
       const entry = perClient.get(client.iss);
       if (!entry) return { ok: false, reason: 'no-key-source' };
+      // A key on record is trusted more than any URL: use it, fetch nothing.
+      if (typeof kid === 'string' && entry.onRecord?.kids.has(kid)) return { ok: true, getKey: entry.onRecord.getKey, source: 'inline jwks (kid on record)' };
       if (jku !== undefined) {
         const url = normalizedUrl(jku);
         if (!url || !entry.jkus.has(url)) {

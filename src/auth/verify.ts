@@ -126,7 +126,7 @@ export function createTokenVerifier(settings: AuthSettings, deps: VerifierDeps):
       const client = typeof unverified.iss === 'string' ? clients.get(unverified.iss) : undefined;
       if (!client) return { ok: false, reason: 'unknown-iss', log: facts };
 
-      const selection = keys.select(client, header.jku);
+      const selection = keys.select(client, header.jku, header.kid);
       if (!selection.ok) {
         return { ok: false, reason: selection.reason, log: { ...facts, ...(selection.jku ? { jku: selection.jku } : {}) } };
       }

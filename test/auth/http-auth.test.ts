@@ -214,16 +214,27 @@ describe('each bad token gets the same 401, its reason only in the log', () => {
     expect(await rejected(await discover(jwt))).toMatchObject({ reason: 'unknown-iss', iss: 'https://evil.example' });
   });
 
-  it('a jku not on the client\'s allow-list, never fetched', async () => {
-    const evil = await token(es, { aud: DISCOVERY, jku: 'https://evil.example/jwks.json' });
+  it('a jku not on the client\'s allow-list, for a kid not on record: never fetched', async () => {
+    // c1's key is not on EHR_A's record, so the jku would be the only way to its key.
+    const evil = await token(c1, { aud: DISCOVERY, jku: 'https://evil.example/jwks.json' });
     expect(await rejected(await discover(evil))).toMatchObject({ reason: 'jku-not-allowed', jku: 'https://evil.example/jwks.json' });
-    // The unlisted set does hold the right key, but is not this client's: no fetch, no trust.
-    const local = await token(es, { aud: DISCOVERY, jku: `${jwks.origin}/unlisted/jwks.json` });
+    // The set does hold the right key, but is not this client's: no fetch, no trust.
+    const listedElsewhere = await token(c1, { aud: DISCOVERY, jku: `${jwks.origin}/c/jwks.json` });
+    expect((await rejected(await discover(listedElsewhere))).reason).toBe('jku-not-allowed');
+    const local = await token(c1, { aud: DISCOVERY, jku: `${jwks.origin}/unlisted/jwks.json` });
     expect((await rejected(await discover(local))).reason).toBe('jku-not-allowed');
     expect(jwks.hits.get('/unlisted/jwks.json')).toBeUndefined();
-    // Another client's allowed jku is not this client's either.
-    const borrowed = await token(es, { aud: DISCOVERY, jku: `${jwks.origin}/c/jwks.json` });
-    expect((await rejected(await discover(borrowed))).reason).toBe('jku-not-allowed');
+  });
+
+  it('issue 13 #3: a kid on record is verified with that key whatever the jku says, and nothing is fetched (the Sandbox\'s tokens)', async () => {
+    const hitsBefore = [...jwks.hits.values()].reduce((a, b) => a + b, 0);
+    for (const jku of ['https://sandbox.cds-hooks.org/.well-known/jwks.json', `${jwks.origin}/unlisted/jwks.json`]) {
+      await discover(await token(es, { aud: DISCOVERY, jku })).expect(200);
+    }
+    expect([...jwks.hits.values()].reduce((a, b) => a + b, 0)).toBe(hitsBefore);
+    // The kid picks the key: a token signed by another key under a kid on record still fails its signature.
+    const forged = await signToken({ ...c1, kid: es.kid }, NOW, { iss: EHR_A, aud: DISCOVERY, jku: 'https://evil.example/jwks.json' });
+    expect((await rejected(await discover(forged))).reason).toMatch(/signature|invalid/);
   });
 
   it('a replayed jti, on the same or another endpoint', async () => {
