@@ -164,7 +164,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
   await app.register(evidenceRoutes, { rules: ALL_RULES, thresholds: config.thresholds });
   // The taper-plan SMART app (COP-R01's smart link): static pages with their own CSP, and GET /smart/plan.
-  await app.register(smartAppRoutes, { thresholds: config.thresholds, formulary: config.formulary });
+  await app.register(smartAppRoutes, { thresholds: config.thresholds, formulary: config.formulary, ...config.smartApp });
   await app.register(probeRoutes, { store, shuttingDown, ...(metrics ? { registry: metrics.registry } : {}) });
   if (config.demoFhir) {
     await registerDemoFhir(app, { clock: overrides.clock ?? (() => new Date()), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });

@@ -137,6 +137,12 @@ const envSchema = z.object({
   BODY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   /** Open client connections at most; more are closed at once. 0 = no limit. */
   MAX_CONNECTIONS: z.coerce.number().int().min(0).default(1024),
+  /** EHR origins that may show the SMART taper-plan app in a frame (comma-separated); default none. */
+  SMART_FRAME_ANCESTORS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((o) => o.trim()).filter(Boolean))
+    .refine((list) => list.every((o) => /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)), 'must be origins such as https://ehr.example.org (scheme, host and optional port; comma-separated)'),
   /** Bodies over this many bytes (or chunked) are large: at most MAX_LARGE_BODIES of them are read at once. */
   LARGE_BODY_BYTES: z.coerce.number().int().min(64 * 1024).default(1 * MiB),
   /** Large bodies read and parsed at once; more get 503 + Retry-After. Bounds memory (bench/big-bodies.ts). 0 = no limit. */
@@ -207,6 +213,8 @@ export interface AppConfig {
   auth: AuthSettings;
   /** Serve the demo FHIR endpoint /demo/fhir (src/demo); never under NODE_ENV=production. */
   demoFhir: boolean;
+  /** The SMART app's pages: plain-http servers allowed outside production; EHR origins that may frame it. */
+  smartApp: { allowHttp: boolean; frameAncestors: string[] };
 }
 
 /** `mgPerKg` → `COP_MG_PER_KG`: the variable that once set a threshold (now refused, naming the key). */
@@ -310,6 +318,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     hstsMaxAgeSeconds: e.HSTS_MAX_AGE_SECONDS,
     metricsEnabled: e.METRICS_ENABLED,
     demoFhir: e.NODE_ENV !== 'production' && e.DEMO_FHIR !== 'off',
+    smartApp: { allowHttp: e.NODE_ENV !== 'production', frameAncestors: e.SMART_FRAME_ANCESTORS },
     store: {
       sqlitePath: e.FEEDBACK_DB_PATH,
       ...(e.DATABASE_URL ? { databaseUrl: e.DATABASE_URL } : {}),

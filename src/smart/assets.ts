@@ -26,15 +26,25 @@ export const LAUNCH_JS = `(function () {
     fail('Open this page from a SMART launcher or an EHR (it needs the iss and launch parameters). For a preview without SMART, open index.html?demo=1&weightKg=60.');
     return;
   }
-  // EHR launch (iss + launch) asks for the launch context; a standalone launch (iss only) for a patient picker.
-  var scope = params.get('launch') ? 'launch patient/*.read openid fhirUser' : 'launch/patient patient/*.read openid fhirUser';
+  // The least the app needs: it reads the Patient (banner) and their Observations (weight). SMART v2
+  // scopes, with the v1 forms beside them for servers that know only those. EHR launch (iss +
+  // launch) asks for the launch context; a standalone launch (iss only) for a patient picker.
+  var reads = 'patient/Patient.r patient/Observation.rs patient/Patient.read patient/Observation.read';
+  var scope = (params.get('launch') ? 'launch ' : 'launch/patient ') + reads;
   FHIR.oauth2.authorize({
     clientId: params.get('client_id') || '${SMART_CLIENT_ID_DEFAULT}',
     scope: scope,
     redirectUri: 'index.html',
     // Open FHIR servers (no SMART authorization, e.g. the demo /demo/fhir) need the patient named.
     patientId: params.get('patient') || undefined
-  }).catch(function (e) { fail('Launch failed: ' + (e && e.message ? e.message : String(e))); });
+  }).catch(function (e) {
+    var message = e && e.message ? e.message : String(e);
+    // "Failed to fetch" says nothing a person can act on: name what usually causes it.
+    if (/fetch|network|conformance|smart-configuration/i.test(message)) {
+      message += '. The FHIR server (' + (params.get('iss') || params.get('fhirServiceUrl')) + ') could not be read from this page: check that it is running, that it answers CORS for this origin, and, for a plain-http server, that this service is not in production mode (its pages allow https servers only there).';
+    }
+    fail('Launch failed: ' + message);
+  });
 })();
 `;
 

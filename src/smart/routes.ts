@@ -24,22 +24,30 @@ export { SMART_CLIENT_ID_DEFAULT, SMART_LAUNCH_PATH, SMART_PREFIX } from './cons
 
 /**
  * Scripts, styles and images only from this origin; XHR to this origin (the plan) and to any https
- * FHIR/authorization server (the `iss` is only known at launch). No inline script or style, no framing.
+ * FHIR/authorization server (the `iss` is only known at launch), and to plain-http ones outside
+ * production (local launchers and FHIR servers run on http://127.0.0.1). No inline script or style.
+ * Framed only by the EHR origins an operator lists (SMART_FRAME_ANCESTORS; default: never).
  */
-export const SMART_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self' https:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function smartCsp(options: { allowHttp: boolean; frameAncestors: readonly string[] }): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self' https:${options.allowHttp ? ' http:' : ''}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${options.frameAncestors.length > 0 ? options.frameAncestors.join(' ') : "'none'"}`,
+  ].join('; ');
+}
 
 export interface SmartAppOptions {
   thresholds: Thresholds;
   formulary: FormularyProfile;
+  /** Allow plain-http FHIR and authorization servers (outside production). */
+  allowHttp: boolean;
+  /** EHR origins that may show the app in a frame; empty: none. */
+  frameAncestors: readonly string[];
 }
 
 const planQuerySchema = z.object({
@@ -91,10 +99,14 @@ export function planFor(weightKg: number, thresholds: Thresholds, formulary: For
   };
 }
 
-const send = (reply: FastifyReply, type: string, body: string): FastifyReply =>
-  reply.type(type).header('content-security-policy', SMART_CSP).header('cache-control', 'no-cache').send(body);
-
 export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOptions): Promise<void> {
+  const csp = smartCsp(options);
+  const framable = options.frameAncestors.length > 0;
+  const send = (reply: FastifyReply, type: string, body: string): FastifyReply => {
+    // X-Frame-Options cannot name origins; where frame-ancestors allows some, it must not say DENY.
+    if (framable) reply.removeHeader('x-frame-options');
+    return reply.type(type).header('content-security-policy', csp).header('cache-control', 'no-cache').send(body);
+  };
   const require = createRequire(import.meta.url);
   const fhirClientJs = readFileSync(require.resolve('fhirclient/build/fhir-client.pure.min.js'), 'utf8');
 

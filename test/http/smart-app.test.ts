@@ -82,9 +82,12 @@ describe('SMART app files', () => {
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
   });
 
-  it('launch.js asks for the EHR launch scope and redirects to index.html', async () => {
+  it('launch.js asks for the launch scope and the narrow read scopes, and redirects to index.html', async () => {
     const res = await http().get('/smart/launch.js').expect(200);
-    expect(res.text).toContain("'launch patient/*.read openid fhirUser'");
+    // Issue 13 #6: only what it reads (Patient, Observation), v2 scopes with their v1 forms; no openid/fhirUser.
+    expect(res.text).toContain("'patient/Patient.r patient/Observation.rs patient/Patient.read patient/Observation.read'");
+    expect(res.text).toContain("params.get('launch') ? 'launch ' : 'launch/patient '");
+    expect(res.text).not.toMatch(/patient\/\*\.read|openid|fhirUser/);
     expect(res.text).toContain("redirectUri: 'index.html'");
   });
 
