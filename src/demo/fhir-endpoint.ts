@@ -20,7 +20,8 @@ import type { Bundle, CapabilityStatement, CapabilityStatementRestResource, Reso
 import type { FhirAllowlist } from '../cds/fhir-allowlist.js';
 import { normaliseFhirBase } from '../cds/fhir-allowlist.js';
 import { operationOutcome, type IssueCode } from '../errors.js';
-import { demoResources } from './patients.js';
+import { DEMO_PATIENTS, demoResources } from './patients.js';
+import { registerDemoSmartServer } from './smart-server.js';
 
 export const DEMO_FHIR_PREFIX = '/demo/fhir';
 
@@ -269,6 +270,14 @@ export const demoFhirRoutes: FastifyPluginAsync<DemoFhirOptions> = async (app, o
     };
     return sendFhir(reply, 200, bundle);
   }
+
+  // A SMART-enabled demo server too: the Sandbox's launch request, EHR launch, PKCE token answer.
+  registerDemoSmartServer(app, {
+    clock: options.clock,
+    baseOf: (request) => baseUrlOf(request, options.publicBaseUrl),
+    routeOptions: OPEN,
+    patientIds: new Set(DEMO_PATIENTS.map((p) => p.id)),
+  });
 
   app.get('/metadata', OPEN, async (request, reply) =>
     sendFhir(reply, 200, capabilityStatement(baseUrlOf(request, options.publicBaseUrl), options.clock())),

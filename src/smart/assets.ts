@@ -31,17 +31,25 @@ export const LAUNCH_JS = `(function () {
   // launch) asks for the launch context; a standalone launch (iss only) for a patient picker.
   var reads = 'patient/Patient.r patient/Observation.rs patient/Patient.read patient/Observation.read';
   var scope = (params.get('launch') ? 'launch ' : 'launch/patient ') + reads;
-  FHIR.oauth2.authorize({
+  // A patient named without a launch id is a direct launch against an open FHIR server (the demo
+  // /demo/fhir, the README's link): no authorization step. Otherwise the standard SMART flow.
+  var direct = params.get('patient') && !params.get('launch');
+  var server = params.get('iss') || params.get('fhirServiceUrl');
+  // fhirclient prefers an iss in the page URL over fhirServiceUrl: take it out of the URL first.
+  if (direct) window.history.replaceState(null, '', window.location.pathname);
+  FHIR.oauth2.authorize(direct ? {
+    fhirServiceUrl: server,
+    patientId: params.get('patient'),
+    redirectUri: 'index.html'
+  } : {
     clientId: params.get('client_id') || '${SMART_CLIENT_ID_DEFAULT}',
     scope: scope,
-    redirectUri: 'index.html',
-    // Open FHIR servers (no SMART authorization, e.g. the demo /demo/fhir) need the patient named.
-    patientId: params.get('patient') || undefined
+    redirectUri: 'index.html'
   }).catch(function (e) {
     var message = e && e.message ? e.message : String(e);
     // "Failed to fetch" says nothing a person can act on: name what usually causes it.
     if (/fetch|network|conformance|smart-configuration/i.test(message)) {
-      message += '. The FHIR server (' + (params.get('iss') || params.get('fhirServiceUrl')) + ') could not be read from this page: check that it is running, that it answers CORS for this origin, and, for a plain-http server, that this service is not in production mode (its pages allow https servers only there).';
+      message += '. The FHIR server (' + server + ') could not be read from this page: check that it is running, that it answers CORS for this origin, and, for a plain-http server, that this service is not in production mode (its pages allow https servers only there).';
     }
     fail('Launch failed: ' + message);
   });

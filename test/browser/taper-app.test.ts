@@ -215,3 +215,52 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
     }
   }, 30_000);
 });
+
+describe.skipIf(!available)('taper-plan SMART app: EHR launch from a card, as the CDS Hooks Sandbox does it (issue 13 #2)', () => {
+  let app: FastifyInstance;
+  let browser: Browser;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    app = await buildApp(testConfig({ demoFhir: true }), { clock: () => NOW });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('turns the launch id into the patient and the card\'s appContext through smart-configuration, authorize (PKCE) and token', async () => {
+    // What the Sandbox does before it opens the card's link.
+    const appContext = JSON.stringify({ weightKg: 80, weightDate: '2026-11-20', weightObservation: 'Observation/w-80' });
+    const res = await fetch(`${baseUrl}/demo/fhir/_services/smart/Launch`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ launchUrl: `${baseUrl}/smart/launch.html`, parameters: { patient: 'cop-demo-untreated', appContext } }),
+    });
+    const { launch_id: launch } = (await res.json()) as { launch_id: string };
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const visited: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (r) => visited.push(new URL(r.url()).pathname));
+      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
+      const iss = encodeURIComponent(`${baseUrl}/demo/fhir`);
+      await page.goto(`${baseUrl}/smart/launch.html?launch=${encodeURIComponent(launch)}&iss=${iss}`, { waitUntil: 'load', timeout: 20_000 });
+      await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 20_000 });
+      await expect(page.locator('#status').textContent()).resolves.not.toMatch(/fail|not available/i);
+      expect(visited).toEqual(expect.arrayContaining(['/demo/fhir/.well-known/smart-configuration', '/demo/fhir/auth/authorize', '/demo/fhir/auth/token']));
+      // The card's weight (appContext), not the chart's latest 72 kg: 0.75 × 80 = 60 mg.
+      await expect(page.locator('#used-weight').textContent()).resolves.toBe('80 kg');
+      await expect(page.locator('[data-day="1"] .mg').textContent()).resolves.toBe('60 mg');
+      await expect(page.locator('#data-used').textContent()).resolves.toContain('cop-demo-untreated');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
