@@ -9,6 +9,7 @@ import { SMART_CLIENT_ID_DEFAULT } from './constants.js';
 export const LAUNCH_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>COP taper plan: launching</title>
 <link rel="stylesheet" href="app.css">
+<link rel="icon" href="data:,">
 <script src="fhir-client.js"></script>
 <script src="launch.js" defer></script>
 </head>
@@ -60,11 +61,13 @@ export const INDEX_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>COP taper plan</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="app.css">
+<link rel="icon" href="data:,">
 <script src="fhir-client.js"></script>
 <script src="app.js" defer></script>
 </head>
 <body data-state="loading">
 <main>
+<header id="patient-banner" class="patient-banner" aria-label="Patient" hidden></header>
 <h1>COP: 24-week glucocorticoid taper plan</h1>
 <p id="banner" class="banner" hidden></p>
 <p id="status">Loading…</p>
@@ -87,6 +90,7 @@ export const APP_CSS = `body { font: 14px/1.4 system-ui, -apple-system, "Segoe U
 main { max-width: 1040px; margin: 0 auto; padding: 16px 24px 32px; }
 h1 { font-size: 22px; margin: 8px 0 12px; }
 h2 { font-size: 17px; margin: 20px 0 8px; }
+.patient-banner { background: #eef3f8; border-bottom: 2px solid #2b5797; padding: 6px 12px; font-weight: 600; }
 .banner { background: #fff4ce; border: 1px solid #e0b400; padding: 8px 12px; border-radius: 4px; }
 .error { color: #a4000f; font-weight: 600; }
 .chart-wrap { border: 1px solid #d0d7de; border-radius: 4px; padding: 8px; }
@@ -200,6 +204,8 @@ export const APP_JS = `(function () {
           mode: 'smart',
           patientId: client.patient.id,
           patientName: patientName(patient),
+          // The EHR asks for a banner when it does not show the patient around the app (SMART need_patient_banner).
+          banner: token.need_patient_banner === true ? { name: patientName(patient), birthDate: patient && patient.birthDate, gender: patient && patient.gender } : undefined,
           fhirServer: client.state.serverUrl,
           weightKg: w.weightKg,
           weightDate: w.weightDate,
@@ -322,6 +328,11 @@ export const APP_JS = `(function () {
         renderChart(plan);
         renderCalendar(plan);
         renderDataUsed(input, plan);
+        if (input.banner) {
+          var pb = byId('patient-banner');
+          pb.textContent = [input.banner.name || 'Name not recorded', input.banner.birthDate ? 'born ' + input.banner.birthDate : 'birth date not recorded', input.banner.gender || 'sex not recorded'].join(' · ');
+          pb.hidden = false;
+        }
         setStatus('');
         byId('plan').hidden = false;
         document.body.setAttribute('data-state', 'ready');

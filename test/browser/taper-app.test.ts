@@ -194,6 +194,7 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
       await expect(page.locator('#used-weight-observation').textContent()).resolves.toMatch(/^Observation\//);
       await expect(page.locator('#data-used').textContent()).resolves.toContain('cop-demo-untreated');
       await expect(page.locator('#banner').isHidden()).resolves.toBe(true);
+      await expect(page.locator('#patient-banner').isHidden()).resolves.toBe(true); // an open server asks for no banner
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -246,6 +247,8 @@ describe.skipIf(!available)('taper-plan SMART app: EHR launch from a card, as th
       const page = await context.newPage();
       const errors: string[] = [];
       const visited: string[] = [];
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('request', (r) => visited.push(new URL(r.url()).pathname));
       await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
@@ -258,7 +261,12 @@ describe.skipIf(!available)('taper-plan SMART app: EHR launch from a card, as th
       await expect(page.locator('#used-weight').textContent()).resolves.toBe('80 kg');
       await expect(page.locator('[data-day="1"] .mg').textContent()).resolves.toBe('60 mg');
       await expect(page.locator('#data-used').textContent()).resolves.toContain('cop-demo-untreated');
+      // need_patient_banner: true in the token answer → name, birth date and sex at the top (issue 13 #6).
+      const banner = page.locator('#patient-banner');
+      await expect(banner.isVisible()).resolves.toBe(true);
+      await expect(banner.textContent()).resolves.toMatch(/born \d{4}-\d{2}-\d{2} · (male|female)/);
       expect(errors).toEqual([]);
+      expect(consoleErrors, 'no console error (a missing favicon used to log one)').toEqual([]);
     } finally {
       await context.close();
     }
