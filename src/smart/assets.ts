@@ -101,8 +101,9 @@ h2 { font-size: 17px; margin: 20px 0 8px; }
 #chart .area { fill: #0969da; fill-opacity: 0.12; stroke: none; }
 #chart text { font-size: 11px; fill: #24292f; }
 #chart .step-label { font-weight: 600; fill: #0550ae; }
-.calendar { display: grid; grid-template-columns: 64px repeat(7, 1fr); gap: 2px; }
-.calendar .week { font-weight: 600; align-self: center; color: #57606a; }
+.calendar { display: grid; grid-template-columns: max-content repeat(7, 1fr); gap: 2px; }
+.calendar .week-row { display: contents; }
+.calendar .week { font-weight: 600; align-self: center; color: #57606a; white-space: nowrap; padding-right: 6px; }
 .calendar .day { border: 1px solid #d0d7de; border-radius: 3px; padding: 2px 4px; font-size: 11px; }
 .calendar .day .d { color: #57606a; display: block; }
 .calendar .day .mg { font-weight: 600; }
@@ -277,19 +278,28 @@ export const APP_JS = `(function () {
     var cal = byId('calendar');
     while (cal.firstChild) cal.removeChild(cal.firstChild);
     var weeks = Math.ceil(plan.totalDays / 7);
+    // Table semantics for screen readers (one row per week, a row header, one cell per day), while
+    // the rows are display: contents so the CSS grid lays out labels and days as before.
+    cal.setAttribute('role', 'table');
+    cal.setAttribute('aria-label', 'Daily doses, one row per week');
     for (var wk = 1; wk <= weeks; wk++) {
+      var row = el('div', 'week-row');
+      row.setAttribute('role', 'row');
+      cal.appendChild(row);
       var label = el('div', 'week', 'Week ' + wk);
       label.setAttribute('data-week', String(wk));
-      cal.appendChild(label);
+      label.setAttribute('role', 'rowheader');
+      row.appendChild(label);
       plan.days.filter(function (d) { return d.week === wk; }).forEach(function (d) {
         var cell = el('div', 'day step-' + d.step + (d.stepStart ? ' step-start' : ''));
         cell.setAttribute('data-day', String(d.day));
         cell.setAttribute('data-week', String(d.week));
         cell.setAttribute('data-dose', String(d.doseMg));
         cell.title = 'Day ' + d.day + ': ' + d.doseMg + ' mg' + (d.stepStart ? ' (new step ' + d.step + ')' : '');
+        cell.setAttribute('role', 'cell');
         cell.appendChild(el('span', 'd', 'Day ' + d.day));
         cell.appendChild(el('span', 'mg', d.doseMg + ' mg'));
-        cal.appendChild(cell);
+        row.appendChild(cell);
       });
     }
   }

@@ -112,6 +112,14 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
 
       await expect(page.locator('#calendar .day').count()).resolves.toBe(168);
       await expect(page.locator('#calendar .week').count()).resolves.toBe(24);
+      // Issue 13 #6: a table to assistive technology (24 rows, a header and 7 cells each), labels on one line.
+      await expect(page.getByRole('table', { name: /Daily doses/ }).count()).resolves.toBe(1);
+      await expect(page.getByRole('row').count()).resolves.toBe(24);
+      await expect(page.getByRole('rowheader', { name: 'Week 24' }).count()).resolves.toBe(1);
+      await expect(page.getByRole('cell').count()).resolves.toBe(168);
+      const labelHeights = await page.locator('#calendar .week').evaluateAll((ls) => ls.map((l) => l.getBoundingClientRect().height));
+      const oneLine = labelHeights[0]!;
+      for (const h of labelHeights) expect(h, 'week labels 10-24 do not wrap').toBeLessThanOrEqual(oneLine + 1);
       await expect(page.locator('[data-day="1"] .mg').textContent()).resolves.toBe('45 mg');
       await expect(page.locator('[data-day="168"]').getAttribute('data-week')).resolves.toBe('24');
       await expect(page.locator('[data-day="168"] .mg').textContent()).resolves.toBe('5 mg');
