@@ -232,8 +232,10 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
     );
   }
 
-  const malformed = states.flatMap(({ key, state }) =>
-    state.kind === 'resources' ? state.resources.flatMap((r) => describeProblems(`prefetch.${key}`, r)) : [],
+  // What the EHR sent is its to fix (400); fetched data was checked as it came (a bad answer is an
+  // unavailable key), so it is not validated a second time here.
+  const malformed = states.flatMap(({ key, state, source }) =>
+    state.kind === 'resources' && source === 'prefetch' ? state.resources.flatMap((r) => describeProblems(`prefetch.${key}`, r)) : [],
   );
   if (malformed.length > 0) throw malformedResources(malformed);
 

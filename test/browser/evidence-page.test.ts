@@ -4,50 +4,34 @@
  * exists, is scrolled into view and has visible text, under the page's strict CSP with no console
  * error. Skipped without a chromium binary unless REQUIRE_BROWSER_TESTS=1 (CI), as the taper-app test.
  */
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { collectCorpus } from '../fixtures/card-corpus.js';
-import { chromiumAvailable, launchChromium } from '../fixtures/browser.js';
+import { chromiumAvailable, useAppInChromium } from '../fixtures/browser.js';
 import { testConfig } from '../fixtures/config.js';
-import { NOW } from '../fixtures/facts.js';
 
 
 describe.skipIf(!chromiumAvailable)('evidence page in headless Chromium', () => {
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseUrl: string;
+  const env = useAppInChromium(testConfig());
   let fragments: string[];
 
   beforeAll(async () => {
     const cards = await collectCorpus();
     const urls = cards.flatMap((c) => [c.card.source.url ?? '', ...(c.card.links ?? []).map((l) => l.url ?? '')]);
     fragments = [...new Set(urls.filter((u) => u.includes('/evidence/cop#')).map((u) => u.split('#')[1]!))].sort();
-    app = await buildApp(testConfig(), { clock: () => NOW });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
 
   it('opens each section a card links to, in view, with its text', async () => {
     // Every rule's own section, and the service's own notes (steroid side effects, follow-up, pregnancy).
     expect(fragments).toEqual(expect.arrayContaining(['COP-R01', 'COP-R06', 'COP-R19', 'steroid-side-effects']));
-    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const context = await env.browser.newContext({ viewport: { width: 1000, height: 700 } });
     try {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
       for (const fragment of fragments) {
-        await page.goto(`${baseUrl}/evidence/cop#${fragment}`, { waitUntil: 'load', timeout: 20_000 });
+        await page.goto(`${env.baseUrl}/evidence/cop#${fragment}`, { waitUntil: 'load', timeout: 20_000 });
         const target = page.locator(':target');
         await expect(target.count(), `#${fragment} is not an element of the page`).resolves.toBe(1);
         // A rule's section (<section id>) or a note's heading (<h2 id>): either way it starts with a heading.

@@ -6,14 +6,9 @@
  * REQUIRE_BROWSER_TESTS=1 (CI), where it fails.
  */
 import { inflateSync } from 'node:zlib';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { CHROMIUM, chromiumAvailable, launchChromium, REQUIRE_BROWSER } from '../fixtures/browser.js';
+import { describe, expect, it } from 'vitest';
+import { CHROMIUM, chromiumAvailable, REQUIRE_BROWSER, useAppInChromium } from '../fixtures/browser.js';
 import { testConfig } from '../fixtures/config.js';
-import { NOW } from '../fixtures/facts.js';
 
 const REQUIRED = REQUIRE_BROWSER;
 const available = chromiumAvailable;
@@ -80,33 +75,19 @@ function pngStats(png: Buffer): { width: number; height: number; colours: number
 }
 
 describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    app = await buildApp(testConfig({ demoFhir: true }), { clock: () => NOW });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
+  const env = useAppInChromium(testConfig({ demoFhir: true }));
 
   it('renders the 60 kg plan as a calendar and a chart, with the data used, and takes a non-blank screenshot', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
+    const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
     try {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
       page.on('pageerror', (e) => problems.push(e.message));
       // Block anything off this origin: the app must not need a CDN.
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
 
-      const url = `${baseUrl}/smart/index.html?demo=1&weightKg=60&weightDate=2024-05-01&weightObservation=Observation/w-60&formulary=us`;
+      const url = `${env.baseUrl}/smart/index.html?demo=1&weightKg=60&weightDate=2024-05-01&weightObservation=Observation/w-60&formulary=us`;
       await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
 
@@ -161,13 +142,13 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
   }, 60_000);
 
   it('renders a merged step for 30 kg (decision 13): 25 → 15 mg for 8 weeks → 10 → 5, never rising', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
-      await page.goto(`${baseUrl}/smart/index.html?demo=1&weightKg=30&formulary=us`, { waitUntil: 'load', timeout: 20_000 });
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
+      await page.goto(`${env.baseUrl}/smart/index.html?demo=1&weightKg=30&formulary=us`, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
       await expect(page.locator('#calendar .day').count()).resolves.toBe(168);
       const starts = await page.locator('.day.step-start').evaluateAll((cells) => cells.map((c) => [c.getAttribute('data-day'), c.getAttribute('data-dose')]));
@@ -185,14 +166,14 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
   }, 60_000);
 
   it('launches through fhirclient against the demo FHIR endpoint (open server) and reads the latest weight', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
-      const iss = encodeURIComponent(`${baseUrl}/demo/fhir`);
-      await page.goto(`${baseUrl}/smart/launch.html?iss=${iss}&patient=cop-demo-untreated`, { waitUntil: 'load', timeout: 20_000 });
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
+      const iss = encodeURIComponent(`${env.baseUrl}/demo/fhir`);
+      await page.goto(`${env.baseUrl}/smart/launch.html?iss=${iss}&patient=cop-demo-untreated`, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForSelector('body[data-state="ready"]', { timeout: 20_000 });
       expect(page.url()).toContain('/smart/index.html');
       // cop-demo-untreated weighs 72 kg: 0.75 mg/kg = 54 → 55 mg, as on its COP-R01 card.
@@ -210,47 +191,30 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
   }, 60_000);
 
   it('says how to launch when launch.html or index.html is opened without a SMART launch', async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
-      await page.goto(`${baseUrl}/smart/launch.html`, { waitUntil: 'load', timeout: 20_000 });
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
+      await page.goto(`${env.baseUrl}/smart/launch.html`, { waitUntil: 'load', timeout: 20_000 });
       await page.locator('#status', { hasText: 'SMART launcher' }).waitFor({ timeout: 10_000 });
-      await page.goto(`${baseUrl}/smart/index.html`, { waitUntil: 'load', timeout: 20_000 });
+      await page.goto(`${env.baseUrl}/smart/index.html`, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForSelector('body[data-state="error"]', { timeout: 10_000 });
       await expect(page.locator('#status').textContent()).resolves.toMatch(/SMART launch/);
     } finally {
       await context.close();
     }
   }, 30_000);
-});
 
-describe.skipIf(!available)('taper-plan SMART app: EHR launch from a card, as the CDS Hooks Sandbox does it (issue 13 #2)', () => {
-  let app: FastifyInstance;
-  let browser: Browser;
-  let baseUrl: string;
-
-  beforeAll(async () => {
-    app = await buildApp(testConfig({ demoFhir: true }), { clock: () => NOW });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-  });
-
+  // Issue 13 #2: the EHR launch from a card, as the CDS Hooks Sandbox does it.
   it('turns the launch id into the patient and the card\'s appContext through smart-configuration, authorize (PKCE) and token', async () => {
     // What the Sandbox does before it opens the card's link.
     const appContext = JSON.stringify({ weightKg: 80, weightDate: '2026-11-20', weightObservation: 'Observation/w-80' });
-    const res = await fetch(`${baseUrl}/demo/fhir/_services/smart/Launch`, {
+    const res = await fetch(`${env.baseUrl}/demo/fhir/_services/smart/Launch`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ launchUrl: `${baseUrl}/smart/launch.html`, parameters: { patient: 'cop-demo-untreated', appContext } }),
+      body: JSON.stringify({ launchUrl: `${env.baseUrl}/smart/launch.html`, parameters: { patient: 'cop-demo-untreated', appContext } }),
     });
     const { launch_id: launch } = (await res.json()) as { launch_id: string };
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     try {
       const page = await context.newPage();
       const errors: string[] = [];
@@ -259,9 +223,9 @@ describe.skipIf(!available)('taper-plan SMART app: EHR launch from a card, as th
       page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('request', (r) => visited.push(new URL(r.url()).pathname));
-      await page.route('**/*', (route) => (route.request().url().startsWith(baseUrl) ? route.continue() : route.abort()));
-      const iss = encodeURIComponent(`${baseUrl}/demo/fhir`);
-      await page.goto(`${baseUrl}/smart/launch.html?launch=${encodeURIComponent(launch)}&iss=${iss}`, { waitUntil: 'load', timeout: 20_000 });
+      await page.route('**/*', (route) => (route.request().url().startsWith(env.baseUrl) ? route.continue() : route.abort()));
+      const iss = encodeURIComponent(`${env.baseUrl}/demo/fhir`);
+      await page.goto(`${env.baseUrl}/smart/launch.html?launch=${encodeURIComponent(launch)}&iss=${iss}`, { waitUntil: 'load', timeout: 20_000 });
       await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 20_000 });
       await expect(page.locator('#status').textContent()).resolves.not.toMatch(/fail|not available/i);
       expect(visited).toEqual(expect.arrayContaining(['/demo/fhir/.well-known/smart-configuration', '/demo/fhir/auth/authorize', '/demo/fhir/auth/token']));
