@@ -98,6 +98,16 @@ function fromMedication(medication: Medication | undefined, identifiedBy: 'conta
   return concept ? { identifiedBy, concept, medication } : undefined;
 }
 
+/**
+ * Whether an order names a drug in any form (a code or text, or a reference or its display). A draft
+ * that names none is an order form not filled in yet (the CDS Hooks Sandbox sends one before a
+ * medication is chosen): there is nothing to advise on, unlike an order whose named drug cannot be read.
+ */
+export function namesAMedication(resource: MedicationRequest | MedicationStatement): boolean {
+  const reference = resource.medicationReference;
+  return namesSomething(resource.medicationCodeableConcept) || !!reference?.reference?.trim() || !!reference?.display?.trim();
+}
+
 export function medicationSource(resource: MedicationRequest | MedicationStatement, lookup: MedicationLookup = NO_LOOKUP): MedicationSource {
   if (namesSomething(resource.medicationCodeableConcept)) return { identifiedBy: 'code', concept: resource.medicationCodeableConcept };
   const reference = resource.medicationReference;

@@ -8,7 +8,7 @@ import type {
 import { calendarDaysAgo } from '../../fhir/dates.js';
 import { allergyCodings, allergyTexts, codeIn } from '../../fhir/fhirpath.js';
 import type { DomainStatus, MedicationFact, MedicationsFact, Tristate } from '../facts-types.js';
-import { medicationFactFromRequest, medicationFactFromStatement, type MedicationLookup } from '../medications.js';
+import { medicationFactFromRequest, medicationFactFromStatement, namesAMedication, type MedicationLookup } from '../medications.js';
 import { currentUnconfirmedCodes, MACROLIDE_NAMES, SYSTEMS, wordMatcher } from '../valuesets.js';
 
 const ACTIVE_REQUEST_STATUSES: ReadonlySet<string> = new Set(['active', 'on-hold']);
@@ -129,7 +129,8 @@ export function extractMedications(inputs: MedicationInputs, now: Date): Medicat
     .filter((r) => !isCurrentRequest(r) && r.status !== 'entered-in-error' && r.status !== 'draft')
     .map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {}));
   const selections = new Set(inputs.selections);
-  const drafts = draftMedicationRequests(inputs.draftOrders).map((r) =>
+  // A draft naming no drug is an empty order form, not an order: it gets no card.
+  const drafts = draftMedicationRequests(inputs.draftOrders).filter(namesAMedication).map((r) =>
     medicationFactFromRequest(r, {
       draft: true,
       selected: r.id !== undefined && selections.has(`MedicationRequest/${r.id}`),

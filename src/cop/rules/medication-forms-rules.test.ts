@@ -632,3 +632,35 @@ describe('an unidentified active order (Medication/missing, not found, no displa
     expect(finding.evidence).toContainEqual(expect.objectContaining({ label: 'Unidentified active order', value: '"Take 4 tablets daily"', date: daysAgo(10) }));
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// An order form not filled in yet: a draft that names no drug (the CDS Hooks Sandbox before a
+// medication is chosen sends `{ status: 'draft', subject }` and nothing else).
+
+const unfilledDraft = (id: string, extra: Partial<MedicationRequest> = {}): MedicationRequest => ({
+  resourceType: 'MedicationRequest', id, status: 'draft', intent: 'order', subject: { reference: 'Patient/pat-1' }, ...extra,
+});
+
+describe('a draft that names no drug yet', () => {
+  const forms: [string, Partial<MedicationRequest>][] = [
+    ['no medication element', {}],
+    ['an empty medicationCodeableConcept', { medicationCodeableConcept: {} }],
+    ['a concept with an empty coding and blank text', { medicationCodeableConcept: { text: ' ', coding: [{ system: 'http://www.nlm.nih.gov/research/umls/rxnorm' }] } }],
+    ['an empty medicationReference', { medicationReference: {} }],
+  ];
+
+  it.each(forms)('with %s: no draft in the facts, and no card on order-select or order-sign', (_form, extra) => {
+    for (const hook of ['order-select', 'order-sign'] as const) {
+      const s = scenario(hook, copPatient(), [unfilledDraft('blank', extra)], ['MedicationRequest/blank']);
+      expect(factsOf(s).medications.drafts).toEqual([]);
+      expect(evaluateRules(SERVICE_RULES[hook], factsOf(s), context(hook)).filter((f) => /could not be identified/.test(f.summary))).toEqual([]);
+      expect(findingOf(r01, s)).toBeUndefined();
+    }
+  });
+
+  it('a draft whose referenced medication cannot be read names something: COP-R01 still says it could not be identified', () => {
+    const s = scenario('order-select', copPatient(), [unfilledDraft('ref', { medicationReference: { reference: 'Medication/gone' } })], ['MedicationRequest/ref']);
+    expect(factsOf(s).medications.drafts).toEqual([expect.objectContaining({ identifiedBy: 'none', selected: true })]);
+    expect(findingOf(r01, s)?.summary).toMatch(/could not be identified/);
+  });
+});
