@@ -9,6 +9,7 @@ import rateLimit from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
+import type { Registry } from 'prom-client';
 import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
 import { RULES } from './cop/rules/index.js';
 import { buildSiteValueSets } from './cop/valuesets.js';
@@ -29,7 +30,7 @@ import { allowOwnDemoFhir, registerDemoFhir } from './demo/fhir-endpoint.js';
 import { loggerOptions } from './logging.js';
 import { createMetrics } from './metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { PROBE_URLS, probeRoutes } from './probes.js';
+import { metricsRoute, PROBE_URLS, probeRoutes } from './probes.js';
 import { openStore, patientKeyer } from './store/index.js';
 import { withWriteBehind } from './store/write-behind.js';
 import { storeErrorReason } from './store/errors.js';
@@ -52,6 +53,10 @@ export interface AppOverrides {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** The METRICS_PORT listener (only GET /metrics), started by main.ts beside the API; null when /metrics is on the API port or off. */
+    metricsApp: FastifyInstance | null;
+  }
   interface FastifyContextConfig {
     /** @fastify/under-pressure: a per-route handler; /health uses one that lets the request through. */
     pressureHandler?: FastifyUnderPressureOptions['pressureHandler'];
@@ -165,7 +170,10 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   await app.register(evidenceRoutes, { rules: ALL_RULES, thresholds: config.thresholds });
   // The taper-plan SMART app (COP-R01's smart link): static pages with their own CSP, and GET /smart/plan.
   await app.register(smartAppRoutes, { thresholds: config.thresholds, formulary: config.formulary, ...config.smartApp });
-  await app.register(probeRoutes, { store, shuttingDown, ...(metrics ? { registry: metrics.registry } : {}) });
+  // With METRICS_PORT, /metrics is only on its own listener: the API port (and its ingress) cannot route to it.
+  const metricsApp = metrics && config.metricsPort !== undefined ? buildMetricsApp(app, metrics.registry) : null;
+  app.decorate('metricsApp', metricsApp);
+  await app.register(probeRoutes, { store, shuttingDown, ...(metrics && !metricsApp ? { registry: metrics.registry } : {}) });
   if (config.demoFhir) {
     await registerDemoFhir(app, { clock: overrides.clock ?? (() => new Date()), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
   }
@@ -191,6 +199,17 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
   });
   return app;
+}
+
+/** A listener with GET /metrics only (METRICS_PORT), logging through the app's logger, closed with the app. */
+function buildMetricsApp(app: FastifyInstance, registry: Registry): FastifyInstance {
+  const metricsApp = Fastify({ loggerInstance: app.log.child({ listener: 'metrics' }), logController: new LogController({ disableRequestLogging: true }) });
+  metricsRoute(metricsApp, registry);
+  metricsApp.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(operationOutcome('not-found', `No route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, MAX_ECHOED_URL)} on the metrics port; GET /metrics`));
+  });
+  app.addHook('onClose', async () => metricsApp.close());
+  return metricsApp;
 }
 
 /** The HTTP fallback with its connection pool and circuit breaker, closed with the app. */

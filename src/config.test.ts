@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, thresholdEnvName } from './config.js';
 import { DEFAULT_THRESHOLDS } from './cop/knowledge.js';
@@ -93,5 +96,57 @@ describe('loadConfig', () => {
     expect(loadConfig({}).host).toBe('127.0.0.1');
     expect(loadConfig({ HOST: '0.0.0.0' })).toMatchObject({ host: '0.0.0.0', hostExplicit: true });
     expect(loadConfig({ NODE_ENV: 'production', CDS_AUTH: 'off' })).toMatchObject({ host: '0.0.0.0', hostExplicit: false });
+  });
+});
+
+describe('secrets from files, shared state and the metrics port', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cop-config-'));
+  const file = (name: string, text: string): string => {
+    const p = path.join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  it('{NAME}_FILE reads DATABASE_URL, REDIS_URL and PATIENT_KEY_SECRET from files, without the trailing newline', () => {
+    const config = loadConfig({
+      DATABASE_URL_FILE: file('db', 'postgres://cop:pw@db.internal:5432/cop\n'),
+      REDIS_URL_FILE: file('redis', 'rediss://:pw@redis.internal:6380/2\r\n'),
+      PATIENT_KEY_SECRET_FILE: file('key', 'a-real-secret-of-32-characters-xx\n'),
+    });
+    expect(config.store.databaseUrl).toBe('postgres://cop:pw@db.internal:5432/cop');
+    expect(config.redis?.url).toBe('rediss://:pw@redis.internal:6380/2');
+    expect(config.store.patientKeySecret).toBe('a-real-secret-of-32-characters-xx');
+  });
+
+  it('refuses both forms at once, an unreadable file (named, never its content) and a bad URL in a file', () => {
+    const secret = file('secret', 'postgres://cop:hunter2@db:5432/cop');
+    expect(configProblems({ DATABASE_URL: 'postgres://a@b/c', DATABASE_URL_FILE: secret })).toEqual([
+      'DATABASE_URL_FILE: set either DATABASE_URL or DATABASE_URL_FILE, not both',
+    ]);
+    const missing = path.join(dir, 'absent');
+    expect(configProblems({ REDIS_URL_FILE: missing })).toEqual([`REDIS_URL_FILE: cannot read ${missing} (ENOENT)`]);
+    const problems = configProblems({ REDIS_URL_FILE: file('bad-redis', 'http://hunter2@redis:6379') });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^REDIS_URL: not a Redis URL/);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('refuses the example PATIENT_KEY_SECRET of the deploy files, from the environment or a file', () => {
+    for (const env of [{ PATIENT_KEY_SECRET: 'CHANGE-ME-example-only-0123456789' }, { PATIENT_KEY_SECRET_FILE: file('example', 'CHANGE-ME-example-only-0123456789\n') }]) {
+      expect(configProblems(env)).toEqual([expect.stringMatching(/^PATIENT_KEY_SECRET: the example value of secret\.example\.yaml; generate a secret/)]);
+    }
+  });
+
+  it('REDIS_URL: redis:// and rediss:// with timeouts; other schemes refused', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({ url: 'redis://127.0.0.1:6379', connectTimeoutMs: 2000, commandTimeoutMs: 500 });
+    expect(loadConfig({}).redis).toBeUndefined();
+    expect(configProblems({ REDIS_URL: 'redis-cluster.internal:6379' })[0]).toMatch(/^REDIS_URL: not a Redis URL/);
+  });
+
+  it('METRICS_PORT: a port of its own, never PORT', () => {
+    expect(loadConfig({ METRICS_PORT: '9090' }).metricsPort).toBe(9090);
+    expect(loadConfig({}).metricsPort).toBeUndefined();
+    expect(configProblems({ METRICS_PORT: '8080' })).toEqual([expect.stringMatching(/^METRICS_PORT: 8080 is PORT too/)]);
+    expect(configProblems({ METRICS_PORT: '70000' })[0]).toMatch(/^METRICS_PORT:/);
   });
 });

@@ -2,6 +2,7 @@
  * Service configuration: one zod schema over environment variables, parsed once at start-up.
  * A bad value stops the process with a message naming the variable (main.ts), never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { closestThresholdKey, DEFAULT_THRESHOLDS, thresholdsSchema, type ThresholdKey, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
@@ -9,6 +10,7 @@ import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSetting
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
 import { canonicalTimeZone, DEFAULT_SITE_TIME_ZONE } from './fhir/dates.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/settings.js';
+import type { RedisSettings } from './shared-state/settings.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,6 +41,49 @@ function isPostgresUrl(value: string): boolean {
 }
 const POSTGRES_URL_HELP =
   'not a PostgreSQL connection string; use postgres://user:password@host:5432/database, or unset DATABASE_URL to use the SQLite file at FEEDBACK_DB_PATH';
+
+/** REDIS_URL: redis:// or rediss:// (TLS); never echoed (it may carry a password). */
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The placeholder secrets of docker/k8s/secret.example.yaml and the compose files: a deployment that
+ * kept one would hash every patient id with a key published in this repository.
+ */
+const isExampleSecret = (value: string): boolean => /CHANGE-?ME/i.test(value);
+
+/** Secrets that may come from a file (`{NAME}_FILE`, e.g. a mounted Kubernetes Secret or Docker secret). */
+export const SECRET_FILE_VARIABLES = ['DATABASE_URL', 'REDIS_URL', 'PATIENT_KEY_SECRET'] as const;
+
+/**
+ * `{NAME}_FILE` → `{NAME}`: the file's text without its trailing newline. Both set is a mistake (which
+ * one wins would be a guess); an unreadable file is named, its content never echoed.
+ */
+export function readSecretFiles(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; problems: string[] } {
+  const out: NodeJS.ProcessEnv = { ...env };
+  const problems: string[] = [];
+  for (const name of SECRET_FILE_VARIABLES) {
+    const file = env[`${name}_FILE`];
+    if (file === undefined) continue;
+    delete out[`${name}_FILE`];
+    if (env[name] !== undefined) {
+      problems.push(`${name}_FILE: set either ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      out[name] = readFileSync(file, 'utf8').replace(/[\r\n]+$/, '');
+    } catch (error) {
+      problems.push(`${name}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return { env: out, problems };
+}
 
 const envSchema = z.object({
   /** An empty PORT is refused (it would listen on a random port); 0 asks for any free port on purpose. */
@@ -103,6 +148,16 @@ const envSchema = z.object({
   HSTS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(63_072_000).default(0),
   /** Prometheus metrics at GET /metrics (unauthenticated: keep it on an internal network). */
   METRICS_ENABLED: booleanString.default(true),
+  /** Serve /metrics on this port only (same HOST), so the API port and its ingress never expose it; unset: on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /**
+   * Redis shared by the replicas: JWT replay protection, rate limits and failed-authentication
+   * counts hold across them (src/shared-state). redis://[user:password@]host:6379[/db], rediss:// for TLS.
+   */
+  REDIS_URL: z.string().min(1).refine(isRedisUrl, 'not a Redis URL; use redis://[:password@]host:6379 or rediss://… for TLS, or unset REDIS_URL').optional(),
+  /** Redis connect and command timeouts: an unreachable Redis costs a call this much, then 503. */
+  REDIS_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   /** SQLite file for shown cards and feedback (used unless DATABASE_URL is set). */
   FEEDBACK_DB_PATH: z.string().min(1).default('data/cop-cds.sqlite'),
   /** PostgreSQL connection string; when set, the store is PostgreSQL instead of SQLite. */
@@ -113,7 +168,11 @@ const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_POSTGRES_TIMEOUTS.statementMs),
   DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_POSTGRES_TIMEOUTS.queryMs),
   /** Secret for hashing patient ids before they are stored (HMAC-SHA256); generated and kept in the store when unset. */
-  PATIENT_KEY_SECRET: z.string().min(16).optional(),
+  PATIENT_KEY_SECRET: z
+    .string()
+    .min(16)
+    .refine((v) => !isExampleSecret(v), 'the example value of secret.example.yaml; generate a secret, e.g. openssl rand -base64 32')
+    .optional(),
   /** `production` turns client authentication on by default. */
   NODE_ENV: z.string().optional(),
   /** Client authentication (JWT from the EHR): `on` | `off`; unset: on under NODE_ENV=production or with trusted clients. */
@@ -199,6 +258,10 @@ export interface AppConfig {
   hstsMaxAgeSeconds: number;
   /** Serve Prometheus metrics at /metrics. */
   metricsEnabled: boolean;
+  /** Serve /metrics on its own listener on this port (not on `port`). */
+  metricsPort?: number;
+  /** Shared security state across replicas (REDIS_URL); without it, PostgreSQL (replay only) or per process. */
+  redis?: RedisSettings;
   store: {
     sqlitePath: string;
     databaseUrl?: string;
@@ -264,12 +327,15 @@ function loadThresholds(site?: SiteFileValues): Thresholds {
   return site?.thresholds ?? DEFAULT_THRESHOLDS;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
+  const secretFiles = readSecretFiles(rawEnv);
+  const env = secretFiles.env;
   const parsed = envSchema.safeParse(env);
   const siteFile = env.SITE_CONFIG_FILE ? loadSiteFile(env.SITE_CONFIG_FILE) : { problems: [] };
   const thresholds = loadThresholds(siteFile.value);
   const trustedClients = loadTrustedClients(env);
   const problems = [
+    ...secretFiles.problems,
     ...copVariableProblems(env),
     ...(parsed.success ? [] : describeIssues(parsed.error, (path) => String(path[0] ?? ''))),
     ...siteFile.problems,
@@ -317,6 +383,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimit: { max: e.RATE_LIMIT_MAX, windowMs: e.RATE_LIMIT_WINDOW_MS },
     hstsMaxAgeSeconds: e.HSTS_MAX_AGE_SECONDS,
     metricsEnabled: e.METRICS_ENABLED,
+    ...(e.METRICS_PORT !== undefined ? { metricsPort: e.METRICS_PORT } : {}),
+    ...(e.REDIS_URL ? { redis: { url: e.REDIS_URL, connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS, commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS } } : {}),
     demoFhir: e.NODE_ENV !== 'production' && e.DEMO_FHIR !== 'off',
     smartApp: { allowHttp: e.NODE_ENV !== 'production', frameAncestors: e.SMART_FRAME_ANCESTORS },
     store: {
@@ -339,6 +407,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
   };
   if (e.PUBLIC_BASE_URL) config.publicBaseUrl = e.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
+    throw new ConfigError([`METRICS_PORT: ${e.METRICS_PORT} is PORT too; give /metrics a port of its own (e.g. 9090), or unset METRICS_PORT to serve it on PORT`]);
+  }
   const authProblems = authSettingsProblems(config.auth, config.publicBaseUrl);
   if (authProblems.length > 0) throw new ConfigError(authProblems);
   return config;

@@ -65,6 +65,9 @@ async function main(): Promise<void> {
     app.log.info({ host: config.host }, 'listening on 127.0.0.1 only (development default); set HOST=0.0.0.0 to accept connections from other machines');
   }
   await app.listen({ port: config.port, host: config.host });
+  if (app.metricsApp && config.metricsPort !== undefined) {
+    await app.metricsApp.listen({ port: config.metricsPort, host: config.host });
+  }
 }
 
 main().catch((error: unknown) => {

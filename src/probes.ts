@@ -62,11 +62,13 @@ export async function probeRoutes(app: FastifyInstance, options: ProbeOptions): 
       .send({ status: ready ? 'ready' : 'not-ready', checks: { store, shuttingDown }, ...(reason ? { reason: `store: ${reason}` } : {}) });
   });
 
-  const registry = options.registry;
-  if (registry) {
-    app.get('/metrics', { config: passUnderPressure }, async (_request, reply) => {
-      const body = await registry.metrics();
-      return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
-    });
-  }
+  if (options.registry) metricsRoute(app, options.registry);
+}
+
+/** GET /metrics: the Prometheus text of `registry`, on the API app or on the METRICS_PORT listener. */
+export function metricsRoute(app: FastifyInstance, registry: Registry): void {
+  app.get('/metrics', { config: passUnderPressure }, async (_request, reply) => {
+    const body = await registry.metrics();
+    return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
+  });
 }
