@@ -28,9 +28,10 @@ ENV FEEDBACK_DB_PATH=/app/data/cop-cds.sqlite
 VOLUME ["/app/data"]
 USER node
 EXPOSE 8080
-# Slim images have no curl: probe with Node's built-in fetch.
+# Slim images have no curl: probe with Node's built-in fetch. /health/ready, so "healthy" means the
+# store (and Redis, when REDIS_URL is set) answer and shutdown has not begun.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node flags, if any, are those of `npm start` (a test holds the two together). V8's default heap
 # sizing is kept on purpose: README "Performance" has the memory/latency trade-off of
 # --heap-growing-percent for sites that must stay small.
