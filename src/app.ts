@@ -5,12 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import underPressure, { type FastifyUnderPressureOptions } from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import pino, { type DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import { assertAuthSettings, registerClientAuth } from './auth/plugin.js';
+import { assertAuthSettings, registerClientAuth, type ClientAuthOptions } from './auth/plugin.js';
+import type { SharedStateCheck } from './shared-state/errors.js';
+import { connectRedis, waitForRedis, type SharedRedis } from './shared-state/redis.js';
+import { redisFailureCounter } from './shared-state/redis-failures.js';
+import { redisRateLimitStore } from './shared-state/redis-rate-limit.js';
+import { redisReplayStore } from './shared-state/redis-replay.js';
+import type { RedisSettings } from './shared-state/settings.js';
+import { storeReplayStore } from './shared-state/store-replay.js';
 import { RULES } from './cop/rules/index.js';
 import { buildSiteValueSets } from './cop/valuesets.js';
 import { checkJsonLimits } from './cds/json-limits.js';
@@ -21,7 +28,7 @@ import type { FhirFetchObserver } from './cds/observer.js';
 import { cdsRoutes } from './cds/routes.js';
 import { bindRules, loadServiceDefinitions, DEFAULT_HOOKS_DIR } from './cds/service-registry.js';
 import { ConfigError, type AppConfig } from './config.js';
-import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, TooManyRequestsError } from './errors.js';
+import { BadRequestError, CdsHttpError, operationOutcome, PayloadTooLargeError, ServiceUnavailableError, TooManyRequestsError } from './errors.js';
 import { ALL_RULES } from './cop/rules/index.js';
 import { evidenceRoutes } from './evidence-page.js';
 import { registerLargeBodyGate } from './large-bodies.js';
@@ -95,7 +102,8 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   const fhirClient = overrides.fhirFallback ? undefined : createOwnedFhirClient(app, config, allowedFhir, metrics?.fhirFetch);
   const fhirFallback = overrides.fhirFallback ?? fhirClient!.fallback;
   // Shown-card records are committed behind the response (feedback never is): see write-behind.ts.
-  const store = withWriteBehind(overrides.store ?? (await openOwnedStore(app, config)), {
+  const ownStore = overrides.store ?? (await openOwnedStore(app, config));
+  const store = withWriteBehind(ownStore, {
     flushMs: 100,
     maxBatch: 500,
     maxQueue: 10_000,
@@ -137,16 +145,19 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   });
   // After CORS, so a 503 still carries its headers; before authentication, so load is shed cheaply.
   await registerUnderPressure(app, config, overrides);
+  const redis = config.redis ? await openOwnedRedis(app, config.redis) : undefined;
+  const shared = sharedSecurityState(app, config, redis, ownStore, metrics?.sharedStateUnavailable);
   // After CORS (so 401s carry its headers); decorates request.cdsClient (the verified JWT iss/tenant/jti).
   registerClientAuth(app, {
     settings: config.auth,
     ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}),
     clock: overrides.clock ?? (() => new Date()),
     rateLimit: config.rateLimit,
+    ...shared.auth,
   });
 
   // Before the routes: it hooks each route as it is added. Runs as a preHandler, after authentication.
-  await registerRateLimit(app, config);
+  await registerRateLimit(app, config, shared.rateLimitStore);
   // Before any route: it records routes as they are added. Documentation only (see openapi.ts).
   await registerOpenApi(app);
 
@@ -173,7 +184,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   // With METRICS_PORT, /metrics is only on its own listener: the API port (and its ingress) cannot route to it.
   const metricsApp = metrics && config.metricsPort !== undefined ? buildMetricsApp(app, metrics.registry) : null;
   app.decorate('metricsApp', metricsApp);
-  await app.register(probeRoutes, { store, shuttingDown, ...(metrics && !metricsApp ? { registry: metrics.registry } : {}) });
+  await app.register(probeRoutes, { store, shuttingDown, ...(redis ? { redis } : {}), ...(metrics && !metricsApp ? { registry: metrics.registry } : {}) });
   if (config.demoFhir) {
     await registerDemoFhir(app, { clock: overrides.clock ?? (() => new Date()), ...(config.publicBaseUrl ? { publicBaseUrl: config.publicBaseUrl } : {}) });
   }
@@ -283,10 +294,58 @@ async function registerUnderPressure(app: FastifyInstance, config: AppConfig, ov
   await app.register(underPressure, options);
 }
 
+/** Redis shared by the replicas, connected before the first call (or after REDIS_CONNECT_TIMEOUT_MS: readiness then says why), closed with the app. */
+async function openOwnedRedis(app: FastifyInstance, settings: RedisSettings): Promise<SharedRedis> {
+  const redis = connectRedis(settings, {
+    onReady: () => app.log.info('redis connected'),
+    onDown: (reason) => app.log.error({ reason }, 'redis unreachable: calls needing shared state get 503 until it is back (reconnecting with back-off)'),
+  });
+  app.addHook('onClose', async () => redis.close());
+  await waitForRedis(redis, settings.connectTimeoutMs);
+  return redis;
+}
+
+/**
+ * Where the security state that must hold across replicas lives: with Redis, replay protection,
+ * rate limits and failed-authentication counts; with only PostgreSQL, replay protection (rate limits
+ * per process); with SQLite (one instance) all in process.
+ */
+function sharedSecurityState(
+  app: FastifyInstance,
+  config: AppConfig,
+  redis: SharedRedis | undefined,
+  ownStore: CdsStore,
+  unavailable: ((check: SharedStateCheck) => void) | undefined,
+): { auth: Pick<ClientAuthOptions, 'replayStore' | 'failureCounter' | 'onSharedStateUnavailable'>; rateLimitStore?: FastifyRateLimitStoreCtor } {
+  const onUnavailable = (check: SharedStateCheck) => (reason: string) => {
+    app.log.error({ check, reason }, `shared ${check} state unavailable`);
+    unavailable?.(check);
+  };
+  const auth: Pick<ClientAuthOptions, 'replayStore' | 'failureCounter' | 'onSharedStateUnavailable'> = unavailable ? { onSharedStateUnavailable: unavailable } : {};
+  if (redis) {
+    auth.replayStore = redisReplayStore(redis.client);
+    auth.failureCounter = (local) =>
+      redisFailureCounter(redis.client, {
+        limit: config.auth.failureLimit,
+        windowMs: config.auth.failureWindowSeconds * 1000,
+        fallback: local,
+        onUnavailable: onUnavailable('auth-failures'),
+      });
+    return { auth, rateLimitStore: redisRateLimitStore(redis.client, { onUnavailable: onUnavailable('rate-limit') }) };
+  }
+  if (ownStore.claimTokenUse) auth.replayStore = storeReplayStore(ownStore.claimTokenUse.bind(ownStore));
+  if (config.auth.enabled && config.store.databaseUrl) {
+    app.log.info('no REDIS_URL: token replay protection is shared through PostgreSQL; rate limits and failed-authentication counts are per instance');
+  }
+  return { auth };
+}
+
 /** Per-client rate limit (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS): the JWT issuer when authenticated, else the address. */
-async function registerRateLimit(app: FastifyInstance, config: AppConfig): Promise<void> {
+async function registerRateLimit(app: FastifyInstance, config: AppConfig, store: FastifyRateLimitStoreCtor | undefined): Promise<void> {
   if (config.rateLimit.max <= 0) return;
   await app.register(rateLimit, {
+    // Counted in Redis when there is one (the limit then holds for all replicas together).
+    ...(store ? { store } : {}),
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     hook: 'preHandler',
@@ -452,6 +511,10 @@ function registerErrorHandling(app: FastifyInstance): void {
 
   // Whatever is thrown (even a non-Error), the answer is an OperationOutcome without stack or internal message.
   app.setErrorHandler((error: FastifyError | CdsHttpError, request, reply) => {
+    if (error instanceof ServiceUnavailableError) {
+      request.log.warn({ statusCode: 503, reason: error.message }, 'request refused: the service cannot answer now');
+      return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).header('cache-control', 'no-store').send(operationOutcome(error.issueCode, error.message));
+    }
     if (error instanceof CdsHttpError) {
       request.log.info({ statusCode: error.statusCode, reason: error.message }, 'request rejected');
       return reply.code(error.statusCode).send(operationOutcome(error.issueCode, error.message, error.details));

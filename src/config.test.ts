@@ -132,7 +132,8 @@ describe('secrets from files, shared state and the metrics port', () => {
   });
 
   it('refuses the example PATIENT_KEY_SECRET of the deploy files, from the environment or a file', () => {
-    for (const env of [{ PATIENT_KEY_SECRET: 'CHANGE-ME-example-only-0123456789' }, { PATIENT_KEY_SECRET_FILE: file('example', 'CHANGE-ME-example-only-0123456789\n') }]) {
+    const envs: Record<string, string>[] = [{ PATIENT_KEY_SECRET: 'CHANGE-ME-example-only-0123456789' }, { PATIENT_KEY_SECRET_FILE: file('example', 'CHANGE-ME-example-only-0123456789\n') }];
+    for (const env of envs) {
       expect(configProblems(env)).toEqual([expect.stringMatching(/^PATIENT_KEY_SECRET: the example value of secret\.example\.yaml; generate a secret/)]);
     }
   });

@@ -62,6 +62,16 @@ export class TooManyRequestsError extends CdsHttpError {
   }
 }
 
+/** The service cannot answer now for a reason of its own (a shared store away): 503 with Retry-After. */
+export class ServiceUnavailableError extends CdsHttpError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(503, 'transient', message);
+  }
+}
+
 export function operationOutcome(issueCode: IssueCode, message: string, details: string[] = []): OperationOutcome {
   const severity = issueCode === 'exception' ? 'fatal' : 'error';
   return {

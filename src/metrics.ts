@@ -5,12 +5,15 @@
  */
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CdsObserver, FhirFailureClass, FhirFetchObserver } from './cds/observer.js';
+import type { SharedStateCheck } from './shared-state/errors.js';
 
 /** Latency buckets (seconds) around a ~500 ms budget. */
 export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1];
 
 export interface AppMetrics {
   registry: Registry;
+  /** A call refused (or counted in process) because the shared store could not be asked. */
+  sharedStateUnavailable: (check: SharedStateCheck) => void;
   cds: CdsObserver;
   fhirFetch: FhirFetchObserver;
 }
@@ -68,6 +71,14 @@ export function createMetrics(): AppMetrics {
     registers: [registry],
   });
   for (const operation of ['feedback', 'suppression']) storeUnavailable.inc({ operation }, 0);
+  const sharedUnavailable = new Counter({
+    name: 'cds_shared_state_unavailable_total',
+    help: 'Times the shared security state (Redis, or PostgreSQL for replay) could not be asked: replay and rate-limit checks answer 503; failed authentications are then counted per instance',
+    labelNames: ['check'] as const,
+    registers: [registry],
+  });
+  const sharedChecks: SharedStateCheck[] = ['replay', 'rate-limit', 'auth-failures'];
+  for (const check of sharedChecks) sharedUnavailable.inc({ check }, 0);
   for (const reason of ['invalid-data', 'queue-full']) cardsDropped.inc({ reason }, 0);
   // Zero series for every failure class, so rate() works before the first failure.
   const failureClasses: FhirFailureClass[] = ['timeout', 'http-status', 'network', 'circuit-open', 'outcome', 'invalid-response', 'over-budget'];
@@ -76,6 +87,7 @@ export function createMetrics(): AppMetrics {
 
   return {
     registry,
+    sharedStateUnavailable: (check) => sharedUnavailable.inc({ check }),
     cds: {
       serviceCall(serviceId, statusCode, seconds) {
         calls.inc({ service: serviceId, status_code: String(statusCode) });

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import { sharedStateReason } from './shared-state/errors.js';
 import { storeErrorReason } from './store/errors.js';
 import type { CdsStore } from './store/types.js';
 
@@ -16,6 +17,8 @@ export interface ProbeOptions {
   shuttingDown: () => boolean;
   /** Metrics registry; no /metrics route when undefined (METRICS_ENABLED=false). */
   registry?: Registry;
+  /** Redis shared by the replicas (REDIS_URL): readiness needs its answer too. */
+  redis?: { ping(): Promise<void> };
   /** Longest wait for the store's answer before the probe says not ready. */
   storeTimeoutMs?: number;
 }
@@ -55,11 +58,24 @@ export async function probeRoutes(app: FastifyInstance, options: ProbeOptions): 
       reason = /^(store writes failing|no answer within)/.test(message) ? message : storeErrorReason(err);
       request.log.warn({ reason }, 'readiness: the store is failing');
     }
-    const ready = store === 'ok' && !shuttingDown;
+    const reasons = reason ? [`store: ${reason}`] : [];
+    let redis: 'ok' | 'failed' | undefined;
+    if (options.redis) {
+      try {
+        await withTimeout(options.redis.ping(), timeoutMs);
+        redis = 'ok';
+      } catch (err) {
+        redis = 'failed';
+        const why = err instanceof Error && /^no answer within/.test(err.message) ? err.message : sharedStateReason(err);
+        reasons.push(`redis: ${why}`);
+        request.log.warn({ reason: why }, 'readiness: redis is failing');
+      }
+    }
+    const ready = store === 'ok' && redis !== 'failed' && !shuttingDown;
     return reply
       .code(ready ? 200 : 503)
       .header('cache-control', 'no-store')
-      .send({ status: ready ? 'ready' : 'not-ready', checks: { store, shuttingDown }, ...(reason ? { reason: `store: ${reason}` } : {}) });
+      .send({ status: ready ? 'ready' : 'not-ready', checks: { store, ...(redis ? { redis } : {}), shuttingDown }, ...(reasons.length > 0 ? { reason: reasons.join('; ') } : {}) });
   });
 
   if (options.registry) metricsRoute(app, options.registry);

@@ -4,6 +4,8 @@
  * that a flood of forged tokens costs one map lookup each and gets 429. Bounded: at most
  * `maxAddresses` windows are kept, the oldest going first.
  */
+import type { FailureCounter } from '../shared-state/types.js';
+
 export interface FailureLimiter {
   /** The wait when `address` has used up its failures in the current window; `first` on the first refusal of the window (log it once). */
   blocked(address: string, nowMs: number): { retryAfterSeconds: number; first: boolean } | undefined;
@@ -56,5 +58,14 @@ export function createFailureLimiter(options: { limit: number; windowMs: number;
     get size() {
       return windows.size;
     },
+  };
+}
+
+/** The in-process limiter as a FailureCounter (one instance, or a replica's fallback while Redis is away). */
+export function memoryFailureCounter(limiter: FailureLimiter): FailureCounter {
+  return {
+    kind: 'memory',
+    blocked: async (address, nowMs) => limiter.blocked(address, nowMs),
+    record: async (address, nowMs) => limiter.record(address, nowMs),
   };
 }

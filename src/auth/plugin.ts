@@ -11,8 +11,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ConfigError } from '../config.js';
 import { operationOutcome } from '../errors.js';
-import { createFailureLimiter } from './failure-limiter.js';
-import { createReplayCache, replayCacheSize } from './replay-cache.js';
+import type { SharedStateCheck } from '../shared-state/errors.js';
+import type { FailureCounter, ReplayStore } from '../shared-state/types.js';
+import { createFailureLimiter, memoryFailureCounter } from './failure-limiter.js';
+import { createReplayCache, memoryReplayStore, replayCacheSize } from './replay-cache.js';
 import { authSettingsProblems, type AuthSettings } from './settings.js';
 import { createTokenVerifier, type AuthenticatedClient, type AuthFailureReason, type TokenVerifier } from './verify.js';
 
@@ -30,6 +32,12 @@ export interface ClientAuthOptions {
   clock: () => Date;
   /** The per-client rate limit (RATE_LIMIT_*): sizes the jti replay cache. */
   rateLimit?: { max: number; windowMs: number };
+  /** Used token ids shared by the replicas (Redis or PostgreSQL); default: a cache in this process. */
+  replayStore?: ReplayStore;
+  /** Failed-authentication counts shared by the replicas (Redis), given the in-process counter to fall back on. */
+  failureCounter?: (local: FailureCounter) => FailureCounter;
+  /** A shared store could not be asked (for the metrics). */
+  onSharedStateUnavailable?: (check: SharedStateCheck) => void;
 }
 
 /** Longest Authorization header value looked at; real CDS Client JWTs are well under 2 KB. */
@@ -90,6 +98,9 @@ const tooManyFailures = (reply: FastifyReply, retryAfterSeconds: number): Fastif
 const replayCacheFull = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
   retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot take more tokens now');
 
+const replayStoreUnavailable = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
+  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot check tokens now');
+
 /** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
 export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {
   const problems = authSettingsProblems(settings, publicBaseUrl);
@@ -103,18 +114,23 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
   assertAuthSettings(options.settings, options.publicBaseUrl);
   const baseUrl = options.publicBaseUrl!.replace(/\/+$/, '');
   const { settings } = options;
-  const replayCache = createReplayCache(
-    replayCacheSize({
-      rateLimitMax: options.rateLimit?.max ?? 0,
-      rateLimitWindowMs: options.rateLimit?.windowMs ?? 60_000,
-      maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds,
-      clockSkewSeconds: settings.clockSkewSeconds,
-      clients: settings.trustedClients.length,
-    }),
-  );
-  const verifier: TokenVerifier = createTokenVerifier(settings, { clock: options.clock, replayCache });
+  const replayStore =
+    options.replayStore ??
+    memoryReplayStore(
+      createReplayCache(
+        replayCacheSize({
+          rateLimitMax: options.rateLimit?.max ?? 0,
+          rateLimitWindowMs: options.rateLimit?.windowMs ?? 60_000,
+          maxTokenLifetimeSeconds: settings.maxTokenLifetimeSeconds,
+          clockSkewSeconds: settings.clockSkewSeconds,
+          clients: settings.trustedClients.length,
+        }),
+      ),
+    );
+  const verifier: TokenVerifier = createTokenVerifier(settings, { clock: options.clock, replayStore });
   // Failed attempts per client address, checked before any token is decoded or signature checked.
-  const failures = createFailureLimiter({ limit: settings.failureLimit, windowMs: settings.failureWindowSeconds * 1000 });
+  const localFailures = memoryFailureCounter(createFailureLimiter({ limit: settings.failureLimit, windowMs: settings.failureWindowSeconds * 1000 }));
+  const failures = options.failureCounter ? options.failureCounter(localFailures) : localFailures;
   // The request clock may be fixed (tests): the failure windows run on the real one.
   const realNow = () => Date.now();
 
@@ -123,14 +139,14 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
     const audiences = expectedAudiences(request.routeOptions.url, request.params, baseUrl);
     if (!audiences) return;
 
-    const blocked = failures.blocked(request.ip, realNow());
+    const blocked = await failures.blocked(request.ip, realNow());
     if (blocked !== undefined) {
       if (blocked.first) request.log.warn({ auth: { reason: 'too-many-failures', limit: settings.failureLimit, windowSeconds: settings.failureWindowSeconds } }, 'failed authentications rate limited');
       return tooManyFailures(reply, blocked.retryAfterSeconds);
     }
     const token = bearerToken(request);
     if (!token || token.length > MAX_TOKEN_CHARS) {
-      failures.record(request.ip, realNow());
+      await failures.record(request.ip, realNow());
       request.log.info({ auth: { reason: token ? 'malformed-token' : 'no-token' } }, 'authentication failed');
       return unauthorized(reply);
     }
@@ -142,8 +158,14 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
         request.log.error({ auth }, 'replay cache full: valid token refused with 503 (raise RATE_LIMIT_MAX/window sizing or lower CDS_AUTH_MAX_TOKEN_LIFETIME_SECONDS)');
         return replayCacheFull(reply, result.retryAfterSeconds ?? 1);
       }
+      if (result.reason === 'replay-store-unavailable') {
+        // Never accepted unchecked: a token whose use cannot be recorded could be replayed on another replica.
+        request.log.error({ auth, replayStore: replayStore.kind }, 'replay store unavailable: valid token refused with 503');
+        options.onSharedStateUnavailable?.('replay');
+        return replayStoreUnavailable(reply, result.retryAfterSeconds ?? 5);
+      }
       // A JWKS outage is the key server's fault, not the client's: not counted against its address.
-      if (result.reason !== 'jwks-unavailable') failures.record(request.ip, realNow());
+      if (result.reason !== 'jwks-unavailable') await failures.record(request.ip, realNow());
       if (ROUTINE.has(result.reason)) request.log.info({ auth }, 'authentication failed');
       else request.log.warn({ auth }, 'authentication failed');
       return unauthorized(reply);

@@ -5,6 +5,8 @@
  * token ('full', answered 503 with Retry-After) until the oldest entry expires. Size it from the
  * rate limit and the token lifetime cap (replayCacheSize), so that a well-behaved load never fills it.
  */
+import type { ReplayStore } from '../shared-state/types.js';
+
 export type ReplayCheck = { ok: true } | { ok: false; reason: 'replay' } | { ok: false; reason: 'full'; retryAfterMs: number };
 
 export interface ReplayCache {
@@ -89,5 +91,17 @@ export function createReplayCache(maxEntries = DEFAULT_REPLAY_CACHE_ENTRIES): Re
       return seen.size;
     },
     maxEntries,
+  };
+}
+
+/** The in-process cache as a ReplayStore: right for one instance only (SQLite), since each process has its own. */
+export function memoryReplayStore(cache: ReplayCache): ReplayStore & { readonly cache: ReplayCache } {
+  return {
+    kind: 'memory',
+    cache,
+    check: async (iss, jti, expiresAtMs, nowMs) => {
+      const seen = cache.check(iss, jti, expiresAtMs, nowMs);
+      return seen.ok || seen.reason === 'replay' ? seen : { ...seen, detail: `replay cache full (${cache.maxEntries} live tokens)` };
+    },
   };
 }

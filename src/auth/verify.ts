@@ -8,7 +8,8 @@
  */
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { createKeyResolver, KeySourceUnavailable, type KeyResolver } from './key-resolver.js';
-import { createReplayCache, type ReplayCache } from './replay-cache.js';
+import type { ReplayStore } from '../shared-state/types.js';
+import { createReplayCache, memoryReplayStore } from './replay-cache.js';
 import type { AuthSettings } from './settings.js';
 
 /** Asymmetric algorithms the spec recommends (R-SEC-07). `none` and HS* are never accepted (R-SEC-06). */
@@ -39,7 +40,9 @@ export type AuthFailureReason =
   | 'tenant-not-allowed'
   | 'replay'
   /** A valid token that the replay cache has no room to remember (it never forgets a live one): 503. */
-  | 'replay-cache-full';
+  | 'replay-cache-full'
+  /** A valid token whose use could not be recorded in the shared store (Redis or PostgreSQL away): 503, never accepted unchecked. */
+  | 'replay-store-unavailable';
 
 export type VerifyResult =
   | { ok: true; client: AuthenticatedClient; aud: string }
@@ -48,7 +51,7 @@ export type VerifyResult =
       reason: AuthFailureReason;
       /** Safe-to-log facts about the failure: never the token. Values from an unverified token are truncated. */
       log: { iss?: string; tenant?: string; jti?: string; kid?: string; alg?: string; aud?: unknown; jku?: string; detail?: string };
-      /** replay-cache-full only: when to try again. */
+      /** replay-cache-full and replay-store-unavailable: when to try again. */
       retryAfterSeconds?: number;
     };
 
@@ -59,7 +62,8 @@ export interface TokenVerifier {
 
 export interface VerifierDeps {
   clock: () => Date;
-  replayCache?: ReplayCache;
+  /** Where used token ids are kept (default: a cache in this process). */
+  replayStore?: ReplayStore;
   keyResolver?: KeyResolver;
 }
 
@@ -99,7 +103,7 @@ export function createTokenVerifier(settings: AuthSettings, deps: VerifierDeps):
       cacheMaxAgeMs: 10 * 60_000,
       timeoutMs: 3000,
     });
-  const replays = deps.replayCache ?? createReplayCache();
+  const replays = deps.replayStore ?? memoryReplayStore(createReplayCache());
 
   return {
     async verify(token, audience) {
@@ -168,14 +172,14 @@ export function createTokenVerifier(settings: AuthSettings, deps: VerifierDeps):
         return { ok: false, reason: 'tenant-not-allowed', log: facts };
       }
       // Last, so that only verified tokens take a place in the cache; kept until exp (+ skew, as exp is checked with it).
-      const seen = replays.check(client.iss, jti, (exp + skew) * 1000, now.getTime());
+      const seen = await replays.check(client.iss, jti, (exp + skew) * 1000, now.getTime());
       if (!seen.ok) {
         if (seen.reason === 'replay') return { ok: false, reason: 'replay', log: facts };
         return {
           ok: false,
-          reason: 'replay-cache-full',
-          log: { ...facts, detail: `replay cache full (${replays.maxEntries} live tokens)` },
-          retryAfterSeconds: Math.ceil(seen.retryAfterMs / 1000),
+          reason: seen.reason === 'full' ? 'replay-cache-full' : 'replay-store-unavailable',
+          log: { ...facts, ...(seen.detail ? { detail: seen.detail } : {}) },
+          retryAfterSeconds: Math.max(1, Math.ceil(seen.retryAfterMs / 1000)),
         };
       }
       const aud = audiences.find((a) => (Array.isArray(payload.aud) ? payload.aud.includes(a) : payload.aud === a))!;

@@ -78,6 +78,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX feedback_patient_outcome_time ON feedback (patient_key, outcome, outcome_at, rule_id);
     `,
   },
+  {
+    // JWT replay protection shared by the replicas when there is no Redis (PostgreSQL only; the
+    // SQLite store is one instance and keeps used token ids in process). A token's id is claimed
+    // by an insert on the primary key, so exactly one replica wins; expired rows are reused by that
+    // insert and removed in the background through the expiry index.
+    version: 3,
+    name: 'used token ids (JWT replay protection across replicas)',
+    sql: `
+      CREATE TABLE used_token (
+        iss        TEXT NOT NULL,
+        jti        TEXT NOT NULL,
+        expires_at {ts} NOT NULL,
+        PRIMARY KEY (iss, jti)
+      );
+      CREATE INDEX used_token_expiry ON used_token (expires_at);
+    `,
+  },
 ];
 
 const TYPES: Record<Dialect, Record<'ts' | 'bool' | 'id', string>> = {

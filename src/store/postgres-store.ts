@@ -110,6 +110,9 @@ export const SHOWN_RULES_SQL = {
                                LIMIT 1) AS hit`,
 } as const;
 
+/** How often expired rows of used_token are removed (they are harmless meanwhile: an expired row is taken over). */
+const TOKEN_SWEEP_INTERVAL_MS = 60_000;
+
 export class PostgresStore implements CdsStore {
   private closed = false;
 
@@ -264,6 +267,32 @@ export class PostgresStore implements CdsStore {
     );
   }
 
+  async claimTokenUse(iss: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+    this.check();
+    assertValidDate(expiresAt, 'expiresAt');
+    assertValidDate(now, 'now');
+    this.startTokenSweep();
+    // A live row makes the conflict update match nothing (0 rows: a replay); an expired one is taken over.
+    const result = await this.pool.query(
+      `INSERT INTO used_token (iss, jti, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (iss, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE used_token.expires_at <= $4
+       RETURNING 1`,
+      [iss, jti, expiresAt, now],
+    );
+    return (result.rowCount ?? 0) === 1;
+  }
+
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  /** Removes expired token ids once a minute (through the expiry index), from the first claim on. */
+  private startTokenSweep(): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      this.pool.query('DELETE FROM used_token WHERE expires_at < now()').catch(() => undefined);
+    }, TOKEN_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+  }
+
   async ruleIdsOfCards(cardUuids: string[]): Promise<Map<string, RuleId>> {
     this.check();
     const ids = [...new Set(cardUuids)];
@@ -278,6 +307,7 @@ export class PostgresStore implements CdsStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.sweepTimer);
     await this.pool.end();
   }
 }

@@ -63,6 +63,11 @@ export interface CdsStore {
   ping?(): Promise<void>;
   /** A tiny committed write (readiness after failed writes: a full disk still answers SELECT 1). */
   probeWrite?(): Promise<void>;
+  /**
+   * Claims a JWT's id for `iss` until `expiresAt`, atomically across every instance sharing the
+   * store: true for the first claim while it is live, false for a replay (PostgreSQL only).
+   */
+  claimTokenUse?(iss: string, jti: string, expiresAt: Date, now: Date): Promise<boolean>;
   /** The rule of each card uuid known to the store (one query; metrics join feedback to rules with it). */
   ruleIdsOfCards?(cardUuids: string[]): Promise<Map<string, RuleId>>;
   close(): Promise<void>;
