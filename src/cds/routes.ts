@@ -2,13 +2,13 @@
  * The CDS Hooks HTTP surface as a Fastify plugin: discovery, service invocation and feedback.
  * Handlers translate between HTTP and `invokeService`; they know no threshold and no rule.
  */
-import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
-import type { FeedbackItem, FeedbackResult } from '../store/types.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FeedbackResult } from '../store/types.js';
 import { BadRequestError, NotFoundError, operationOutcome } from '../errors.js';
 import { classifyStoreError, storeErrorReason } from '../store/errors.js';
 import { feedbackItemsOf } from './card-records.js';
+import { createFeedbackCounter } from './feedback-metrics.js';
 import { invokeService, type InvokeDeps } from './invoke.js';
-import type { CdsObserver } from './observer.js';
 import type { RegisteredService } from './service-registry.js';
 import { feedbackSchema, hookRequestSchema, type DiscoveryService } from './wire.js';
 
@@ -39,28 +39,6 @@ export function baseUrlOf(request: FastifyRequest, configured?: string): string 
   return configured ?? `${request.protocol}://${request.host}`;
 }
 
-/**
- * Counts stored feedback by outcome and by the rule of its card (one store query per post). Repeats
- * are not counted: an all-duplicate post counts nothing; a post mixing new items and repeats, which
- * the store does not tell apart, counts all its items. Never fails the feedback call.
- */
-async function observeFeedback(
-  observer: CdsObserver,
-  deps: InvokeDeps,
-  items: FeedbackItem[],
-  result: FeedbackResult,
-  log: FastifyBaseLogger,
-): Promise<void> {
-  if (result.stored === 0) return;
-  try {
-    const rules = deps.store.ruleIdsOfCards ? await deps.store.ruleIdsOfCards(items.map((i) => i.cardUuid)) : new Map<string, string>();
-    observer.feedback(items.map((i) => ({ outcome: i.outcome, ruleId: rules.get(i.cardUuid) })));
-  } catch (err) {
-    log.warn({ err }, 'feedback metrics not updated');
-    observer.feedback(items.map((i) => ({ outcome: i.outcome, ruleId: undefined })));
-  }
-}
-
 /** Retry-After of a feedback post the store could not take. */
 const FEEDBACK_RETRY_AFTER_SECONDS = 5;
 
@@ -79,6 +57,15 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
 
   // Operator metrics at the HTTP boundary: every answer of a known service, errors included.
   const observer = deps.observer;
+  // Stored feedback by outcome and rule (repeats not counted: an all-duplicate post counts nothing;
+  // a post mixing new items and repeats, which the store does not tell apart, counts all its items).
+  const feedbackCounter = observer
+    ? createFeedbackCounter(observer, {
+        ...(deps.store.ruleIdsOfCards ? { ruleIdsOfCards: deps.store.ruleIdsOfCards.bind(deps.store) } : {}),
+        onLookupError: (err) => app.log.warn({ reason: storeErrorReason(err) }, 'feedback metrics: card rules not read; will retry'),
+      })
+    : undefined;
+  if (feedbackCounter) app.addHook('onClose', async () => feedbackCounter.close());
   if (observer) {
     app.addHook('onResponse', async (request, reply) => {
       if (request.routeOptions.url !== '/cds-services/:id') return;
@@ -137,7 +124,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
         .header('retry-after', String(FEEDBACK_RETRY_AFTER_SECONDS))
         .send(operationOutcome('transient', `Feedback not stored: the store is unavailable (${reason}); retry after ${FEEDBACK_RETRY_AFTER_SECONDS} s`));
     }
-    if (observer) await observeFeedback(observer, deps, items, result, request.log);
+    if (feedbackCounter && result.stored > 0) await feedbackCounter.count(items);
     request.log.info(
       {
         serviceId: service.definition.id,
