@@ -7,14 +7,13 @@
  * patient-view its cards unsuppressed, /health/ready 503; and recover once the server is back.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { quoteIdentifier } from '../../src/store/postgres-store.js';
 import { testConfig } from '../fixtures/config.js';
+import { startRelay } from '../fixtures/tcp-relay.js';
 import { NOW } from '../fixtures/facts.js';
 import { basePrefetch } from '../fixtures/requests.js';
 
@@ -22,57 +21,6 @@ const url = process.env.TEST_DATABASE_URL;
 const required = process.env.REQUIRE_POSTGRES_TESTS === '1';
 /** The hook deadline (FHIR_DEADLINE_MS default) plus scheduling slack on a loaded 2-core machine. */
 const ANSWER_WITHIN_MS = 3000 + 1000;
-
-type RelayState = 'open' | 'frozen' | 'stopped';
-
-/** A TCP relay to PostgreSQL whose traffic can be frozen (sockets paused, kept open) or stopped. */
-async function startRelay(target: { host: string; port: number }) {
-  let state: RelayState = 'open';
-  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
-  const waiting: net.Socket[] = [];
-  const connect = (client: net.Socket): void => {
-    const upstream = net.connect(target.port, target.host);
-    const pair = { client, upstream };
-    pairs.add(pair);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    const end = () => {
-      pairs.delete(pair);
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  };
-  const server = net.createServer((client) => {
-    if (state === 'stopped') return void client.destroy();
-    if (state === 'frozen') {
-      client.pause(); // accepted by the kernel, never answered: a frozen server's listen queue
-      waiting.push(client);
-      return;
-    }
-    connect(client);
-  });
-  server.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    set(next: RelayState) {
-      state = next;
-      for (const { client, upstream } of pairs) {
-        if (next === 'frozen') { client.pause(); upstream.pause(); }
-        if (next === 'open') { client.resume(); upstream.resume(); }
-        if (next === 'stopped') { client.destroy(); upstream.destroy(); }
-      }
-      if (next !== 'frozen') for (const client of waiting.splice(0)) (next === 'open' ? connect(client) : client.destroy());
-      if (next === 'open') for (const { client, upstream } of pairs) { client.resume(); upstream.resume(); }
-    },
-    async close() {
-      this.set('stopped');
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 const patientView = () => {
   const prefetch: Record<string, unknown> = { ...basePrefetch() };

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import type { CdsStore } from '../../src/store/types.js';
 import { MIGRATIONS, SCHEMA_MIGRATIONS_DDL, migrationStatements } from '../../src/store/migrations.js';
 import {
   OVERRIDDEN_RULES_SQL,
@@ -119,6 +120,28 @@ if (!url && required) {
         expect(count).toBe(1);
       } finally {
         await withClient(undefined, (c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`));
+      }
+    });
+
+    it('claimTokenUse: of five instances claiming one token id at once exactly one wins; an expired claim is taken over', async () => {
+      const location = await postgresLocation();
+      try {
+        const stores = (await Promise.all(Array.from({ length: 5 }, () => location.open()))) as (CdsStore & { claimTokenUse: NonNullable<CdsStore['claimTokenUse']> })[];
+        try {
+          const now = new Date('2026-12-01T12:00:00Z');
+          const until = new Date(now.getTime() + 360_000);
+          const claims = await Promise.all(stores.flatMap((s) => [s.claimTokenUse('https://ehr.example.org', 'jti-1', until, now), s.claimTokenUse('https://ehr.example.org', 'jti-1', until, now)]));
+          expect(claims.filter(Boolean)).toHaveLength(1);
+          // The same jti of another issuer is another token.
+          expect(await stores[0]!.claimTokenUse('https://other.example.org', 'jti-1', until, now)).toBe(true);
+          // Still live one second before it expires; taken over once it has.
+          expect(await stores[1]!.claimTokenUse('https://ehr.example.org', 'jti-1', until, new Date(until.getTime() - 1000))).toBe(false);
+          expect(await stores[2]!.claimTokenUse('https://ehr.example.org', 'jti-1', new Date(until.getTime() + 360_000), until)).toBe(true);
+        } finally {
+          await Promise.all(stores.map((s) => s.close()));
+        }
+      } finally {
+        await location.dispose();
       }
     });
 
