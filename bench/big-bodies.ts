@@ -73,6 +73,6 @@ const runs = [
   await run('no gate, V8 default heap (baseline)', { MAX_LARGE_BODIES: '0' }),
   await run('no gate, --max-old-space-size=320', { MAX_LARGE_BODIES: '0', NODE_OPTIONS: '--max-old-space-size=320' }),
   await run('default gate, V8 default heap', {}),
-  await run('default gate, --max-old-space-size=320 (the Deployment's 5/8 of 512Mi)', { NODE_OPTIONS: '--max-old-space-size=320' }),
+  await run('default gate, --max-old-space-size=320 (the Deployment: 5/8 of 512Mi)', { NODE_OPTIONS: '--max-old-space-size=320' }),
 ];
 console.table(runs.map((r) => ({ ...r, answers: JSON.stringify(r.answers), peakVsBaseline: (r.peakRssMiB / runs[0]!.peakRssMiB).toFixed(2) })));

@@ -125,9 +125,9 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
         .send(operationOutcome('transient', `Feedback not stored: the store is unavailable (${reason}); retry after ${FEEDBACK_RETRY_AFTER_SECONDS} s`));
     }
     if (feedbackCounter && result.stored > 0) await feedbackCounter.count(items);
+    // serviceId is bound on the request's logger already (preHandler above).
     request.log.info(
       {
-        serviceId: service.definition.id,
         stored: result.stored,
         duplicates: result.duplicates,
         outcomes: parsed.data.feedback.map((f) => `${f.card}:${f.outcome}${f.overrideReason?.reason ? `:${f.overrideReason.reason.code}` : ''}`),

@@ -22,6 +22,7 @@ export const LAUNCH_JS = `(function () {
   function fail(message) {
     var status = document.getElementById('status');
     if (status) status.textContent = message;
+    document.body.setAttribute('data-state', 'error');
   }
   if (!params.get('iss') && !params.get('fhirServiceUrl')) {
     fail('Open this page from a SMART launcher or an EHR (it needs the iss and launch parameters). For a preview without SMART, open index.html?demo=1&weightKg=60.');
@@ -38,22 +39,31 @@ export const LAUNCH_JS = `(function () {
   var server = params.get('iss') || params.get('fhirServiceUrl');
   // fhirclient prefers an iss in the page URL over fhirServiceUrl: take it out of the URL first.
   if (direct) window.history.replaceState(null, '', window.location.pathname);
-  FHIR.oauth2.authorize(direct ? {
-    fhirServiceUrl: server,
-    patientId: params.get('patient'),
-    redirectUri: 'index.html'
-  } : {
-    clientId: params.get('client_id') || '${SMART_CLIENT_ID_DEFAULT}',
-    scope: scope,
-    redirectUri: 'index.html'
-  }).catch(function (e) {
+  function launchFailed(e) {
     var message = e && e.message ? e.message : String(e);
     // "Failed to fetch" says nothing a person can act on: name what usually causes it.
-    if (/fetch|network|conformance|smart-configuration/i.test(message)) {
+    // fhirclient keeps the launch state in sessionStorage, which browsers deny to a frame from another site.
+    if (/sessionStorage|localStorage|Access is denied/i.test(message)) {
+      message += '. This browser does not let the app keep its launch state inside a frame from another site: open the app in a tab, or serve the EHR and the app from the same site.';
+    } else if (/fetch|network|conformance|smart-configuration/i.test(message)) {
       message += '. The FHIR server (' + server + ') could not be read from this page: check that it is running, that it answers CORS for this origin, and, for a plain-http server, that this service is not in production mode (its pages allow https servers only there).';
     }
     fail('Launch failed: ' + message);
-  });
+  }
+  // A storage refusal is thrown at once, not as a rejected promise: both end up here.
+  try {
+    FHIR.oauth2.authorize(direct ? {
+      fhirServiceUrl: server,
+      patientId: params.get('patient'),
+      redirectUri: 'index.html'
+    } : {
+      clientId: params.get('client_id') || '${SMART_CLIENT_ID_DEFAULT}',
+      scope: scope,
+      redirectUri: 'index.html'
+    }).catch(launchFailed);
+  } catch (e) {
+    launchFailed(e);
+  }
 })();
 `;
 

@@ -6,7 +6,9 @@
  * REQUIRE_BROWSER_TESTS=1 (CI), where it fails.
  */
 import { inflateSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumAvailable, REQUIRE_BROWSER, useAppInChromium } from '../fixtures/browser.js';
 import { testConfig } from '../fixtures/config.js';
 
@@ -239,6 +241,57 @@ describe.skipIf(!available)('taper-plan SMART app in headless Chromium', () => {
       await expect(banner.textContent()).resolves.toMatch(/born \d{4}-\d{2}-\d{2} · (male|female)/);
       expect(errors).toEqual([]);
       expect(consoleErrors, 'no console error (a missing favicon used to log one)').toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
+// Issue 13 #5: the app inside an EHR's frame. fhirclient keeps the launch state in sessionStorage,
+// which Chromium denies to a frame from another site: the app must say so and what to do. The EHR
+// page is served from 127.0.0.1 too (a page Chromium deems public may not frame a loopback one at
+// all): framing the app as http://127.0.0.1:… is the same site, as http://localhost:… another one.
+describe.skipIf(!available)('taper-plan SMART app in an EHR frame', () => {
+  const env = useAppInChromium(testConfig({ demoFhir: true, smartApp: { allowHttp: true, frameAncestors: ['http://127.0.0.1:*', 'http://localhost:*'] } }));
+  let ehr: Server;
+  let ehrPort = 0;
+  beforeAll(async () => {
+    ehr = createServer((request, response) => {
+      const src = new URL(request.url ?? '/', 'http://x').searchParams.get('app') ?? '';
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>EHR</title><iframe id="app" src="${src.replace(/"/g, '&quot;')}" width="900" height="700"></iframe>`);
+    });
+    await new Promise<void>((resolve) => ehr.listen(0, '127.0.0.1', resolve));
+    ehrPort = (ehr.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => ehr.close(() => resolve())));
+
+  async function framed(ehrHost: '127.0.0.1' | 'localhost') {
+    const context = await env.browser.newContext();
+    const page = await context.newPage();
+    const iss = encodeURIComponent(`${env.baseUrl}/demo/fhir`);
+    const app = `${env.baseUrl}/smart/launch.html?iss=${iss}&patient=cop-demo-untreated`;
+    await page.goto(`http://${ehrHost}:${ehrPort}/chart?app=${encodeURIComponent(app)}`, { waitUntil: 'load', timeout: 20_000 });
+    const frame = page.frameLocator('#app');
+    await frame.locator('body[data-state="ready"], body[data-state="error"]').first().waitFor({ timeout: 20_000 });
+    return { context, frame };
+  }
+
+  it('framed by an EHR of the same site: launches and renders the plan', async () => {
+    const { context, frame } = await framed('127.0.0.1');
+    try {
+      await expect(frame.locator('body').getAttribute('data-state')).resolves.toBe('ready');
+      await expect(frame.locator('[data-day="1"] .mg').textContent()).resolves.toBe('55 mg');
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it('framed by an EHR of another site: says the browser denies the frame its storage, and to open the app in a tab', async () => {
+    const { context, frame } = await framed('localhost');
+    try {
+      const status = await frame.locator('#status').textContent();
+      expect(status).toMatch(/^Launch failed: /);
+      expect(status).toContain('open the app in a tab, or serve the EHR and the app from the same site');
     } finally {
       await context.close();
     }

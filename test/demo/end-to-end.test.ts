@@ -118,3 +118,31 @@ describe('which demo bases the service calls on its own', () => {
     }
   });
 });
+
+describe('the Sandbox before a medication is chosen (an order form that names no drug)', () => {
+  /** What the Sandbox sends as its Rx View opens and on "Sign Order" with nothing chosen. */
+  function emptyFormCall(hook: 'order-select' | 'order-sign', patientId: string) {
+    const call = sandboxCall(hook, patientId, demo.demoBase) as { context: { draftOrders: { entry: { resource: Record<string, unknown> }[] } } };
+    const draft = call.context.draftOrders.entry[0]!.resource;
+    delete draft.medicationCodeableConcept;
+    delete draft.dosageInstruction;
+    return call;
+  }
+
+  // Patients whose patient-level rules (R03, R04, R08, R15) fire on order-select once a drug is chosen.
+  it.each(['cop-demo-teen', 'cop-demo-secondary', 'cop-demo-stale-weight', 'cop-demo-on-steroids'])('%s: no card on order-select or order-sign', async (patientId) => {
+    expect(DEMO_PATIENTS.some((p) => p.id === patientId)).toBe(true);
+    for (const hook of ['order-select', 'order-sign'] as const) {
+      const res = await fetch(`${demo.origin}/cds-services/${SERVICE_FOR[hook]}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(emptyFormCall(hook, patientId)),
+      });
+      const body = (await res.json()) as { cards: WireCard[] };
+      expect(res.status).toBe(200);
+      expect(body.cards.map((c) => c.source.topic.code), `${patientId} ${hook}`).toEqual([]);
+    }
+    // With the drug chosen the same patient gets its cards.
+    expect((await cards('order-select', patientId)).length).toBeGreaterThan(0);
+  });
+});
