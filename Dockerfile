@@ -1,14 +1,17 @@
 # syntax=docker/dockerfile:1
 # COP CDS Hooks service. Build: docker build -t cop-cds-hooks .   Run: docker run -p 8080:8080 cop-cds-hooks
-ARG NODE_IMAGE=node:24-slim
+# The Node.js that CI tests (bin/node24, package.json devEngines): an exact version, not a moving tag.
+ARG NODE_IMAGE=node:24.22.3-slim
 
 # ---- build: install everything, compile TypeScript, then drop the dev dependencies ----------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# --ignore-scripts: `prepare` (the build) needs the sources, copied next; no dependency needs its
+# install script here (better-sqlite3 ships its binaries, esbuild serves only tsx in development).
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund --ignore-scripts
 
 # ---- runtime: compiled JS and production dependencies only, as the unprivileged node user ---
 FROM ${NODE_IMAGE} AS runtime

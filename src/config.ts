@@ -3,6 +3,7 @@
  * A bad value stops the process with a message naming the variable (main.ts), never a stack trace.
  */
 import { readFileSync } from 'node:fs';
+import { ConfigError } from './errors.js';
 import { z } from 'zod';
 import { closestThresholdKey, DEFAULT_THRESHOLDS, thresholdsSchema, type ThresholdKey, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
@@ -284,12 +285,8 @@ export interface AppConfig {
 export const thresholdEnvName = (key: string): string =>
   `COP_${key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+// Defined with the other error kinds; re-exported for the callers of loadConfig.
+export { ConfigError };
 
 function describeIssues(error: z.ZodError, nameOf: (path: PropertyKey[]) => string): string[] {
   return error.issues.map((issue) => `${nameOf(issue.path)}: ${issue.message}`);

@@ -10,6 +10,14 @@ export type IssueCode =
   | 'login'
   | 'throttled' | 'transient';
 
+/** Start-up refused: one line per problem, each naming the setting and what to do (main.ts prints them, exit 2). */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
 export class CdsHttpError extends Error {
   constructor(
     readonly statusCode: number,

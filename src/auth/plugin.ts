@@ -9,8 +9,7 @@
  * acts on the CDS routes only, so register it after CORS (its headers then reach 401 answers too).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigError } from '../config.js';
-import { operationOutcome } from '../errors.js';
+import { ConfigError, operationOutcome } from '../errors.js';
 import type { SharedStateCheck } from '../shared-state/errors.js';
 import type { FailureCounter, ReplayStore } from '../shared-state/types.js';
 import { createFailureLimiter, memoryFailureCounter } from './failure-limiter.js';

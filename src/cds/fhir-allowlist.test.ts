@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../errors.js';
 import { createFhirAllowlist, normaliseFhirBase, pathUnderBase } from './fhir-allowlist.js';
 
 const allow = (allowlist: string[], allowHttp: string[] = []) => createFhirAllowlist({ allowlist, allowHttp });

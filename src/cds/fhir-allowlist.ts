@@ -7,7 +7,8 @@
  * `https://ehr.example.org@evil`, another port and another path are all different servers.
  * Pure: no I/O.
  */
-import { ConfigError, type AppConfig } from '../config.js';
+import type { AppConfig } from '../config.js';
+import { ConfigError } from '../errors.js';
 
 export interface FhirAllowlist {
   /** The normalised base URL when `fhirServer` is an allowed server; undefined when it is not. */

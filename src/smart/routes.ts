@@ -6,17 +6,19 @@
  *    card's `appContext`, then renders the plan. `index.html?demo=1&weightKg=…` is a preview without
  *    SMART (no FHIR server, no token), used by the browser test and for a quick look.
  *  - plan: the dose arithmetic, computed here by taperPlan (no clinical logic in the browser).
- *  - fhir-client.js: fhirclient's browser build from node_modules (no CDN).
+ *  - fhir-client.js: fhirclient's browser build (no CDN), copied into dist/vendor by `npm run build`
+ *    (fhirclient is a development dependency); from the sources, read from node_modules.
  * These pages have their own CSP (the app-wide one is `default-src 'none'` for a JSON API).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Thresholds } from '../cop/knowledge.js';
 import { glucocorticoidName, initialPhasePlan, taperPlan } from '../cop/orders.js';
 import type { FormularyProfile } from '../cop/rule-types.js';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError, ConfigError } from '../errors.js';
 import { APP_CSS, APP_JS, INDEX_HTML, LAUNCH_HTML, LAUNCH_JS } from './assets.js';
 import { SMART_PREFIX } from './constants.js';
 
@@ -99,6 +101,19 @@ export function planFor(weightKg: number, thresholds: Thresholds, formulary: For
   };
 }
 
+const FHIR_CLIENT_FILE = 'fhir-client.pure.min.js';
+
+/** The built service's vendored copy (dist/src/smart → dist/vendor), else the development dependency. */
+function fhirClientBrowserBuild(): string {
+  const vendored = fileURLToPath(new URL(`../../vendor/${FHIR_CLIENT_FILE}`, import.meta.url));
+  if (existsSync(vendored)) return readFileSync(vendored, 'utf8');
+  try {
+    return readFileSync(createRequire(import.meta.url).resolve(`fhirclient/build/${FHIR_CLIENT_FILE}`), 'utf8');
+  } catch {
+    throw new ConfigError([`the SMART app's browser client (${FHIR_CLIENT_FILE}) is missing: run npm run build, which copies it into dist/vendor`]);
+  }
+}
+
 export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOptions): Promise<void> {
   const csp = smartCsp(options);
   const framable = options.frameAncestors.length > 0;
@@ -107,8 +122,7 @@ export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOpti
     if (framable) reply.removeHeader('x-frame-options');
     return reply.type(type).header('content-security-policy', csp).header('cache-control', 'no-cache').send(body);
   };
-  const require = createRequire(import.meta.url);
-  const fhirClientJs = readFileSync(require.resolve('fhirclient/build/fhir-client.pure.min.js'), 'utf8');
+  const fhirClientJs = fhirClientBrowserBuild();
 
   const html = 'text/html; charset=utf-8';
   const js = 'text/javascript; charset=utf-8';

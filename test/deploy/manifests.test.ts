@@ -251,7 +251,7 @@ describe('docker compose files', () => {
 // ---- Kubernetes -------------------------------------------------------------------------------
 
 type Validating = new (data: object) => { validate(): void };
-const MODELS: Record<string, () => Promise<Validating>> = {
+const MODELS: Record<string, () => Promise<unknown>> = {
   'apps/v1/Deployment': async () => (await import('kubernetes-models/apps/v1/Deployment')).Deployment,
   'apps/v1/StatefulSet': async () => (await import('kubernetes-models/apps/v1/StatefulSet')).StatefulSet,
   'v1/Service': async () => (await import('kubernetes-models/v1/Service')).Service,
@@ -266,7 +266,7 @@ const MODELS: Record<string, () => Promise<Validating>> = {
 async function k8sProblems(doc: { apiVersion?: string; kind?: string }): Promise<string[]> {
   const load = MODELS[`${doc.apiVersion}/${doc.kind}`];
   if (!load) return [`no schema for ${doc.apiVersion} ${doc.kind}`];
-  const Model = await load();
+  const Model = (await load()) as Validating;
   try {
     new Model(doc).validate();
     return [];
@@ -446,7 +446,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
   });
 
   it('the NetworkPolicy selects the pods, opens the API to the ingress controller and /metrics to Prometheus only, and lets them reach their dependencies', () => {
-    expect(isSubset(networkPolicy.spec!.podSelector.matchLabels, podLabels)).toBe(true);
+    expect(isSubset(networkPolicy.spec!.podSelector?.matchLabels, podLabels)).toBe(true);
     expect(networkPolicy.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
     const ingress = networkPolicy.spec!.ingress ?? [];
     // Every rule names its sources and its ports: none is open to all.
@@ -476,7 +476,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(isSubset(deployment.spec!.selector.matchLabels, podLabels)).toBe(true);
     expect(isSubset(service.spec!.selector, podLabels)).toBe(true);
     expect(isSubset(pdb.spec!.selector?.matchLabels, podLabels)).toBe(true);
-    expect(isSubset(networkPolicy.spec!.podSelector.matchLabels, podLabels)).toBe(true);
+    expect(isSubset(networkPolicy.spec!.podSelector?.matchLabels, podLabels)).toBe(true);
   });
 
   it('the HorizontalPodAutoscaler scales the Deployment on CPU, 3 to 10, and is the only one to set its count; the PDB keeps 2', () => {
@@ -622,7 +622,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(decodeURIComponent(url.password)).toBe(secretData.REDIS_PASSWORD);
 
     // Its NetworkPolicy: the service's pods only, to the Redis port; no egress.
-    expect(isSubset(redisPolicy.spec!.podSelector.matchLabels, redisLabels)).toBe(true);
+    expect(isSubset(redisPolicy.spec!.podSelector?.matchLabels, redisLabels)).toBe(true);
     expect(redisPolicy.spec!.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(redisPolicy.spec!.egress).toEqual([]);
     expect(redisPolicy.spec!.ingress).toHaveLength(1);
@@ -633,10 +633,10 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     expect(policyPorts(c, redisPolicy.spec!.ingress![0]!.ports)).toEqual([{ port: 6379, protocol: 'TCP' }]);
 
     // Neither set of selectors takes the other's pods (the service's Service, PDB, HPA and policy).
-    for (const selector of [deployment.spec!.selector.matchLabels, service.spec!.selector, pdb.spec!.selector?.matchLabels, networkPolicy.spec!.podSelector.matchLabels]) {
+    for (const selector of [deployment.spec!.selector.matchLabels, service.spec!.selector, pdb.spec!.selector?.matchLabels, networkPolicy.spec!.podSelector?.matchLabels]) {
       expect(isSubset(selector, redisLabels)).toBe(false);
     }
-    for (const selector of [redis.spec!.selector.matchLabels, redisService.spec!.selector, redisPolicy.spec!.podSelector.matchLabels]) {
+    for (const selector of [redis.spec!.selector.matchLabels, redisService.spec!.selector, redisPolicy.spec!.podSelector?.matchLabels]) {
       expect(isSubset(selector, podLabels)).toBe(false);
     }
   });
