@@ -125,7 +125,7 @@ describe('SITE_CONFIG_FILE', () => {
       [{ overrideReasons: { 'COP-R01': [{ code: 'a', display: 'A' }, { code: 'a', display: 'B' }] } }, /appears twice/],
       [{ valueSets: { cop: [{ system: 'https://ehr.example/codes' }] } }, /valueSets\.cop\.0\.code: /],
       [{ valueSets: { ctd: [LOCAL] } }, /valueSets\.ctd: /],
-      [{ valueSets: { cop: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'J84.1' }] } }, /never satisfies P-COP/],
+      [{ valueSets: { cop: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'J84.1' }] } }, /never counts as a COP diagnosis/],
       [{ colour: 'blue' }, /: colour: /],
       ['{ not json', /: not valid JSON/],
     ];

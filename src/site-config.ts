@@ -55,7 +55,7 @@ const localCodingSchema = z
   .superRefine((c, ctx) => {
     // Safety decisions of cop-rules.md that a local mapping must not undo.
     if (c.system === SYSTEMS.icd10who && normaliseIcd(c.code).startsWith('J84')) {
-      ctx.addIssue({ code: 'custom', message: 'WHO ICD-10 J84.x is non-specific and never satisfies P-COP (cop-rules.md)' });
+      ctx.addIssue({ code: 'custom', message: 'WHO ICD-10 J84.x is non-specific and never counts as a COP diagnosis' });
     }
     if (c.system === SYSTEMS.snomed && c.code === '129458007') {
       ctx.addIssue({ code: 'custom', message: 'SNOMED 129458007 (BOOP) counts as COP only without a secondary cause; it is handled already' });

@@ -75,7 +75,7 @@ duration) and links. HTTP errors print the OperationOutcome diagnostics and exit
   --timeout <ms>         per HTTP call (default 30000)
 
 check: validates a captured EHR request (POST body) or a service response (or discovery
-document) against the CDS Hooks 2.0 rules (shared/cds-hooks/requirements.md) and prints one line
+document) against the CDS Hooks 2.0 rules (numbered R-… by this tool, see docs/cli.md) and prints one line
 per problem: the JSON path, the rule id (R-…) and what is wrong. Exit 1 when there are errors
 (warnings alone exit 0). --json prints the problems as JSON.
 
