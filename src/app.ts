@@ -91,7 +91,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
     // A URL that cannot be decoded never reaches a route: answer it like every other client error.
     frameworkErrors: (error, request, reply) => {
       request.log.info({ statusCode: 400, code: error.code }, 'request rejected');
-      void (reply as FastifyReply).code(400).send(operationOutcome('invalid', 'The request URL is not valid'));
+      void (reply as FastifyReply).code(400).send(operationOutcome('invalid', 'The request URL is not valid', [], 'COP_ERR_INVALID_URL'));
     },
   });
 
@@ -427,7 +427,7 @@ function registerRequestGuards(app: FastifyInstance, config: AppConfig): void {
       return reply
         .code(400)
         .header('connection', 'close')
-        .send(operationOutcome('invalid', `The ${duplicate === 'host' ? 'Host' : 'Authorization'} header must appear once`));
+        .send(operationOutcome('invalid', `The ${duplicate === 'host' ? 'Host' : 'Authorization'} header must appear once`, [], 'COP_ERR_DUPLICATE_HEADER'));
     }
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && hasBody(request) && String(encoding).trim().toLowerCase() !== 'identity') {
@@ -447,7 +447,7 @@ function registerRequestGuards(app: FastifyInstance, config: AppConfig): void {
       if (request.raw.complete) return;
       request.log.info({ statusCode: 408, bodyTimeoutMs: limits.bodyTimeoutMs }, 'request body not received in time');
       void reply.header('connection', 'close');
-      payload.emit('error', new CdsHttpError(408, 'transient', `The request body did not arrive within ${limits.bodyTimeoutMs} ms`));
+      payload.emit('error', new CdsHttpError(408, 'transient', `The request body did not arrive within ${limits.bodyTimeoutMs} ms`, [], 'COP_ERR_REQUEST_TIMEOUT'));
     }, limits.bodyTimeoutMs);
     timer.unref();
     const clear = () => clearTimeout(timer);
@@ -472,7 +472,7 @@ function registerJsonParser(app: FastifyInstance, config: AppConfig): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     parseJson(request, body as string, (error: Error | null, value?: unknown) => {
-      if (error) return done(new BadRequestError('Request body is not valid JSON'), undefined);
+      if (error) return done(new BadRequestError('Request body is not valid JSON', [], 'COP_ERR_INVALID_JSON'), undefined);
       const problem = checkJsonLimits(value, limits);
       if (problem) return done(new PayloadTooLargeError(`Request body exceeds structural limits: ${problem}`), undefined);
       return done(null, value);
@@ -513,18 +513,18 @@ function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | CdsHttpError, request, reply) => {
     if (error instanceof ServiceUnavailableError) {
       request.log.warn({ statusCode: 503, reason: error.message }, 'request refused: the service cannot answer now');
-      return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).header('cache-control', 'no-store').send(operationOutcome(error.issueCode, error.message));
+      return reply.code(503).header('retry-after', String(error.retryAfterSeconds)).header('cache-control', 'no-store').send(operationOutcome(error.issueCode, error.message, [], error.errorCode));
     }
     if (error instanceof CdsHttpError) {
       request.log.info({ statusCode: error.statusCode, reason: error.message }, 'request rejected');
-      return reply.code(error.statusCode).send(operationOutcome(error.issueCode, error.message, error.details));
+      return reply.code(error.statusCode).send(operationOutcome(error.issueCode, error.message, error.details, error.errorCode));
     }
     const declared = (error as { statusCode?: unknown } | null)?.statusCode;
     const status = typeof declared === 'number' && Number.isInteger(declared) && declared >= 400 && declared <= 599 ? declared : 500;
     if (status < 500) {
       const code = status === 413 ? 'too-costly' : status === 415 ? 'not-supported' : 'invalid';
       request.log.info({ statusCode: status, code: (error as { code?: unknown } | null)?.code }, 'request rejected');
-      return reply.code(status).send(operationOutcome(code, clientErrorMessage(error, status)));
+      return reply.code(status).send(operationOutcome(code, clientErrorMessage(error, status), [], status === 413 ? 'COP_ERR_TOO_LARGE' : status === 415 ? 'COP_ERR_UNSUPPORTED_MEDIA' : (error as { code?: unknown } | null)?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'COP_ERR_INVALID_JSON' : 'COP_ERR_CLIENT_ERROR'));
     }
     const correlationId = correlationIdOf(request);
     request.log.error({ err: error, correlationId }, 'unexpected error');

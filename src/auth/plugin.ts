@@ -9,7 +9,7 @@
  * acts on the CDS routes only, so register it after CORS (its headers then reach 401 answers too).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigError, operationOutcome } from '../errors.js';
+import { ConfigError, operationOutcome, type ErrorCode } from '../errors.js';
 import type { SharedStateCheck } from '../shared-state/errors.js';
 import type { FailureCounter, ReplayStore } from '../shared-state/types.js';
 import { createFailureLimiter, memoryFailureCounter } from './failure-limiter.js';
@@ -83,22 +83,22 @@ function unauthorized(reply: FastifyReply): FastifyReply {
 }
 
 /** A refusal the client should retry after a while (429 or 503), never cached. */
-function retryLater(reply: FastifyReply, status: 429 | 503, retryAfterSeconds: number, code: 'throttled' | 'transient', message: string): FastifyReply {
+function retryLater(reply: FastifyReply, status: 429 | 503, retryAfterSeconds: number, code: 'throttled' | 'transient', message: string, errorCode: ErrorCode): FastifyReply {
   return reply
     .code(status)
     .header('retry-after', String(retryAfterSeconds))
     .header('cache-control', 'no-store')
-    .send(operationOutcome(code, `${message}; retry after ${retryAfterSeconds} s`));
+    .send(operationOutcome(code, `${message}; retry after ${retryAfterSeconds} s`, [], errorCode));
 }
 
 const tooManyFailures = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
-  retryLater(reply, 429, retryAfterSeconds, 'throttled', 'Too many failed authentications from this address');
+  retryLater(reply, 429, retryAfterSeconds, 'throttled', 'Too many failed authentications from this address', 'COP_ERR_AUTH_FAILURES_LIMITED');
 
 const replayCacheFull = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
-  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot take more tokens now');
+  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot take more tokens now', 'COP_ERR_SHARED_STATE_UNAVAILABLE');
 
 const replayStoreUnavailable = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
-  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot check tokens now');
+  retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot check tokens now', 'COP_ERR_SHARED_STATE_UNAVAILABLE');
 
 /** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
 export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {

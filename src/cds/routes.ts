@@ -94,7 +94,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     if (!parsed.success) throw new BadRequestError('Invalid CDS Hooks request', zodProblems(parsed.error.issues));
     const body = parsed.data;
     if (body.hook !== service.definition.hook) {
-      throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`);
+      throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`, [], 'COP_ERR_WRONG_HOOK');
     }
     return invokeService(service, body, deps, {
       log: request.log,
@@ -105,7 +105,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
   app.post<{ Params: { id: string } }>('/cds-services/:id/feedback', async (request, reply) => {
     const service = serviceById(request.params.id);
     const parsed = feedbackSchema.safeParse(request.body);
-    if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues));
+    if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues), 'COP_ERR_INVALID_FEEDBACK');
     // Answered only once committed: a 200 means the feedback is durably stored. Repeats are no-ops (R-FB-04).
     const items = feedbackItemsOf(parsed.data);
     let result: FeedbackResult;
@@ -113,7 +113,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
       result = await deps.store.recordFeedback(service.definition.id, items, deps.clock());
     } catch (err) {
       if (classifyStoreError(err) === 'data') {
-        throw new BadRequestError('Feedback holds a value that cannot be stored (e.g. a NUL byte); nothing of this post was stored');
+        throw new BadRequestError('Feedback holds a value that cannot be stored (e.g. a NUL byte); nothing of this post was stored', [], 'COP_ERR_INVALID_FEEDBACK');
       }
       // Never a 200 for an unstored row: the EHR may retry the (idempotent) post.
       const reason = storeErrorReason(err);
@@ -122,7 +122,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
       return reply
         .code(503)
         .header('retry-after', String(FEEDBACK_RETRY_AFTER_SECONDS))
-        .send(operationOutcome('transient', `Feedback not stored: the store is unavailable (${reason}); retry after ${FEEDBACK_RETRY_AFTER_SECONDS} s`));
+        .send(operationOutcome('transient', `Feedback not stored: the store is unavailable (${reason}); retry after ${FEEDBACK_RETRY_AFTER_SECONDS} s`, [], 'COP_ERR_STORE_UNAVAILABLE'));
     }
     if (feedbackCounter && result.stored > 0) await feedbackCounter.count(items);
     // serviceId is bound on the request's logger already (preHandler above).

@@ -27,7 +27,7 @@ const nowSeconds = Math.floor(NOW.getTime() / 1000);
 
 const GENERIC_401 = {
   resourceType: 'OperationOutcome',
-  issue: [{ severity: 'error', code: 'login', diagnostics: 'Authentication required' }],
+  issue: [{ severity: 'error', code: 'login', details: { coding: [{ system: 'urn:cop-cds-hooks:error-code', code: 'COP_ERR_AUTH_REQUIRED' }] }, diagnostics: 'Authentication required' }],
 };
 
 const lines: string[] = [];
