@@ -307,5 +307,12 @@ function makeDirectories(dir: string): void {
     missing.unshift(d);
     if (path.dirname(d) === d) break;
   }
-  for (const d of missing) mkdirSync(d);
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (error) {
+      // Another store opening the same location at the same moment made it first.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
 }
