@@ -9,10 +9,10 @@
  * REQUIRE_POSTGRES_TESTS / REQUIRE_REDIS_TESTS say they must run.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdentifier } from '../../src/store/postgres-store.js';
 import { makeKey, signToken, type TestKey } from '../auth/tokens.js';
+import { adminQuery } from '../fixtures/postgres-admin.js';
 import { basePrefetch, PATIENT_ID } from '../fixtures/requests.js';
 import { listeningUrl, spawnService, type ServiceProcess } from '../fixtures/service-process.js';
 import { startRelay, type TcpRelay } from '../fixtures/tcp-relay.js';
@@ -50,15 +50,7 @@ describe.skipIf(!(databaseUrl && redisUrl) && !required)('two replicas sharing P
   let relay: TcpRelay;
   let replicas: { name: string; url: string; service: ServiceProcess }[] = [];
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    try {
-      return await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => adminQuery(databaseUrl, sql);
 
   const token = (iss: string, path: string, jti = randomUUID()) => signToken(key, new Date(), { iss, aud: `${PUBLIC}${path}`, jti });
 

@@ -5,7 +5,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -14,6 +13,7 @@ import { noFhirFallback } from '../../src/cds/fhir-fallback.js';
 import { quoteIdentifier } from '../../src/store/postgres-store.js';
 import { makeKey, signToken, type TestKey } from '../auth/tokens.js';
 import { testConfig } from '../fixtures/config.js';
+import { adminQuery } from '../fixtures/postgres-admin.js';
 import { NOW } from '../fixtures/facts.js';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -26,15 +26,7 @@ describe.skipIf(!url && !required)('replay protection through PostgreSQL (no Red
   let key: TestKey;
   let apps: FastifyInstance[] = [];
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => adminQuery(url, sql);
 
   beforeAll(async () => {
     expect(url, 'TEST_DATABASE_URL is required when REQUIRE_POSTGRES_TESTS=1').toBeDefined();

@@ -7,12 +7,12 @@
  * patient-view its cards unsuppressed, /health/ready 503; and recover once the server is back.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { quoteIdentifier } from '../../src/store/postgres-store.js';
 import { testConfig } from '../fixtures/config.js';
+import { adminQuery } from '../fixtures/postgres-admin.js';
 import { startRelay } from '../fixtures/tcp-relay.js';
 import { NOW } from '../fixtures/facts.js';
 import { basePrefetch } from '../fixtures/requests.js';
@@ -41,15 +41,7 @@ describe.skipIf(!url && !required)('PostgreSQL outage mid-run (frozen, stopped) 
   let app: Awaited<ReturnType<typeof buildApp>>;
   let http: ReturnType<typeof supertest>;
 
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => adminQuery(url, sql);
 
   beforeAll(async () => {
     expect(url, 'TEST_DATABASE_URL is required when REQUIRE_POSTGRES_TESTS=1').toBeDefined();
