@@ -5,7 +5,7 @@
  */
 import type { Bundle } from 'fhir/r4.js';
 import type { FastifyBaseLogger } from 'fastify';
-import { renderCard, type RenderOptions, type SiteOverrideReasons } from '../cop/cards.js';
+import { renderCard, type RenderOptions, type SiteOverrideReasons } from './cards.js';
 import { evaluateRules } from '../cop/evaluate.js';
 import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';

@@ -1,10 +1,12 @@
 /**
  * The CDS Hooks 2.0 wire format: zod schemas for what arrives (types flow from them), and
- * TypeScript types for what the service sends. Inbound objects are loose (`extension` and
- * future fields may appear anywhere); outbound objects never carry null or empty values.
+ * TypeScript types for what the service sends (the card types live in src/cop/card-types.ts and
+ * are re-exported here). Inbound objects are loose (`extension` and future fields may appear
+ * anywhere); outbound objects never carry null or empty values.
  */
 import { z } from 'zod';
-import type { Bundle, Resource } from 'fhir/r4.js';
+import type { Bundle } from 'fhir/r4.js';
+import type { Card } from '../cop/card-types.js';
 import { FHIR_ID, FHIR_ID_MESSAGE, RESOURCE_TYPE } from '../fhir/schemas.js';
 
 /** A FHIR id: 1–64 of [A-Za-z0-9-.] (FHIR R4 `id`). */
@@ -89,43 +91,9 @@ export type HookContext = {
 
 // ---- Outbound -----------------------------------------------------------------------------
 
-export interface Coding {
-  system: string;
-  code: string;
-  display?: string;
-}
-
-export type Action =
-  | { type: 'create' | 'update'; description: string; resource: Resource }
-  | { type: 'delete'; description: string; resourceId: string };
-
-export interface Suggestion {
-  label: string;
-  uuid: string;
-  isRecommended?: boolean;
-  actions: Action[];
-}
-
-export interface Link {
-  label: string;
-  url: string;
-  type: 'absolute' | 'smart';
-  appContext?: string;
-}
-
-export interface Card {
-  uuid: string;
-  summary: string;
-  detail?: string;
-  indicator: 'info' | 'warning' | 'critical';
-  source: { label: string; url?: string; topic?: Coding };
-  suggestions?: Suggestion[];
-  selectionBehavior?: 'at-most-one' | 'any';
-  overrideReasons?: Coding[];
-  links?: Link[];
-  /** CDS Hooks extension: machine-readable data behind the card (cards.ts `EVIDENCE_EXTENSION`). */
-  extension?: Record<string, unknown>;
-}
+// The card types are plain TypeScript in src/cop/card-types.ts, where the domain's renderer can use
+// them; no zod schema describes what the service sends, so there is nothing to keep in step here.
+export type { Action, Card, Coding, Link, Suggestion } from '../cop/card-types.js';
 
 export interface CdsResponse {
   cards: Card[];

@@ -4,9 +4,9 @@
  * and keeps the wire rules: no null or empty values, summary under 140 characters,
  * selectionBehavior on every card with suggestions, at most one recommended suggestion.
  */
-import type { Card, Coding, Link, Suggestion } from '../cds/wire.js';
+import type { Card, Coding, Link, Suggestion } from './card-types.js';
 import { CITATIONS, RULE_CODE_SYSTEM, RULE_TITLES, type RuleId } from './knowledge.js';
-import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type OverrideReason } from './rule-types.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type OverrideReason, type ServiceApp } from './rule-types.js';
 
 /** CodeSystem of the override reasons this service offers. */
 export const OVERRIDE_REASON_SYSTEM = 'https://cop-cds.example.org/fhir/CodeSystem/override-reasons';
@@ -18,6 +18,11 @@ export interface RenderOptions {
   evidenceUrl?: string;
   /** A site's override reasons per rule (site configuration): replace the rule's own list. */
   overrideReasons?: SiteOverrideReasons;
+  /**
+   * Where each app of this service is launched, relative to its base URL (the CDS layer knows:
+   * src/cds/cards.ts). A finding's link to an app with no path here is left out.
+   */
+  appPaths?: Readonly<Partial<Record<ServiceApp, string>>>;
 }
 
 export type SiteOverrideReasons = Readonly<Partial<Record<RuleId, readonly OverrideReason[]>>>;
@@ -123,7 +128,8 @@ export function renderCard(finding: Finding, options: RenderOptions): Card {
   const base = serviceBaseOf(options.evidenceUrl);
   if (base) {
     for (const l of finding.links ?? []) {
-      links.push({ label: l.label, url: `${base}${l.path}`, type: l.type, ...(l.appContext ? { appContext: l.appContext } : {}) });
+      const path = options.appPaths?.[l.app];
+      if (path) links.push({ label: l.label, url: `${base}${path}`, type: 'smart', ...(l.appContext ? { appContext: l.appContext } : {}) });
     }
   }
   for (const key of new Set(finding.citations)) {

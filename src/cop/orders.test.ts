@@ -8,7 +8,7 @@ import {
   buildClarithromycinRequest, buildInitialPhaseRequest, buildTaperRequest, cappedDailyDoseMg, doseCeilingMg,
   glucocorticoidTablet, taperPlan, usualDoseRangeMg, weightBasedDose, type GlucocorticoidOrderSpec,
 } from './orders.js';
-import { roundToStep } from './rules/shared.js';
+import { roundToStep } from './text.js';
 
 const T: Thresholds = DEFAULT_THRESHOLDS;
 

@@ -15,7 +15,7 @@ import { RXNORM_PRODUCTS } from './valuesets.js';
 import { TAPER_STEPS, type TaperStep, type Thresholds } from './knowledge.js';
 import type { FormularyProfile, RuleContext } from './rule-types.js';
 import type { Measurement } from './facts-types.js';
-import { compactNumber, durationText, mgPerKgText, oneDecimal, roundToStep } from './rules/shared.js';
+import { compactNumber, durationText, mgPerKgText, oneDecimal, roundToStep } from './text.js';
 
 export const RXNORM = SYSTEMS.rxnorm;
 export const SNOMED = SYSTEMS.snomed;

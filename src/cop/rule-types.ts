@@ -60,16 +60,17 @@ export interface OverrideReason {
   display: string;
 }
 
+/** The apps of this service a finding may link to: `taper-plan` is the taper-plan SMART app (COP-R01). */
+export type ServiceApp = 'taper-plan';
+
 /**
- * A link to an app of this service (a SMART app), rendered as a card link of `type: 'smart'`. The
- * path is relative to the service's base URL (the renderer makes it absolute); `appContext` is
- * handed to the app by the EHR at launch.
+ * A link to an app of this service, named, not located: the CDS layer (src/cds/cards.ts) knows where
+ * each app is launched and renders it as a card link of `type: 'smart'` with an absolute URL.
+ * `appContext` is handed to the app by the EHR at launch.
  */
 export interface FindingLink {
+  app: ServiceApp;
   label: string;
-  type: 'smart';
-  /** Path on this service, e.g. `/smart/launch.html`. */
-  path: string;
   appContext?: string;
 }
 

@@ -7,7 +7,6 @@
  * patient-view: the untreated-COP reminder, information only (no suggestion, no weight needed).
  */
 import { calendarDaysAgo } from '../../fhir/dates.js';
-import { SMART_LAUNCH_PATH } from '../../smart/constants.js';
 import { ageInWords } from '../cards.js';
 import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
@@ -199,8 +198,9 @@ function suggestionsFor(facts: PatientFacts, draft: MedicationFact, plan: Initia
 export const TAPER_APP_LABEL = 'Open taper plan (SMART app)';
 
 /**
- * The smart link to the taper-plan app: its appContext carries the plan's inputs (the weight the
- * card used, where it came from, the formulary), so the app shows the same plan as the card.
+ * The link to the taper-plan app, by name (the CDS layer knows its launch URL): its appContext
+ * carries the plan's inputs (the weight the card used, where it came from, the formulary), so the
+ * app shows the same plan as the card.
  */
 export function taperAppLink(kg: Measurement, context: RuleContext): FindingLink {
   const appContext = {
@@ -209,7 +209,7 @@ export function taperAppLink(kg: Measurement, context: RuleContext): FindingLink
     ...(kg.date ? { weightDate: kg.date } : {}),
     formulary: context.formulary,
   };
-  return { label: TAPER_APP_LABEL, type: 'smart', path: SMART_LAUNCH_PATH, appContext: JSON.stringify(appContext) };
+  return { app: 'taper-plan', label: TAPER_APP_LABEL, appContext: JSON.stringify(appContext) };
 }
 
 // ---------------------------------------------------------------------------------------------

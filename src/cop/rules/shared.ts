@@ -6,6 +6,10 @@ import { humanUnit } from '../../fhir/ucum.js';
 import { ageInWords } from '../cards.js';
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
+import { compactNumber, durationText } from '../text.js';
+
+// The number and duration formatters live in src/cop/text.ts (orders.ts uses them too); the rules get them here.
+export { compactNumber, durationText, mgPerKgText, oneDecimal, roundToStep } from '../text.js';
 
 /**
  * P-ADULT (decision 12): true, false, or unknown. A partial birth date is adult when the youngest
@@ -54,12 +58,6 @@ export function unidentifiedOrderText(med: MedicationFact, kind: 'active' | 'sel
   const noun = kind === 'active' ? 'an active order' : kind === 'selected' ? 'the selected order' : 'a drafted order';
   return `${noun}${facts ? ` (${facts})` : ''}: ${med.unidentifiedReason ?? 'its medication could not be identified'}`;
 }
-
-/** Round half-up to the nearest `step` (5 mg by default): 42.5 → 45, 42.4 → 40. */
-export const roundToStep = (value: number, step = 5): number => Math.floor(value / step + 0.5 + 1e-9) * step;
-
-/** One decimal, trailing ".0" kept for weights ("60.0 kg") as the catalog's examples show. */
-export const oneDecimal = (n: number): string => n.toFixed(1);
 
 /**
  * "2025-11-03, 12 days ago", "2025-11-15, today", "2025-11-14, 1 day ago" (decision 19: a calendar
@@ -116,15 +114,6 @@ export const fitSummary = (preferred: string, fallback: string): string =>
 export function usableWeight(facts: PatientFacts): Measurement | undefined {
   const { state, kg } = facts.weight;
   return (state === 'fresh' || state === 'stale') && kg ? kg : undefined;
-}
-
-/** Up to `digits` decimals without trailing zeros, for summaries: 60 → "60", 59.9 → "59.9". */
-export const compactNumber = (n: number, digits = 1): string => String(Number(n.toFixed(digits)));
-
-/** "4 weeks" for whole weeks, else "10 days": how a clinician reads a duration in an order. */
-export function durationText(days: number): string {
-  if (days > 0 && days % 7 === 0) return days === 7 ? '1 week' : `${days / 7} weeks`;
-  return days === 1 ? '1 day' : `${days} days`;
 }
 
 /**
@@ -242,12 +231,6 @@ export function ageText(facts: PatientFacts): string {
 /** COP-R03 suppresses R10–R12 suggestions for non-adults; the card says so instead. */
 export const adultOnlySuggestionLine = (facts: PatientFacts): string =>
   `No order suggested: ${ageText(facts)}, and this advice is validated for adults only (see COP-R03).`;
-
-/** mg/kg as clinicians write it: at least one decimal, two when needed (0.5, 0.75, 1.0). */
-export const mgPerKgText = (n: number): string => {
-  const two = n.toFixed(2);
-  return two.endsWith('0') ? n.toFixed(1) : two;
-};
 
 /** Evidence entry for P-ON-GC-WEEKS with the run's start date; undefined when not on GC. */
 export function glucocorticoidRunEvidence(facts: PatientFacts): Evidence | undefined {
