@@ -9,7 +9,7 @@ const RULE_IDS: readonly RuleId[] = [
   ];
 
 /**
- * patient-view (cop-rules.md decision 5): the untreated-COP reminder (R01 variant), age limits,
+ * patient-view (the rules that run on it): the untreated-COP reminder (R01 variant), age limits,
  * the existing course (R04 info), secondary OP, relapse-risk markers, missing PFTs, the
  * steroid-safety rules on an active course (R10–R13, decision 6), poor response, prolonged
  * therapy, steroid-sparing information and surveillance. Warnings first, then treatment status,

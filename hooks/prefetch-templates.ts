@@ -1,5 +1,5 @@
 /**
- * Prefetch templates shared by the COP services (cop-rules.md §0.1). The service filters by date
+ * Prefetch templates shared by the COP services. The service filters by date
  * itself, because CDS Hooks tokens do no date arithmetic. Tokens are root-level context fields;
  * results are sorted newest first with `_sort=-date` (never the invalid `sort:desc=date`).
  *

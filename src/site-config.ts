@@ -53,7 +53,7 @@ const localCodingSchema = z
     display: z.string().optional(),
   })
   .superRefine((c, ctx) => {
-    // Safety decisions of cop-rules.md that a local mapping must not undo.
+    // Safety decisions of the rule catalog that a local mapping must not undo.
     if (c.system === SYSTEMS.icd10who && normaliseIcd(c.code).startsWith('J84')) {
       ctx.addIssue({ code: 'custom', message: 'WHO ICD-10 J84.x is non-specific and never counts as a COP diagnosis' });
     }

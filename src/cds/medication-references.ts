@@ -1,5 +1,6 @@
 /**
- * External Medication references (cop-rules.md decision 10; US Core MedicationRequest: a client
+ * External Medication references (a medication is identified whichever US Core form names it;
+ * US Core MedicationRequest: a client
  * "SHALL support all methods" of naming the drug). An order may name its drug by
  * `medicationReference` to `Medication/{id}`. That Medication is taken, in this order:
  *

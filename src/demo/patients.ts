@@ -1,6 +1,6 @@
 /**
  * Synthetic COP patients for the embedded demo FHIR server (src/demo/fhir-endpoint.ts). No real
- * data: every patient was written from the rule catalog (cop-rules.md) to show particular rules.
+ * data: every patient was written from the rule catalog (docs/rules.md) to show particular rules.
  *
  * Dates are relative to "now" and computed on every call of `demoResources(now)`, so a weight
  * "5 days old" stays 5 days old whatever day the demo runs. `expected` lists the rule ids each

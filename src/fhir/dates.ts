@@ -1,6 +1,6 @@
 /**
- * Calendar arithmetic on FHIR date / dateTime / instant strings (clinical catalog decision 22;
- * recency windows: cop-rules.md decision 9, 30 days ago = fresh, 31 = stale, 91 = absent).
+ * Calendar arithmetic on FHIR date / dateTime / instant strings ("today" is the calendar date in
+ * the site's time zone; recency windows count whole days: 30 days ago = fresh, 31 = stale, 91 = absent).
  *
  * Two kinds of "date" meet here, and they are kept apart:
  *

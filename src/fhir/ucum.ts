@@ -10,7 +10,7 @@ import { SYSTEMS } from './systems.js';
 
 export const UCUM_SYSTEM = SYSTEMS.ucum;
 
-/** 1 kPa = 7.50062 mm[Hg] (cop-codes.md §2). */
+/** 1 kPa = 7.50062 mm[Hg]. */
 export const MMHG_PER_KPA = 7.50062;
 /** UCUM `mo` is the mean Julian month: 1/12 of 365.25 days. */
 export const DAYS_PER_MONTH = 30.4375;
@@ -185,7 +185,7 @@ export type WeightConversion =
   | { ok: false; reason: string };
 
 /**
- * Body weight → kg (cop-codes.md §2, catalog decision 11). Accepted: any UCUM unit of mass with
+ * Body weight → kg (weight in any mass unit). Accepted: any UCUM unit of mass with
  * the UCUM system (kg, g, mg, [lb_av], [oz_av], [lb_tr], [stone_av] …; code absent → `unit` read as
  * the code), converted by the UCUM library; or, with no system, the unit text kg, g, lb, lbs or oz.
  * Anything else (no unit, cm, kg/m2, L, a non-UCUM system, "pound") is invalid with a reason.

@@ -52,7 +52,7 @@ export interface CdsStore {
   recordFeedback(serviceId: string, items: FeedbackItem[], receivedAt: Date): Promise<FeedbackResult>;
   /**
    * Rules whose cards were overridden for this patient since `since` (patient-view suppression:
-   * 24 h after an override, cop-rules.md §0.4.4).
+   * an overridden card stays away from patient-view for 24 h).
    */
   overriddenRules(patientKey: string, ruleIds: RuleId[], since: Date): Promise<Set<RuleId>>;
   /** Rules with a card shown to this patient since `since` (e.g. COP-R20 at most once per 90 days). */

@@ -1,6 +1,6 @@
 /**
- * The embedded demo FHIR endpoint answers what the CDS Hooks Sandbox asks of a FHIR server
- * (../shared/cds-hooks/sandbox-notes.md): metadata, the Patient list without a 401, Patient/{id},
+ * The embedded demo FHIR endpoint answers what the CDS Hooks Sandbox asks of a FHIR server:
+ * metadata, the Patient list without a 401, Patient/{id},
  * Condition?patient=, the service's prefetch queries (GET and POST _search with a form body);
  * read-only, CORS `*`, open and unthrottled; and it does not exist under NODE_ENV=production.
  */

@@ -1,5 +1,5 @@
 /**
- * cop-rules.md decisions 14, 16 and 17 through the service: a renewal (`priorPrescription`) is not a
+ * Three revision-2 decisions through the service: a renewal (`priorPrescription`) is not a
  * duplicate, the daily cap needs no weight, and a pulse gets an info card, not the cap warning.
  */
 import { describe, expect, it } from 'vitest';
