@@ -1,8 +1,15 @@
 /**
  * Synthetic request bodies for the benchmarks: a typical COP chart (~50 Observations, ~20
- * Conditions, ~10 MedicationRequests) and a heavy one (~2,000 Observations), for each hook.
- * Dates are relative to `now`, so the same clinical picture holds whatever day the bench runs.
+ * Conditions, ~10 MedicationRequests, compact resources: ~53 KiB), a heavy one (the same plus
+ * ~2,000 Observations), and the same typical patient as an EHR sends it (`chart: 'ehr'`, fuller
+ * resources: ~88 KB, bench/ehr-chart.ts), for each hook. Dates are relative to `now`, so the same
+ * clinical picture holds whatever day the bench runs.
  */
+import copOrderSelect from '../hooks/cop-order-select.js';
+import copOrderSign from '../hooks/cop-order-sign.js';
+import copPatientView from '../hooks/cop-patient-view.js';
+import { ehrChartPrefetch, ehrDraftRenewal } from './ehr-chart.js';
+
 type Json = Record<string, unknown>;
 
 const UCUM = 'http://unitsofmeasure.org';
@@ -13,8 +20,10 @@ const SNOMED = 'http://snomed.info/sct';
 export interface ChartOptions {
   now: Date;
   patientId?: string;
-  /** Extra history Observations (weights and labs) beyond the typical ~50. */
+  /** Extra history Observations (weights and labs) beyond the typical ~50 (compact chart only). */
   extraObservations?: number;
+  /** `compact` (default): the typical and heavy charts; `ehr`: the typical patient in full EHR resources. */
+  chart?: 'compact' | 'ehr';
 }
 
 const day = 86_400_000;
@@ -156,9 +165,12 @@ export function chartPrefetch(opts: ChartOptions): Json {
 
 export type BenchHook = 'order-select' | 'order-sign' | 'patient-view';
 
+const SERVICES = { 'order-select': copOrderSelect, 'order-sign': copOrderSign, 'patient-view': copPatientView };
+
 /** A complete CDS Hooks request for `hook` on the chart. */
 export function hookRequest(hook: BenchHook, opts: ChartOptions, hookInstance = 'c7a4b8e2-5d1f-4c3a-9e6b-0f2d1a3b4c5d'): Json {
   const pid = opts.patientId ?? 'bench-patient-1';
+  if (opts.chart === 'ehr') return ehrHookRequest(hook, opts, pid, hookInstance);
   const prefetch = chartPrefetch(opts);
   const draft = medication(opts.now, pid, 'draft-pred-1', '312615', 'prednisone 20 MG Oral Tablet', 40, 'draft', 0);
   const base = { hook, hookInstance, context: { userId: 'Practitioner/bench-1', patientId: pid } as Json, prefetch };
@@ -170,4 +182,20 @@ export function hookRequest(hook: BenchHook, opts: ChartOptions, hookInstance = 
   if (hook === 'order-select') base.context.selections = ['MedicationRequest/draft-pred-1'];
   else delete (prefetch as Json).allergies;
   return base;
+}
+
+/**
+ * The ehr chart's request: as an EHR fills a service's prefetch, exactly the keys the service asks
+ * for (its definition in hooks/); the ordering hooks draft a renewal of the active prednisone.
+ */
+function ehrHookRequest(hook: BenchHook, opts: ChartOptions, pid: string, hookInstance: string): Json {
+  const all = ehrChartPrefetch({ now: opts.now, patientId: pid });
+  const asked = Object.keys(SERVICES[hook].prefetch ?? {});
+  const prefetch = Object.fromEntries(asked.filter((k) => k in all).map((k) => [k, all[k]]));
+  const context: Json = { userId: 'Practitioner/ehr-prac-0200', patientId: pid, encounterId: 'ehr-enc-1000' };
+  if (hook !== 'patient-view') {
+    context.draftOrders = { resourceType: 'Bundle', type: 'collection', entry: [{ fullUrl: 'urn:uuid:ehr-draft-pred-1', resource: ehrDraftRenewal({ now: opts.now, patientId: pid }) }] };
+    if (hook === 'order-select') context.selections = ['MedicationRequest/ehr-draft-pred-1'];
+  }
+  return { hook, hookInstance, context, prefetch };
 }

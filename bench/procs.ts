@@ -1,5 +1,5 @@
 /**
- * Child processes of the benchmark (the service, the baseline, the slow FHIR server), their memory
+ * Child processes of the benchmark (the service, the floors, the slow FHIR server), their memory
  * as the kernel sees it, and the one-off build of the service.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -84,6 +84,15 @@ export function spawnTsxChild(root: string, script: string, env: NodeJS.ProcessE
   });
 }
 
+/** `node <file>` (already JavaScript) with an IPC channel; stderr passes through. */
+export function spawnNodeChild(root: string, file: string, env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [file], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
 export async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number | null> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
   const exited = once(child, 'exit') as Promise<[number | null]>;
@@ -118,6 +127,22 @@ export async function buildService(root: string): Promise<{ dir: string; seconds
     throw new Error(`the build produced no ${path.join(dir, 'src/main.js')}:\n${output}`);
   }
   return { dir, seconds: (performance.now() - started) / 1000, typeErrors: code !== 0 };
+}
+
+/**
+ * Compiles the floors (bench/tsconfig.floors.json) into `<dir>/bench/`, beside the service's build,
+ * so that they run as plain node like the service: a loader (tsx, or Node's type stripping) in the
+ * process would add about 15 MiB to the RSS they are compared by.
+ */
+export async function buildFloors(root: string, dir: string): Promise<void> {
+  const tsc = spawn(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.floors.json', '--outDir', path.join(dir, 'bench')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  tsc.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [code] = (await once(tsc, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`tsc could not compile the floors (exit ${code}):\n${output}`);
 }
 
 /**

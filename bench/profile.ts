@@ -11,7 +11,7 @@
  *   PROFILE_HOOK=patient-view PROFILE_CHART=heavy PROFILE_N=200 npm run bench:profile
  *
  * Environment: PROFILE_HOOK (order-select | order-sign | patient-view), PROFILE_CHART (typical |
- * heavy), PROFILE_N (requests, 2000; heavy: 200), PROFILE_AUTH (on | off), PROFILE_JWT_ALG (ES384 | RS384), PROFILE_LOG_LEVEL
+ * heavy | ehr), PROFILE_N (requests, 2000; heavy: 200), PROFILE_AUTH (on | off), PROFILE_JWT_ALG (ES384 | RS384), PROFILE_LOG_LEVEL
  * (info), PROFILE_TOP (frames listed, 30), BENCH_HEAVY_OBSERVATIONS (2000).
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -36,7 +36,7 @@ const LOG_LEVEL = process.env.PROFILE_LOG_LEVEL ?? 'info';
 const TOP = Number(process.env.PROFILE_TOP ?? 30);
 const HEAVY = Number(process.env.BENCH_HEAVY_OBSERVATIONS ?? 2000);
 if (!['order-select', 'order-sign', 'patient-view'].includes(HOOK)) throw new Error(`PROFILE_HOOK: unknown hook ${HOOK}`);
-if (!['typical', 'heavy'].includes(CHART)) throw new Error(`PROFILE_CHART: typical or heavy (got ${CHART})`);
+if (!['typical', 'heavy', 'ehr'].includes(CHART)) throw new Error(`PROFILE_CHART: typical, heavy or ehr (got ${CHART})`);
 
 interface ProfileNode {
   id: number;
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   });
   const app = await buildApp(config, { logStream: pino.destination({ dest: '/dev/null', sync: true }) });
   await app.ready();
-  const body = JSON.stringify(hookRequest(HOOK, { now, extraObservations: CHART === 'heavy' ? HEAVY : 0 }));
+  const body = JSON.stringify(hookRequest(HOOK, { now, extraObservations: CHART === 'heavy' ? HEAVY : 0, chart: CHART === 'ehr' ? 'ehr' : 'compact' }));
   const warmup = Math.min(300, N);
   const signer = new TokenSigner(key);
   const tokens = AUTH ? await signer.sign(`${base}${url}`, warmup + N) : [];
