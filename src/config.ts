@@ -7,7 +7,7 @@ import { ConfigError } from './errors.js';
 import { z } from 'zod';
 import { closestThresholdKey, DEFAULT_THRESHOLDS, thresholdsSchema, type ThresholdKey, type Thresholds } from './cop/knowledge.js';
 import type { FormularyProfile } from './cop/rule-types.js';
-import { authEnabled, authSettingsProblems, loadTrustedClients, type AuthSettings } from './auth/settings.js';
+import { assertAuthSettings, authEnabled, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
 import { canonicalTimeZone, DEFAULT_SITE_TIME_ZONE } from './fhir/dates.js';
 import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/settings.js';
@@ -407,8 +407,8 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): AppConfig {
   if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) {
     throw new ConfigError([`METRICS_PORT: ${e.METRICS_PORT} is PORT too; give /metrics a port of its own (e.g. 9090), or unset METRICS_PORT to serve it on PORT`]);
   }
-  const authProblems = authSettingsProblems(config.auth, config.publicBaseUrl);
-  if (authProblems.length > 0) throw new ConfigError(authProblems);
+  // The only check of the authentication settings: the app takes them as they are.
+  assertAuthSettings(config.auth, config.publicBaseUrl);
   return config;
 }
 

@@ -4,18 +4,25 @@
  * Documentation only: no route carries a Fastify `schema`. A body schema would validate (and
  * coerce) before the zod checks that own the 400 messages, and a response schema would make
  * Fastify serialise with fast-json-stringify, dropping what it does not declare (a card's FHIR
- * resources, `extension`). So the shapes (written from src/cds/wire.ts) live in
- * `components.schemas` and are attached to the operations by swagger's `transform`, which changes
- * the document and never the route.
+ * resources, `extension`). So the shapes live in `components.schemas` and are attached to the
+ * operations by swagger's `transform`, which changes the document and never the route.
+ *
+ * The CDS Hooks shapes (requests, cards, discovery, feedback) are generated from the zod schemas
+ * of src/cds/wire.ts (z.toJSONSchema, OpenAPI 3.0 target): the document describes what the
+ * service checks and nothing is written twice. Only the operations' own answers (probes, the
+ * OperationOutcome of every error) are written here.
  */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { contextSchemas, hookRequestSchema, wireSchemas } from './cds/wire.js';
 
 type Json = Record<string, unknown>;
 
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const COMPONENTS = '#/components/schemas/';
+const ref = (name: string): Json => ({ $ref: `${COMPONENTS}${name}` });
 const json = (description: string, schema: Json): Json => ({ description, content: { 'application/json': { schema } } });
 const outcome = (description: string): Json => ({ description, content: { 'application/json': { schema: ref('OperationOutcome') } } });
 const open = (properties: Json, required: string[] = [], description?: string): Json => ({
@@ -26,112 +33,31 @@ const open = (properties: Json, required: string[] = [], description?: string): 
   additionalProperties: true,
 });
 
-const coding = open({ system: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' } }, ['system', 'code']);
+/**
+ * The wire shapes, one component per id of `wireSchemas`. Read as input (`io: 'input'`), so no
+ * object is closed with `additionalProperties: false`: requests may carry more than the service
+ * reads, and answers carry FHIR resources whole. A request's `context` is checked per hook once
+ * the service is known, so the document offers the hooks' contexts there.
+ */
+export function wireComponents(): Record<string, Json> {
+  const byHook = Object.values(contextSchemas).map((schema) => ref(wireSchemas.get(schema)!.id));
+  const { schemas } = z.toJSONSchema(wireSchemas, {
+    target: 'openapi-3.0',
+    io: 'input',
+    uri: (id) => `${COMPONENTS}${id}`,
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema !== hookRequestSchema.shape.context) return;
+      const { description } = jsonSchema;
+      for (const key of Object.keys(jsonSchema)) delete (jsonSchema as Json)[key];
+      Object.assign(jsonSchema, { anyOf: byHook, ...(description ? { description } : {}) });
+    },
+  });
+  // `$id` is not an OpenAPI 3.0 schema keyword: the component's name is its id.
+  return Object.fromEntries(Object.entries(schemas).map(([id, { $id: _id, ...schema }]) => [id, schema as Json]));
+}
 
-/** The wire shapes of src/cds/wire.ts, plus the answers of the operational routes. */
-export const COMPONENT_SCHEMAS: Record<string, Json> = {
-  FhirResource: open({ resourceType: { type: 'string' } }, ['resourceType'], 'Any FHIR R4 resource, as sent (all elements kept)'),
-  Coding: coding,
-  FhirAuthorization: open(
-    {
-      access_token: { type: 'string' },
-      token_type: { type: 'string' },
-      expires_in: { type: 'integer', minimum: 0 },
-      scope: { type: 'string' },
-      subject: { type: 'string' },
-      patient: { type: 'string' },
-    },
-    ['access_token', 'token_type', 'expires_in', 'scope', 'subject'],
-  ),
-  HookRequest: open(
-    {
-      hook: { type: 'string', enum: ['order-select', 'order-sign', 'patient-view'] },
-      hookInstance: { type: 'string', minLength: 1, maxLength: 256 },
-      fhirServer: { type: 'string', format: 'uri', description: 'Must be in CDS_FHIR_ALLOWLIST (or CDS_FHIR_ALLOW_HTTP); required with fhirAuthorization' },
-      fhirAuthorization: ref('FhirAuthorization'),
-      context: open(
-        {
-          userId: { type: 'string', description: 'ResourceType/id' },
-          patientId: { type: 'string' },
-          encounterId: { type: 'string' },
-          selections: { type: 'array', items: { type: 'string' }, description: 'order-select: ResourceType/id of entries in draftOrders' },
-          draftOrders: { ...ref('FhirResource'), description: 'order-select, order-sign: a Bundle of draft orders' },
-        },
-        ['userId', 'patientId'],
-      ),
-      prefetch: {
-        type: 'object',
-        description: 'Prefetch keys from discovery: a resource, a Bundle, an OperationOutcome or null',
-        additionalProperties: { ...ref('FhirResource'), nullable: true },
-      },
-      extension: { type: 'object', additionalProperties: true },
-    },
-    ['hook', 'hookInstance', 'context'],
-    'CDS Hooks 2.0 request',
-  ),
-  Action: open(
-    {
-      type: { type: 'string', enum: ['create', 'update', 'delete'] },
-      description: { type: 'string' },
-      resource: ref('FhirResource'),
-      resourceId: { type: 'string' },
-    },
-    ['type', 'description'],
-  ),
-  Suggestion: open(
-    { label: { type: 'string' }, uuid: { type: 'string' }, isRecommended: { type: 'boolean' }, actions: { type: 'array', items: ref('Action') } },
-    ['label', 'uuid', 'actions'],
-  ),
-  Link: open(
-    { label: { type: 'string' }, url: { type: 'string' }, type: { type: 'string', enum: ['absolute', 'smart'] }, appContext: { type: 'string' } },
-    ['label', 'url', 'type'],
-  ),
-  Card: open(
-    {
-      uuid: { type: 'string' },
-      summary: { type: 'string', maxLength: 140 },
-      detail: { type: 'string', description: 'GitHub-flavoured Markdown' },
-      indicator: { type: 'string', enum: ['info', 'warning', 'critical'] },
-      source: open({ label: { type: 'string' }, url: { type: 'string' }, topic: ref('Coding') }, ['label'], 'topic.code is the rule id (COP-Rnn)'),
-      suggestions: { type: 'array', items: ref('Suggestion') },
-      selectionBehavior: { type: 'string', enum: ['at-most-one', 'any'] },
-      overrideReasons: { type: 'array', items: ref('Coding') },
-      links: { type: 'array', items: ref('Link') },
-    },
-    ['uuid', 'summary', 'indicator', 'source'],
-  ),
-  CdsResponse: open({ cards: { type: 'array', items: ref('Card') } }, ['cards']),
-  DiscoveryService: open(
-    {
-      hook: { type: 'string' },
-      id: { type: 'string' },
-      title: { type: 'string' },
-      description: { type: 'string' },
-      prefetch: { type: 'object', additionalProperties: { type: 'string' } },
-      usageRequirements: { type: 'string' },
-    },
-    ['hook', 'id', 'description'],
-  ),
-  Discovery: open({ services: { type: 'array', items: ref('DiscoveryService') } }, ['services']),
-  FeedbackRequest: open(
-    {
-      feedback: {
-        type: 'array',
-        minItems: 1,
-        items: open(
-          {
-            card: { type: 'string', description: 'uuid of the card' },
-            outcome: { type: 'string', enum: ['accepted', 'overridden'] },
-            acceptedSuggestions: { type: 'array', items: open({ id: { type: 'string' } }, ['id']), description: 'Required when outcome is accepted' },
-            overrideReason: open({ reason: ref('Coding'), userComment: { type: 'string', description: 'Not stored' } }),
-            outcomeTimestamp: { type: 'string', format: 'date-time' },
-          },
-          ['card', 'outcome', 'outcomeTimestamp'],
-        ),
-      },
-    },
-    ['feedback'],
-  ),
+/** What the operational routes answer (not CDS Hooks shapes): written here. */
+const OPERATION_SCHEMAS: Record<string, Json> = {
   OperationOutcome: open(
     {
       resourceType: { type: 'string', enum: ['OperationOutcome'] },
@@ -152,6 +78,9 @@ export const COMPONENT_SCHEMAS: Record<string, Json> = {
     ['status', 'checks'],
   ),
 };
+
+/** Every component of the document: the wire shapes, then the operational answers. */
+export const COMPONENT_SCHEMAS: Record<string, Json> = { ...wireComponents(), ...OPERATION_SCHEMAS };
 
 const CDS_ERRORS = {
   400: outcome('Not valid JSON, not a valid CDS Hooks request, or a malformed resource the service reads'),
@@ -217,7 +146,6 @@ const ROUTE_DOCS: Record<string, Json> = {
   },
 };
 
-/** Registers @fastify/swagger (before the routes: it records them as they are added) and the UI at /docs. */
 /** The package version, from src/ (tsx, tests) or dist/src/ (built). */
 function packageVersion(): string {
   for (const relative of ['../package.json', '../../package.json']) {
@@ -231,6 +159,7 @@ function packageVersion(): string {
   return '0.0.0';
 }
 
+/** Registers @fastify/swagger (before the routes: it records them as they are added) and the UI at /docs. */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   const version = packageVersion();
   await app.register(swagger, {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { buildSiteValueSets, codingInValueSet, COP } from './cop/valuesets.js';
+import { buildTerminology, codingInValueSet, COP } from './cop/valuesets.js';
 import { DEFAULT_SITE_SETTINGS } from './site-config.js';
 import { configProblems } from '../test/fixtures/config.js';
 
@@ -146,12 +146,12 @@ describe('SITE_CONFIG_FILE', () => {
 
 describe('local codes in the value sets', () => {
   it('adds local COP codes to the catalogue codes, without changing the shared COP value set', () => {
-    const sets = buildSiteValueSets({ cop: [LOCAL, { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'j84.89' }] });
+    const sets = buildTerminology({ cop: [LOCAL, { system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'j84.89' }] });
     expect(codingInValueSet(LOCAL, sets.cop)).toBe(true);
     expect(codingInValueSet({ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'J84.89' }, sets.cop)).toBe(true);
     expect(codingInValueSet({ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'J84.116' }, sets.cop)).toBe(true);
     expect(codingInValueSet({ system: 'https://other.example/codes', code: LOCAL.code }, sets.cop)).toBe(false);
     expect(codingInValueSet(LOCAL, COP)).toBe(false);
-    expect(buildSiteValueSets({}).cop).toBe(COP);
+    expect(buildTerminology({}).cop).toBe(COP);
   });
 });

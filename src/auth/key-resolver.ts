@@ -1,7 +1,7 @@
 /**
- * Where a token's verification key comes from, per trusted client (R-SEC-09, P#8):
+ * Where a token's verification key comes from, per trusted client:
  * - a token whose `kid` names a key held on record for its client (inline `jwks`) is verified with
- *   that key, whatever its `jku` says: the key is picked by `kid` (R-SEC-09) and nothing is fetched
+ *   that key, whatever its `jku` says: the key is picked by `kid` and nothing is fetched
  *   (the CDS Hooks Sandbox names its `jku` in every token; with its key on record no outbound call);
  * - otherwise a `jku` header is honoured only when it is on that client's `jkuAllowlist` (or is its
  *   `jwksUrl`); any other `jku` fails the token, so an attacker can never point us at their keys;

@@ -1,32 +1,38 @@
 /**
- * Client authentication on the CDS Hooks routes (R-SEC-02/03, R-DISC-12, R-FB-07): discovery,
- * service calls and feedback each need `Authorization: Bearer <JWT>` whose `aud` is the public URL
- * of the endpoint called, computed from PUBLIC_BASE_URL and the route (never the Host header).
- * CORS preflight, /health and the evidence page are open. A failure answers 401 with a generic
+ * Client authentication on the CDS Hooks routes: discovery, service calls and feedback each need
+ * `Authorization: Bearer <JWT>` whose `aud` is the public URL of the endpoint called, computed from
+ * PUBLIC_BASE_URL and the route (never the Host header). A failure answers 401 with a generic
  * OperationOutcome and `WWW-Authenticate: Bearer`; the reason goes to the log only.
  *
- * Not a Fastify plugin (which would be encapsulated): it adds an app-wide `onRequest` hook that
- * acts on the CDS routes only, so register it after CORS (its headers then reach 401 answers too).
+ * `clientAuth` is a Fastify plugin for the context that holds the routes it guards (app.ts
+ * registers it beside the CDS routes): its hook runs for those routes only, so CORS preflights,
+ * the probes, the evidence page, the SMART app and unknown URLs never see it. The context's parent
+ * registers CORS and the overload check first, so their headers reach a 401 and load is shed before
+ * any token is checked. The settings are the ones `loadConfig` has checked (auth/settings.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ConfigError, operationOutcome, type ErrorCode } from '../errors.js';
+import fp from 'fastify-plugin';
+import { operationOutcome, type ErrorCode } from '../errors.js';
 import type { SharedStateCheck } from '../shared-state/errors.js';
 import type { FailureCounter, ReplayStore } from '../shared-state/types.js';
 import { createFailureLimiter, memoryFailureCounter } from './failure-limiter.js';
 import { createReplayCache, memoryReplayStore, replayCacheSize } from './replay-cache.js';
-import { authSettingsProblems, type AuthSettings } from './settings.js';
+import type { AuthSettings } from './settings.js';
 import { createTokenVerifier, type AuthenticatedClient, type AuthFailureReason, type TokenVerifier } from './verify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated CDS Client; null when authentication is off or the route is open. */
-    cdsClient: AuthenticatedClient | null;
+    /**
+     * The authenticated CDS Client on the routes `clientAuth` guards; null there when
+     * authentication is off. Absent on routes outside their context.
+     */
+    cdsClient?: AuthenticatedClient | null;
   }
 }
 
 export interface ClientAuthOptions {
   settings: AuthSettings;
-  /** PUBLIC_BASE_URL without a trailing slash: what `aud` is compared to. */
+  /** PUBLIC_BASE_URL (a trailing slash is dropped): what `aud` is compared to; set whenever authentication is on. */
   publicBaseUrl?: string;
   clock: () => Date;
   /** The per-client rate limit (RATE_LIMIT_*): sizes the jti replay cache. */
@@ -58,7 +64,7 @@ export function expectedAudiences(routeUrl: string | undefined, params: unknown,
       return typeof id === 'string' ? [`${baseUrl}/cds-services/${encodeURIComponent(id)}`] : undefined;
     case '/cds-services/:id/feedback': {
       if (typeof id !== 'string') return undefined;
-      // The spec says the feedback URL; some clients send the service URL (R-FB-07): accept both.
+      // The spec says the feedback URL; some clients send the service URL: accept both.
       const service = `${baseUrl}/cds-services/${encodeURIComponent(id)}`;
       return [`${service}/feedback`, service];
     }
@@ -100,18 +106,17 @@ const replayCacheFull = (reply: FastifyReply, retryAfterSeconds: number): Fastif
 const replayStoreUnavailable = (reply: FastifyReply, retryAfterSeconds: number): FastifyReply =>
   retryLater(reply, 503, retryAfterSeconds, 'transient', 'The service cannot check tokens now', 'COP_ERR_SHARED_STATE_UNAVAILABLE');
 
-/** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
-export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {
-  const problems = authSettingsProblems(settings, publicBaseUrl);
-  if (problems.length > 0) throw new ConfigError(problems);
-}
-
-/** Decorates requests with `cdsClient` and, when authentication is on, checks every CDS route. */
+/**
+ * Decorates requests with `cdsClient` and, when authentication is on, checks every CDS route of
+ * `app`'s context (any other route in it is let through: it has no audience). Takes settings that
+ * `loadConfig` has checked: with authentication on, trusted clients and PUBLIC_BASE_URL.
+ */
 export function registerClientAuth(app: FastifyInstance, options: ClientAuthOptions): void {
   app.decorateRequest('cdsClient', null);
   if (!options.settings.enabled) return;
-  assertAuthSettings(options.settings, options.publicBaseUrl);
-  const baseUrl = options.publicBaseUrl!.replace(/\/+$/, '');
+  // Not a second check of the settings (loadConfig's): the one value the hook cannot work without.
+  if (options.publicBaseUrl === undefined) throw new TypeError('registerClientAuth: authentication is on but publicBaseUrl is not set');
+  const baseUrl = options.publicBaseUrl.replace(/\/+$/, '');
   const { settings } = options;
   const replayStore =
     options.replayStore ??
@@ -134,7 +139,7 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
   const realNow = () => Date.now();
 
   app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS') return; // CORS preflight carries no token (R-SEC-12, P#9)
+    if (request.method === 'OPTIONS') return; // a CORS preflight carries no token
     const audiences = expectedAudiences(request.routeOptions.url, request.params, baseUrl);
     if (!audiences) return;
 
@@ -180,3 +185,9 @@ export function registerClientAuth(app: FastifyInstance, options: ClientAuthOpti
     return undefined;
   });
 }
+
+/**
+ * `registerClientAuth` as a plugin that shares its parent's context: register it in the context
+ * (a `register()` scope) that holds the routes it guards, before them.
+ */
+export const clientAuth = fp<ClientAuthOptions>(async (app, options) => registerClientAuth(app, options), { name: 'cop-client-auth', fastify: '5.x' });

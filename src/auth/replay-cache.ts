@@ -1,5 +1,5 @@
 /**
- * Seen `jti` values, each kept until its token expires (R-SEC-10): a token presented twice within
+ * Seen `jti` values, each kept until its token expires: a token presented twice within
  * its lifetime is a replay. Keys are `iss` + `jti`, since a nonce is only unique per issuer.
  * Bounded, and never by forgetting a live token: when full of unexpired entries it refuses the new
  * token ('full', answered 503 with Retry-After) until the oldest entry expires. Size it from the

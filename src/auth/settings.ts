@@ -1,8 +1,10 @@
 /**
  * Authentication settings as configured (CDS_AUTH, CDS_TRUSTED_CLIENTS[_FILE], CDS_AUTH_*), and
- * the rules that stop start-up: auth on needs trusted clients and PUBLIC_BASE_URL.
+ * the rules that stop start-up: auth on needs trusted clients and PUBLIC_BASE_URL. `loadConfig`
+ * checks them, once; what it returns is what the app runs with.
  */
 import { readFileSync } from 'node:fs';
+import { ConfigError } from '../errors.js';
 import { parseTrustedClients, type TrustedClient } from './trusted-clients.js';
 
 export interface AuthSettings {
@@ -70,4 +72,10 @@ export function authSettingsProblems(settings: AuthSettings, publicBaseUrl: stri
     problems.push(`PUBLIC_BASE_URL: required when authentication is on (${why}); a token's aud is compared to it`);
   }
   return problems;
+}
+
+/** Throws the ConfigError that stops start-up when authentication is on without what it needs. */
+export function assertAuthSettings(settings: AuthSettings, publicBaseUrl: string | undefined): void {
+  const problems = authSettingsProblems(settings, publicBaseUrl);
+  if (problems.length > 0) throw new ConfigError(problems);
 }

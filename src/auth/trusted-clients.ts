@@ -2,7 +2,7 @@
  * The EHRs (CDS Clients) this service trusts, from `CDS_TRUSTED_CLIENTS` (JSON) or
  * `CDS_TRUSTED_CLIENTS_FILE`. Each client is identified by the JWT `iss` it signs with and names
  * where its public keys come from: a JWKS URL, inline public keys, and/or the `jku` URLs it may
- * put in a token header (R-SEC-08/09). A `jku` not on its client's list is never fetched.
+ * put in a token header. A `jku` not on its client's list is never fetched.
  */
 import { z } from 'zod';
 
@@ -20,7 +20,7 @@ export interface TrustedClient {
   iss: string;
   /** The client's JWK Set URL (normalized `href`), fetched and cached; refetched on an unknown `kid`. */
   jwksUrl?: string;
-  /** Public keys exchanged out of band (R-SEC-09). */
+  /** Public keys exchanged out of band. */
   jwks?: { keys: PublicJwk[] };
   /** `jku` header values honoured for this client (normalized `href`s); empty: `jku` is never honoured. */
   jkuAllowlist: string[];

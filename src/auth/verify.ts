@@ -1,5 +1,5 @@
 /**
- * Verifies one CDS Client JWT for one expected audience (R-SEC-04..10, best-practices.md):
+ * Verifies one CDS Client JWT for one expected audience:
  * ES384/RS384 only; `iss` a trusted client; key from that client's keys or an allow-listed `jku`;
  * `aud` the URL of the endpoint called; `exp`, `iat`, `jti` required; `iat` not in the future
  * beyond the clock skew; lifetime (`exp` − `iat`) capped; `tenant` on the client's list when it
@@ -12,7 +12,7 @@ import type { ReplayStore } from '../shared-state/types.js';
 import { createReplayCache, memoryReplayStore } from './replay-cache.js';
 import type { AuthSettings } from './settings.js';
 
-/** Asymmetric algorithms the spec recommends (R-SEC-07). `none` and HS* are never accepted (R-SEC-06). */
+/** Asymmetric algorithms the spec recommends. `none` and HS* (a shared secret) are never accepted. */
 export const ALLOWED_ALGORITHMS = ['ES384', 'RS384'] as const;
 
 /** The verified caller, attached to the request as `request.cdsClient`. */

@@ -11,18 +11,19 @@ import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';
 import type { Finding, FormularyProfile, HookName, RuleContext } from '../cop/rule-types.js';
 import { appliesTo, applySuppression, ONCE_PER_INTERVAL_RULES, suppressionWindows } from '../cop/suppression.js';
-import type { SiteValueSets } from '../cop/valuesets.js';
+import type { Terminology } from '../cop/valuesets.js';
 import { storeErrorReason } from '../store/errors.js';
 import type { CdsStore } from '../store/types.js';
 import { shownCardsOf } from './card-records.js';
-import { BadRequestError, ForbiddenError } from '../errors.js';
+import { ForbiddenError } from '../errors.js';
 import { DEFAULT_SITE_TIME_ZONE, siteClock } from '../fhir/dates.js';
 import type { FhirAllowlist } from './fhir-allowlist.js';
 import type { FhirFallback } from './fhir-fallback.js';
 import type { CdsObserver } from './observer.js';
-import { describeProblems, malformedResources, resolvePrefetch } from './prefetch.js';
+import { resolvePrefetch } from './prefetch.js';
+import { checkContext, draftOrderRefusal, patientRefusal, refusalError, selectionRefusal } from './request-checks.js';
 import type { RegisteredService } from './service-registry.js';
-import { contextSchemas, type CdsResponse, type HookContext, type HookRequest } from './wire.js';
+import type { CdsResponse, HookContext, HookRequest } from './wire.js';
 
 export interface InvokeDeps {
   thresholds: Thresholds;
@@ -43,8 +44,8 @@ export interface InvokeDeps {
   patientKeyOf: (patientId: string) => string;
   /** Operator metrics (service calls, cards, feedback); none when metrics are off. */
   observer?: CdsObserver;
-  /** Condition value sets with the site's local codes (site configuration; built once at start-up). */
-  valueSets?: SiteValueSets;
+  /** The code lists with the site's local codes (site configuration; built once at start-up). */
+  terminology?: Terminology;
   /** The site's override reasons per rule (site configuration). */
   overrideReasons?: SiteOverrideReasons;
 }
@@ -54,29 +55,15 @@ export interface InvokeOptions {
   log: FastifyBaseLogger;
 }
 
-const zodProblems = (issues: { path: PropertyKey[]; message: string }[], prefix: string): string[] =>
-  issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`);
-
+/** The context for the service's hook, then its draft orders, then its selections: the first refusal is the answer. */
 function parseContext(service: RegisteredService, request: HookRequest): HookContext {
-  const schema = contextSchemas[service.definition.hook];
-  const parsed = schema.safeParse(request.context);
-  if (!parsed.success) {
-    throw new BadRequestError(`Invalid context for hook ${service.definition.hook}`, zodProblems(parsed.error.issues, 'context'));
-  }
-  const context = parsed.data as HookContext;
-  const malformed = (context.draftOrders?.entry ?? []).flatMap((e, i) =>
-    e.resource ? describeProblems(`context.draftOrders.entry.${i}`, e.resource) : [],
-  );
-  if (malformed.length > 0) throw malformedResources(malformed);
-  if (context.selections && context.draftOrders) {
-    const drafted = new Set(
-      (context.draftOrders.entry ?? []).flatMap((e) => (e.resource?.id ? [`${e.resource.resourceType}/${e.resource.id}`] : [])),
-    );
-    const dangling = context.selections.filter((s) => !drafted.has(s));
-    if (dangling.length > 0) {
-      throw new BadRequestError('Every context.selections item must name an entry in context.draftOrders (ResourceType/id)', dangling.map((s) => `not in draftOrders: ${s}`));
-    }
-  }
+  const checked = checkContext(service.definition.hook, request.context);
+  if (!checked.ok) throw refusalError(checked.refusal);
+  const context = checked.value;
+  const malformed = draftOrderRefusal(context);
+  if (malformed) throw refusalError(malformed);
+  const dangling = selectionRefusal(context);
+  if (dangling) throw refusalError(dangling);
   return context;
 }
 
@@ -111,10 +98,8 @@ export async function invokeService(
     ...(request.fhirAuthorization ? { accessToken: request.fhirAuthorization.access_token } : {}),
   });
   // A Patient that is not the context's patient must never drive a dose (safety, not leniency).
-  const patient = resolution.pool.patient;
-  if (patient?.id && patient.id !== context.patientId) {
-    throw new BadRequestError('prefetch.patient is a different patient from context.patientId');
-  }
+  const otherPatient = patientRefusal(resolution.pool.patient, context.patientId);
+  if (otherPatient) throw refusalError(otherPatient);
   options.log.debug({ sources: resolution.sources, partialKeys: resolution.partialKeys, medicationReferences: resolution.medicationReferences }, 'prefetch resolved');
 
   const facts = extractFacts(
@@ -126,7 +111,7 @@ export async function invokeService(
     },
     siteNow,
     deps.thresholds,
-    deps.valueSets,
+    deps.terminology,
   );
   const ruleContext: RuleContext = {
     hook: service.definition.hook,

@@ -12,60 +12,22 @@
  */
 import type {
   AllergyIntolerance, Bundle, Condition, Encounter, MedicationRequest, MedicationStatement, Observation,
-  OperationOutcome, Patient, Resource, ServiceRequest,
+  Patient, Resource, ServiceRequest,
 } from 'fhir/r4.js';
 import type { DataDomain, ResourcePool } from '../cop/facts-types.js';
 import { BadRequestError, PreconditionFailedError } from '../errors.js';
-import { envelopeProblems, FHIR_ID, resourceProblems } from '../fhir/schemas.js';
+import { FHIR_ID, resourceProblems } from '../fhir/schemas.js';
 import { pathUnderBase } from './fhir-allowlist.js';
 import type { FetchBudget, FhirFallback, FhirFetchRequest } from './fhir-fallback.js';
 import { bundleResources, createMedicationResolver, type MedicationReferenceResult } from './medication-references.js';
+import { userTokenValues } from './prefetch-tokens.js';
+import { classifyPrefetchValue, isObject, type PrefetchValueState } from './prefetch-values.js';
+import { prefetchEnvelopeRefusal, prefetchResourceRefusal, refusalError } from './request-checks.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
 
-export type PrefetchValueState =
-  | { kind: 'resources'; resources: Resource[]; partial: boolean }
-  | { kind: 'empty' }
-  | { kind: 'error'; reason: string }
-  | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string }
-  /** A FHIR value whose envelope is broken (Bundle.entry not an array of objects, a bad resourceType…). */
-  | { kind: 'malformed'; problems: string[] };
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const isErrorOutcome = (r: Resource): r is OperationOutcome =>
-  r.resourceType === 'OperationOutcome' &&
-  ((r as OperationOutcome).issue ?? []).some((i) => i.severity === 'error' || i.severity === 'fatal');
-
-/**
- * Classifies one prefetch value (or a fetched answer). Pure. Its envelope is checked before
- * anything walks it: a value that names a resource type but is broken where code would walk it
- * (entries, links, issues, type or id) is `malformed`, with "path: message" lines.
- */
-export function classifyPrefetchValue(value: unknown): PrefetchValueState {
-  if (value === undefined) return { kind: 'missing' };
-  if (value === null) return { kind: 'empty' };
-  if (!isObject(value) || typeof value.resourceType !== 'string') {
-    return { kind: 'invalid', reason: 'value is not a FHIR resource' };
-  }
-  const problems = envelopeProblems(value);
-  if (problems.length > 0) return { kind: 'malformed', problems };
-  const resource = value as unknown as Resource;
-  if (resource.resourceType === 'OperationOutcome') {
-    return isErrorOutcome(resource) ? { kind: 'error', reason: 'the EHR reported an OperationOutcome' } : { kind: 'empty' };
-  }
-  if (resource.resourceType !== 'Bundle') return { kind: 'resources', resources: [resource], partial: false };
-
-  const bundle = resource as Bundle;
-  const entries = (bundle.entry ?? []).map((e) => e.resource as Resource);
-  const data = entries.filter((r) => r.resourceType !== 'OperationOutcome');
-  if (data.length === 0 && entries.some(isErrorOutcome)) {
-    return { kind: 'error', reason: 'the EHR reported an OperationOutcome' };
-  }
-  const partial = (bundle.link ?? []).some((l) => l.relation === 'next');
-  return { kind: 'resources', resources: data, partial };
-}
+// Classified in prefetch-values.ts, which the request checks share; re-exported for the code and tests that import it from here.
+export { classifyPrefetchValue, type PrefetchValueState } from './prefetch-values.js';
 
 /**
  * Fills `{{context.x}}` and user tokens. Returns undefined when a token has no value (e.g. no
@@ -80,14 +42,7 @@ const isUrlToken = (value: string): boolean => {
 };
 
 export function fillTemplate(template: string, context: HookContext): string | undefined {
-  const userRef = context.userId;
-  const [userType, userId] = userRef.split('/');
-  const userTokens: Record<string, string | undefined> = {
-    userPractitionerId: userType === 'Practitioner' ? userId : undefined,
-    userPractitionerRoleId: userType === 'PractitionerRole' ? userId : undefined,
-    userPatientId: userType === 'Patient' ? userId : undefined,
-    userRelatedPersonId: userType === 'RelatedPerson' ? userId : undefined,
-  };
+  const userTokens: Record<string, string | undefined> = userTokenValues(context.userId);
   let unresolved = false;
   const filled = template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_m, token: string) => {
     const value = token.startsWith('context.') ? context[token.slice('context.'.length)] : userTokens[token];
@@ -177,11 +132,8 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   const input: ResolveInput = { ...call, budget: call.budget ?? { bytes: 0, items: 0 } };
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
   // Envelopes first: nothing below walks a value whose entries, links or issues are not what FHIR says.
-  const broken = entries.flatMap(([key]) => {
-    const state = classifyPrefetchValue(input.prefetch?.[key]);
-    return state.kind === 'malformed' ? state.problems.map((p) => `prefetch.${key}${p.startsWith('(') ? '' : '.'}${p}`) : [];
-  });
-  if (broken.length > 0) throw new BadRequestError('Prefetch values are malformed FHIR', broken.slice(0, MAX_REPORTED_PROBLEMS));
+  const broken = prefetchEnvelopeRefusal(input.prefetch, entries.map(([key]) => key));
+  if (broken) throw refusalError(broken);
   // External Medications (decision 10): index what came with the request, then start reading the
   // rest at once, beside the prefetch fetches; orders that arrive through a fetch add their own.
   const medicationResolver = createMedicationResolver({
@@ -234,10 +186,10 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
 
   // What the EHR sent is its to fix (400); fetched data was checked as it came (a bad answer is an
   // unavailable key), so it is not validated a second time here.
-  const malformed = states.flatMap(({ key, state, source }) =>
-    state.kind === 'resources' && source === 'prefetch' ? state.resources.flatMap((r) => describeProblems(`prefetch.${key}`, r)) : [],
+  const malformed = prefetchResourceRefusal(
+    states.flatMap(({ key, state, source }) => (state.kind === 'resources' && source === 'prefetch' ? [{ key, resources: state.resources }] : [])),
   );
-  if (malformed.length > 0) throw malformedResources(malformed);
+  if (malformed) throw refusalError(malformed);
 
   const references = await medicationResolver.settle();
   const pool = emptyPool();
@@ -257,21 +209,7 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   return { pool, sources, partialKeys, medicationReferences: references.counts };
 }
 
-const MAX_REPORTED_PROBLEMS = 20;
-
 const hasResourceProblems = (resources: readonly Resource[]): boolean => resources.some((r) => resourceProblems(r).length > 0);
-
-/** "prefetch.meds: MedicationRequest/abc: dosageInstruction: expected array" lines for one resource. */
-export function describeProblems(where: string, resource: Resource): string[] {
-  const label = `${resource.resourceType}${resource.id ? `/${resource.id}` : ''}`;
-  return resourceProblems(resource).map((p) => `${where}: ${label}: ${p}`);
-}
-
-export function malformedResources(problems: string[]): BadRequestError {
-  const shown = problems.slice(0, MAX_REPORTED_PROBLEMS);
-  if (problems.length > shown.length) shown.push(`… and ${problems.length - shown.length} more`);
-  return new BadRequestError('FHIR resources are malformed where the service reads them', shown);
-}
 
 export function emptyPool(): ResourcePool {
   return {

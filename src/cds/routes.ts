@@ -9,8 +9,9 @@ import { classifyStoreError, storeErrorReason } from '../store/errors.js';
 import { feedbackItemsOf } from './card-records.js';
 import { createFeedbackCounter } from './feedback-metrics.js';
 import { invokeService, type InvokeDeps } from './invoke.js';
+import { checkFeedback, checkHookRequest, refusalError, wrongHookRefusal } from './request-checks.js';
 import type { RegisteredService } from './service-registry.js';
-import { feedbackSchema, hookRequestSchema, type DiscoveryService } from './wire.js';
+import type { DiscoveryService } from './wire.js';
 
 export interface CdsRoutesOptions {
   services: Map<string, RegisteredService>;
@@ -31,9 +32,6 @@ function discoveryEntry({ definition }: RegisteredService): DiscoveryService {
   if (definition.usageRequirements) entry.usageRequirements = definition.usageRequirements;
   return entry;
 }
-
-const zodProblems = (issues: { path: PropertyKey[]; message: string }[]): string[] =>
-  issues.map((i) => `${i.path.length > 0 ? i.path.map(String).join('.') : '(body)'}: ${i.message}`);
 
 export function baseUrlOf(request: FastifyRequest, configured?: string): string {
   return configured ?? `${request.protocol}://${request.host}`;
@@ -90,12 +88,12 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
 
   app.post<{ Params: { id: string } }>('/cds-services/:id', async (request) => {
     const service = serviceById(request.params.id);
-    const parsed = hookRequestSchema.safeParse(request.body);
-    if (!parsed.success) throw new BadRequestError('Invalid CDS Hooks request', zodProblems(parsed.error.issues));
-    const body = parsed.data;
-    if (body.hook !== service.definition.hook) {
-      throw new BadRequestError(`Service ${service.definition.id} answers hook "${service.definition.hook}", not "${body.hook}"`, [], 'COP_ERR_WRONG_HOOK');
-    }
+    // The request checks are shared with `cop-cds check` (request-checks.ts).
+    const checked = checkHookRequest(request.body);
+    if (!checked.ok) throw refusalError(checked.refusal);
+    const body = checked.value;
+    const wrongHook = wrongHookRefusal(service.definition, body.hook);
+    if (wrongHook) throw refusalError(wrongHook);
     return invokeService(service, body, deps, {
       log: request.log,
       evidenceUrl: `${baseUrlOf(request, options.publicBaseUrl)}/evidence/cop`,
@@ -104,10 +102,10 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
 
   app.post<{ Params: { id: string } }>('/cds-services/:id/feedback', async (request, reply) => {
     const service = serviceById(request.params.id);
-    const parsed = feedbackSchema.safeParse(request.body);
-    if (!parsed.success) throw new BadRequestError('Invalid feedback', zodProblems(parsed.error.issues), 'COP_ERR_INVALID_FEEDBACK');
+    const parsed = checkFeedback(request.body);
+    if (!parsed.ok) throw refusalError(parsed.refusal);
     // Answered only once committed: a 200 means the feedback is durably stored. Repeats are no-ops (R-FB-04).
-    const items = feedbackItemsOf(parsed.data);
+    const items = feedbackItemsOf(parsed.value);
     let result: FeedbackResult;
     try {
       result = await deps.store.recordFeedback(service.definition.id, items, deps.clock());
@@ -130,7 +128,7 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
       {
         stored: result.stored,
         duplicates: result.duplicates,
-        outcomes: parsed.data.feedback.map((f) => `${f.card}:${f.outcome}${f.overrideReason?.reason ? `:${f.overrideReason.reason.code}` : ''}`),
+        outcomes: parsed.value.feedback.map((f) => `${f.card}:${f.outcome}${f.overrideReason?.reason ? `:${f.overrideReason.reason.code}` : ''}`),
       },
       'card feedback',
     );

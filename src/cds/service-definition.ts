@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { DataDomain } from '../cop/facts-types.js';
 import { RULE_IDS, type RuleId } from '../cop/knowledge.js';
+import { USER_TOKENS } from './prefetch-tokens.js';
 import { SUPPORTED_HOOKS, type SupportedHook } from './wire.js';
 
 export interface PrefetchTemplate {
@@ -28,7 +29,6 @@ export interface CdsServiceDefinition {
 
 /** Tokens a template may use (CDS Hooks 2.0 §Prefetch tokens). `selections`/`draftOrders` are not tokens. */
 const TOKEN_CONTEXT_FIELDS = new Set(['userId', 'patientId', 'encounterId']);
-const USER_TOKENS = new Set(['userPractitionerId', 'userPractitionerRoleId', 'userPatientId', 'userRelatedPersonId']);
 
 export function templateTokens(template: string): string[] {
   return [...template.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map((m) => m[1] ?? '');

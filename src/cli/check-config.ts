@@ -11,7 +11,7 @@ import { DEFAULT_THRESHOLDS, thresholdsSchema, type ThresholdKey } from '../cop/
 import { THRESHOLD_DOCS } from '../cop/threshold-docs.js';
 import { DEFAULT_SITE_TIME_ZONE } from '../fhir/dates.js';
 import { loadSiteFile } from '../site-config.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 import { colorEnabled, painter, table, type Painter } from './render.js';
 import { CliError } from './sign.js';
 

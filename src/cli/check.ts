@@ -1,17 +1,20 @@
 /**
  * `cop-cds check`: a captured EHR request or a service response against the CDS Hooks 2.0 rules,
- * one problem per field, each with its JSON path and the rule id of
- * shared/cds-hooks/requirements.md (R-…). Requests are checked with the service's own zod schemas
- * (src/cds/wire.ts) plus what zod does not express; responses (and discovery documents) from
- * the spec's card, suggestion, action, link and coding rules.
+ * one problem per field, each with its JSON path and a rule id (R-…: this tool's numbering of the
+ * CDS Hooks 2.0 requirements, given next to each check below). A request gets, first, everything
+ * the service itself would refuse, found by the service's own checks (src/cds/request-checks.ts:
+ * its zod schemas, the draft orders' and prefetch resources, the selections, the patient) and in
+ * its words; then what the spec asks beyond them. Responses (and discovery documents) are checked
+ * against the spec's card, suggestion, action, link and coding rules.
  */
-import type { z } from 'zod';
-import { contextSchemas, hookRequestSchema, SUPPORTED_HOOKS, type SupportedHook } from '../cds/wire.js';
+import { USER_TOKENS } from '../cds/prefetch-tokens.js';
+import { requestRefusals, type RequestStage } from '../cds/request-checks.js';
+import { CARD_SUMMARY_MAX, SUPPORTED_HOOKS } from '../cds/wire.js';
 
 export interface Problem {
   /** JSONPath-like: `$.cards[0].summary`. */
   path: string;
-  /** R-… rule id of shared/cds-hooks/requirements.md. */
+  /** R-…: this tool's numbering of the CDS Hooks 2.0 requirements. */
   rule: string;
   message: string;
   /** `error`: breaks a MUST; `warning`: a SHOULD or a likely interoperability problem. */
@@ -25,8 +28,8 @@ const isNonEmptyString = (v: unknown): v is string => typeof v === 'string' && v
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RELATIVE_REFERENCE = /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/;
 const DRAFT_ORDER_TYPES = new Set(['MedicationRequest', 'ServiceRequest', 'NutritionOrder', 'VisionPrescription', 'DeviceRequest']);
-/** The spec's "<140-character" summary: fewer than 140 (requirements.md §O.1). */
-export const SUMMARY_MAX = 139;
+/** The spec's "<140-character" card summary: fewer than 140 characters (as the OpenAPI document says). */
+export const SUMMARY_MAX = CARD_SUMMARY_MAX;
 
 /** `$.a.b[0]` from a path of keys and indexes; keys that are not identifiers are quoted. */
 export function jsonPath(parts: readonly PropertyKey[], root = '$'): string {
@@ -131,14 +134,6 @@ function requestRule(parts: readonly PropertyKey[]): string {
   }
 }
 
-function zodProblems(report: Report, error: z.ZodError, prefix: PropertyKey[] = []): void {
-  for (const issue of error.issues) {
-    const parts = [...prefix, ...issue.path];
-    const message = issue.code === 'invalid_type' && issue.message.includes('received undefined') ? 'required, missing' : issue.message;
-    report.error(jsonPath(parts), requestRule(parts), message);
-  }
-}
-
 /** Checks a CDS Hooks 2.0 service request (what an EHR POSTs to `/cds-services/{id}`). */
 export function checkRequest(body: unknown): Problem[] {
   const report = new Report();
@@ -146,8 +141,14 @@ export function checkRequest(body: unknown): Problem[] {
     report.error('$', 'R-REQ-05', 'the request body must be a JSON object');
     return report.problems;
   }
-  const parsed = hookRequestSchema.safeParse(body);
-  if (!parsed.success) zodProblems(report, parsed.error);
+  // What the service refuses (400): all of it, where the service answers only the first.
+  const refusals = requestRefusals(body);
+  const refused = (stage: RequestStage): void => {
+    for (const { refusal } of refusals.filter((r) => r.stage === stage)) {
+      for (const problem of refusal.problems) report.error(jsonPath(problem.path), requestRule(problem.path), problem.message);
+    }
+  };
+  refused('request');
 
   if (typeof body.hookInstance === 'string' && body.hookInstance.length > 0 && !UUID.test(body.hookInstance)) {
     report.warn('$.hookInstance', 'R-REQ-02', 'should be a UUID (globally unique, unguessable)');
@@ -168,8 +169,7 @@ export function checkRequest(body: unknown): Problem[] {
   const context = body.context;
   if (typeof hook === 'string' && isObject(context)) {
     if ((SUPPORTED_HOOKS as string[]).includes(hook)) {
-      const result = contextSchemas[hook as SupportedHook].safeParse(context);
-      if (!result.success) zodProblems(report, result.error, ['context']);
+      refused('context');
       checkDraftOrders(report, context, hook);
     } else {
       report.warn('$.hook', 'R-REQ-01', `hook "${hook}" is not one this checker knows (patient-view, order-select, order-sign): context not checked`);
@@ -184,21 +184,21 @@ export function checkRequest(body: unknown): Problem[] {
         report.error(jsonPath(['prefetch', key]), 'R-REQ-06', 'a prefetch value must be a FHIR resource, a Bundle, an OperationOutcome or null');
       }
     }
-    const patient = prefetch.patient;
-    if (isObject(patient) && patient.resourceType === 'Patient' && isObject(context) && typeof patient.id === 'string' && typeof context.patientId === 'string' && patient.id !== context.patientId) {
-      report.error('$.prefetch.patient.id', 'R-REQ-06', `Patient/${patient.id} is not context.patientId (${context.patientId}): prefetch must be what the template gives for this patient`);
-    }
   }
+  refused('prefetch');
 
   emptyValues(report, body, [], { nullAt: (parts) => parts.length === 2 && parts[0] === 'prefetch' });
   return report.problems;
 }
 
-/** order-select / order-sign: draftOrders entries and selections (hook definitions, §N.2/N.3). */
+/**
+ * order-select / order-sign: what the hook definitions (CDS Hooks 2.0 order-select, order-sign)
+ * ask of draftOrders beyond the service's checks (that each selection names a draft order is one
+ * of those, above).
+ */
 function checkDraftOrders(report: Report, context: Json, hook: string): void {
   const bundle = context.draftOrders;
   if (!isObject(bundle)) return;
-  const present = new Set<string>();
   const entries = Array.isArray(bundle.entry) ? bundle.entry : [];
   entries.forEach((entry, i) => {
     const resource = isObject(entry) ? entry.resource : undefined;
@@ -207,16 +207,8 @@ function checkDraftOrders(report: Report, context: Json, hook: string): void {
     if (!DRAFT_ORDER_TYPES.has(type)) {
       report.warn(jsonPath(['context', 'draftOrders', 'entry', i, 'resource', 'resourceType']), 'R-REQ-05', `${type} is not an R4 order type (MedicationRequest, ServiceRequest, NutritionOrder, VisionPrescription, DeviceRequest)`);
     }
-    if (typeof resource.id === 'string') present.add(`${type}/${resource.id}`);
-    else report.error(jsonPath(['context', 'draftOrders', 'entry', i, 'resource', 'id']), 'R-REQ-05', 'a draft order needs an id (selections point to ResourceType/id)');
+    if (typeof resource.id !== 'string') report.error(jsonPath(['context', 'draftOrders', 'entry', i, 'resource', 'id']), 'R-REQ-05', 'a draft order needs an id (selections point to ResourceType/id)');
   });
-  if (hook === 'order-select' && Array.isArray(context.selections)) {
-    context.selections.forEach((sel, i) => {
-      if (typeof sel === 'string' && RELATIVE_REFERENCE.test(sel) && !present.has(sel)) {
-        report.error(jsonPath(['context', 'selections', i]), 'R-REQ-05', `${sel} is not in context.draftOrders (each selection must point to a draft order)`);
-      }
-    });
-  }
   if (hook === 'order-sign' && context.selections !== undefined) {
     report.warn('$.context.selections', 'R-REQ-05', 'order-sign has no selections (that is order-select)');
   }
@@ -422,7 +414,6 @@ function checkDiscovery(report: Report, body: Json): void {
   });
 }
 
-const USER_TOKENS = new Set(['userPractitionerId', 'userPractitionerRoleId', 'userPatientId', 'userRelatedPersonId']);
 function checkTemplateTokens(report: Report, template: string, path: string): void {
   for (const m of template.matchAll(/\{\{\s*([^}]*?)\s*\}\}/g)) {
     const token = m[1] ?? '';

@@ -10,29 +10,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { call, type Output } from './call.js';
+import { call } from './call.js';
 import { checkRequest, checkResponse } from './check.js';
 import { runCheckConfig } from './check-config.js';
+import { processIo, type CliIo } from './io.js';
 import { colorEnabled, painter, renderProblems } from './render.js';
 import { CliError, createSigner, loadPrivateKey } from './sign.js';
-
-export interface CliIo {
-  out: Output;
-  err: Output;
-  env: NodeJS.ProcessEnv;
-  outIsTTY: boolean;
-  errIsTTY: boolean;
-}
-
-export function processIo(): CliIo {
-  return {
-    out: { write: (s) => void process.stdout.write(s) },
-    err: { write: (s) => void process.stderr.write(s) },
-    env: process.env,
-    outIsTTY: process.stdout.isTTY === true,
-    errIsTTY: process.stderr.isTTY === true,
-  };
-}
 
 export const HELP = `cop-cds: a harness for integration engineers of the COP CDS Hooks service
 

@@ -1,5 +1,5 @@
 /**
- * The CDS Hooks client JWT (§Trusting CDS Clients; requirements.md R-SEC-04/05): header alg
+ * The CDS Hooks client JWT (CDS Hooks 2.0 §Trusting CDS Clients): header alg
  * (ES384 or RS384), typ JWT, kid, optional jku; claims iss, aud = the URL called, iat, exp, jti,
  * optional tenant. One fresh token (new jti) per HTTP call.
  */

@@ -13,7 +13,9 @@ import { DEFAULT_THRESHOLDS } from './knowledge.js';
 import { r01 } from './rules/r01-initial-dose.js';
 import { r03 } from './rules/r03-age.js';
 import { r11 } from './rules/r11-adrenal-suppression.js';
-import { adultOnlySuggestionLine, adultStatus, ageText, isAdult } from './rules/shared.js';
+import { r12 } from './rules/r12-glucose.js';
+import { adultOnlySuggestionLine, adultStatus, ageText, isAdult, suggestToAdultsOnly } from './rules/shared.js';
+import type { Finding } from './rule-types.js';
 
 // NOW is 2026-11-25 (site today).
 const ageOn = (birthDate: string | undefined, now = NOW): AgeFact =>
@@ -71,6 +73,23 @@ describe('P-ADULT from an AgeFact', () => {
     expect(isAdult(withAge(age))).toBe(adult === true);
   });
 
+  it('suggestToAdultsOnly: the suggestions for an adult; for anyone else none (not even built) and the line that says why', () => {
+    const suggestion = { label: 'Order HbA1c', actions: [] };
+    const finding = (): Finding => ({ ruleId: 'COP-R12', indicator: 'info', summary: 's', detail: ['first line'], evidence: [], citations: [] });
+    const adult = finding();
+    suggestToAdultsOnly(adult, withAge({ status: 'known', years: 40 }), () => [suggestion]);
+    expect(adult.suggestions).toEqual([suggestion]);
+    expect(adult.detail).toEqual(['first line']);
+    for (const age of [{ status: 'range', minYears: 17, maxYears: 18 }, { status: 'known', years: 16 }, { status: 'unknown', reason: 'no-birth-date' }] as AgeFact[]) {
+      const other = finding();
+      let built = false;
+      suggestToAdultsOnly(other, withAge(age), () => { built = true; return [suggestion]; });
+      expect(other.suggestions).toBeUndefined();
+      expect(built).toBe(false);
+      expect(other.detail).toEqual(['first line', adultOnlySuggestionLine(withAge(age))]);
+    }
+  });
+
   it('cards show a range as "age 39–40"', () => {
     expect(ageText(withAge({ status: 'range', minYears: 39, maxYears: 40 }))).toBe('age 39–40');
     expect(adultOnlySuggestionLine(withAge({ status: 'range', minYears: 17, maxYears: 18 }))).toBe(
@@ -105,5 +124,14 @@ describe('rules with a partial birth date', () => {
     const finding = r11.evaluate(f, context('order-sign'));
     expect(finding?.suggestions).toBeUndefined();
     expect(finding?.detail.join('\n')).toContain('age 17–18');
+  });
+
+  it('COP-R12 withholds its HbA1c suggestion the same way', () => {
+    const draft = prednisoneDraft({ dailyDose: { mgPerDay: 40, prednisoneEquivalentMgPerDay: 40, derivation: '40 mg once daily = 40 mg/day' }, plannedDurationDays: 168 });
+    const at = (age: AgeFact) => r12.evaluate(facts({ age, medications: { ...facts().medications, drafts: [draft] } }), context('order-sign'));
+    expect(at({ status: 'known', years: 40 })?.suggestions?.length).toBe(1);
+    const minor = at({ status: 'range', minYears: 17, maxYears: 18 });
+    expect(minor?.suggestions).toBeUndefined();
+    expect(minor?.detail.at(-1)).toBe(adultOnlySuggestionLine(withAge({ status: 'range', minYears: 17, maxYears: 18 })));
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Runs a service's rules over the facts. Pure: same facts, context and clock → same findings.
- * At most one finding per rule (cop-rules.md decision 7), in the order the service lists them.
+ * At most one finding per rule (decision 7: one card per rule per call), in the order the service
+ * lists them.
  */
 import type { PatientFacts } from './facts-types.js';
 import type { Finding, Rule, RuleContext } from './rule-types.js';

@@ -13,7 +13,7 @@ export interface Provenance {
   reference?: string;
   /** The resource's clinical date as written (effective / recorded / authored), ISO 8601. */
   date?: string;
-  /** Whole calendar days between `date` and today (cop-rules.md decision 9). */
+  /** Whole calendar days between `date` and today (decision 9: windows count calendar days, not hours). */
   ageDays?: number;
 }
 
@@ -249,7 +249,7 @@ export interface DailyDose {
 }
 
 /**
- * How an order's drug was identified (cop-rules.md decision 10): its `medicationCodeableConcept`, a
+ * How an order's drug was identified (decision 10: every US Core form is read): its `medicationCodeableConcept`, a
  * contained Medication, an external `Medication/{id}` (sent with the request or read from the FHIR
  * server), the reference's `display` name alone (ingredient known, strength not), or not at all.
  */

@@ -17,12 +17,12 @@ import type {
   AgeFact, DataDomain, DomainStatus, FactsInput, PatientFacts, ResourcePool, ServiceRequestFact, Sex,
 } from './facts-types.js';
 import type { Thresholds } from './knowledge.js';
-import { DEFAULT_SITE_VALUE_SETS, type SiteValueSets } from './valuesets.js';
+import { DEFAULT_TERMINOLOGY, type Terminology } from './valuesets.js';
 
 /**
  * A domain is available only when the resolver said so (a key whose value was `null` is
  * available-and-empty). A domain the service never asked for is unknown, never "nothing recorded":
- * unknown ≠ normal (cop-rules §0.4.1).
+ * unknown ≠ normal.
  */
 const domainOf = (pool: ResourcePool, domain: DataDomain): DomainStatus =>
   pool.domains[domain] === 'available' ? 'available' : 'unavailable';
@@ -73,16 +73,19 @@ function serviceRequests(pool: ResourcePool, draftOrders: Bundle | undefined, no
   ];
 }
 
-/** `valueSets`: the condition value sets with the site's local codes (built once at start-up). */
+/**
+ * `terminology`: the code lists with the site's local codes, built once at start-up
+ * (`buildTerminology`); the default one has no local codes.
+ */
 export function extractFacts(
   pool: ResourcePool,
   input: FactsInput,
   now: Date,
   thresholds: Thresholds,
-  valueSets: SiteValueSets = DEFAULT_SITE_VALUE_SETS,
+  terminology: Terminology = DEFAULT_TERMINOLOGY,
 ): PatientFacts {
   const observations = indexObservations(pool.observations, now);
-  const conditions = extractConditionFacts(pool.conditions, domainOf(pool, 'conditions'), now, valueSets);
+  const conditions = extractConditionFacts(pool.conditions, domainOf(pool, 'conditions'), now, terminology);
   const age = ageOf(pool.patient, now);
   const sex = sexOf(pool.patient);
   const inpatient = isInpatient(pool.encounter);
@@ -98,6 +101,7 @@ export function extractFacts(
       allergiesDomain: domainOf(pool, 'allergies'),
       glucocorticoidGapDays: thresholds.glucocorticoidGapDays,
       lookup: { medications: pool.medications, unresolved: pool.unresolvedMedications },
+      terminology,
     },
     now,
   );

@@ -1,7 +1,7 @@
 /**
  * The reviewed clinical knowledge in one place: thresholds (every one a configuration default),
- * rule titles and citations. Values come from cop-rules.md; ⚠ there marks defaults that need
- * clinical sign-off, repeated here as `signOff` comments so reviewers can grep for them.
+ * rule titles and citations. ⚠ marks defaults that need clinical sign-off, written as `signOff`
+ * comments so reviewers can grep for them (threshold-docs.ts carries the same flag as data).
  */
 import { z } from 'zod';
 
@@ -47,7 +47,10 @@ export interface Citation {
   url: string;
 }
 
-/** Citations from cop-evidence.md. Never ATS; BTS is not cited for the 6-week review. */
+/**
+ * The published sources the cards cite, and sections of the service's own evidence page. Never ATS;
+ * BTS is not cited for the 6-week review (the attribution could not be verified).
+ */
 export const CITATIONS = {
   'LAZOR-2000': { key: 'LAZOR-2000', label: 'Lazor 2000 (AJRCCM)', url: 'https://doi.org/10.1164/ajrccm.162.2.9909015' },
   'LOHR-1997': { key: 'LOHR-1997', label: 'Lohr 1997 (Arch Intern Med)', url: 'https://pubmed.ncbi.nlm.nih.gov/9201006/' },
@@ -176,13 +179,13 @@ export const thresholdsSchema = z.object({
    * read, so the reminder fires only for a COP recorded within this many days.
    */
   untreatedReminderMaxCopAgeDays: z.number().int().positive().default(90),
-  // COP-R20 surveillance; the pipeline applies the windows (§0.4.4), the rule only the recency
+  // COP-R20 surveillance; the pipeline applies the windows (suppression.ts), the rule only the recency
   surveillanceRecentYears: z.number().int().positive().default(3),
   /** COP-R20 is shown at most once per this many days (applied by the pipeline, not the rule). */
   surveillanceIntervalDays: z.number().int().positive().default(90),
   /** A patient-view card is not shown again for this many hours after an override (pipeline). */
   overrideSuppressionHours: z.number().positive().default(24),
-  // Clarithromycin regimen (§2.3)
+  // Clarithromycin regimen (COP-R06's suggestion)
   clarithromycinDoseMg: z.number().positive().default(500),
   clarithromycinDays: z.number().int().positive().default(90),
 });
@@ -320,7 +323,7 @@ export function checkedThresholds(overrides: Partial<Thresholds> = {}): Threshol
   return result.value;
 }
 
-/** The fixed taper of cop-rules.md §2.2 (⚠ steps unconfirmed; need clinical sign-off). */
+/** The fixed taper table of COP-R01's 24-week taper (⚠ steps unconfirmed; need clinical sign-off). */
 export interface TaperStep {
   /** Dose as mg/kg of body weight, or a fixed mg dose. */
   dose: { mgPerKg: number } | { mg: number };

@@ -3,7 +3,8 @@
  *
  * A rule is a pure function: (facts, context) → a Finding or nothing. It never reads raw FHIR
  * (only PatientFacts), never renders a card (cards.ts does), and never reads a threshold except
- * from `context.thresholds`. Suggestions carry complete FHIR resources built by orders.ts.
+ * from `context.thresholds`. Suggestions carry complete FHIR resources (order-assembly.ts and
+ * service-orders.ts build most of them).
  */
 import type { Resource } from 'fhir/r4.js';
 import type { DataDomain, PatientFacts } from './facts-types.js';

@@ -1,8 +1,8 @@
 /**
- * patient-view noise control (cop-rules.md §0.4 item 4 and COP-R20): a card the clinician
- * overrode is not shown again for the same patient for 24 h, and the surveillance reminder
- * appears at most once per 90 days. Pure: the pipeline looks the history up in the store and
- * passes it in; this module only decides.
+ * patient-view noise control, so a chart opened again and again does not repeat itself: a card
+ * the clinician overrode is not shown again for the same patient for 24 h, and the surveillance
+ * reminder (COP-R20) appears at most once per 90 days. Pure: the pipeline looks the history up in
+ * the store and passes it in; this module only decides.
  */
 import type { RuleId, Thresholds } from './knowledge.js';
 import { ALL_RULES } from './rules/index.js';

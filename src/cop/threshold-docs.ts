@@ -1,5 +1,5 @@
 /**
- * What each threshold means and whether its default needs clinical sign-off (⚠ in cop-rules.md), as
+ * What each threshold means and whether its default needs clinical sign-off (⚠), as
  * data: the evidence page (/evidence/cop) lists them per rule with the configured value and the
  * default, so a clinician reviews one page instead of grepping comments.
  */

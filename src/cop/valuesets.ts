@@ -1,11 +1,15 @@
 /**
- * Every code list the facts layer matches against, in ONE place (cop-rules.md decision 2: no
- * terminology server at run time). Built from cop-codes.md: codes marked C or C2 are hard-coded
- * below; codes marked U are used only where cop-rules.md names them, and live in
- * `UNCONFIRMED_CODES` so a site can replace them at start-up (`overrideUnconfirmedCodes`).
+ * Every code list the facts layer matches against, in ONE place (decision 2: no terminology server
+ * at run time, so value sets are enumerated here). Codes confirmed against a published source are
+ * written below as constants; codes written from memory and not yet confirmed ("unconfirmed") are
+ * used only where a predicate needs them, and live in `DEFAULT_UNCONFIRMED_CODES`.
  *
- * `<< X` in cop-rules.md means "X and the descendants enumerated in cop-codes.md"; the SNOMED sets
- * below are exactly those enumerations.
+ * What depends on configuration (the site's local COP codes, and every lookup built from the
+ * unconfirmed codes) is built once into a `Terminology` (`buildTerminology`, at start-up) and passed
+ * to the facts layer; nothing here changes after the module loads.
+ *
+ * `<< X` below means "X and its descendants as enumerated here": a SNOMED set lists exactly the
+ * descendants that count.
  */
 import type { Coding } from 'fhir/r4.js';
 import type { GlucocorticoidIngredient, MedicationClass } from './facts-types.js';
@@ -14,10 +18,10 @@ import { SYSTEMS } from '../fhir/systems.js';
 export { SYSTEMS } from '../fhir/systems.js';
 
 // ---------------------------------------------------------------------------------------------
-// Codes marked U in cop-codes.md (unconfirmed, from memory). Only those cop-rules.md names.
+// Unconfirmed codes (written from memory), only those a predicate needs.
 
 export interface UnconfirmedCodes {
-  /** RxNorm ingredient (IN) codes, U in cop-codes.md §3.1. */
+  /** RxNorm ingredient (IN) codes, none confirmed yet. */
   rxnormIngredients: {
     clarithromycin: string[];
     mycophenolateMofetil: string[];
@@ -26,29 +30,29 @@ export interface UnconfirmedCodes {
     calciumCarbonate: string[];
     cholecalciferol: string[];
   };
-  /** SNOMED 409622000 "Respiratory failure": U/C2 (display disputed); named by P-RESP-INSUFF. */
+  /** SNOMED 409622000 "Respiratory failure": its display is disputed between sources; named by P-RESP-INSUFF. */
   respiratoryFailureSnomed: string[];
-  /** ICD-10-CM Z85.* history of malignancy: U; named by P-SECONDARY. */
+  /** ICD-10-CM Z85.* history of malignancy, unconfirmed; named by P-SECONDARY. */
   malignancyHistoryIcd10cmPrefixes: string[];
   /**
-   * Route codes that mark a non-systemic route. No route code is confirmed in cop-codes.md, so the
-   * default is empty and non-systemic routes are recognised by their text/display; a site can add
-   * its own route codes here (`system|code`).
+   * Route codes that mark a non-systemic route. No route code is confirmed, so the default is empty
+   * and non-systemic routes are recognised by their text/display; a deployment can add its own
+   * route codes here (`system|code`).
    */
   nonSystemicRouteCodes: string[];
 }
 
 export const DEFAULT_UNCONFIRMED_CODES: UnconfirmedCodes = {
   rxnormIngredients: {
-    clarithromycin: ['21212'], // U
-    mycophenolateMofetil: ['68149'], // U
-    azathioprine: ['1256'], // U
-    alendronate: ['46041'], // U
-    calciumCarbonate: ['1897'], // U
-    cholecalciferol: ['2418'], // U
+    clarithromycin: ['21212'],
+    mycophenolateMofetil: ['68149'],
+    azathioprine: ['1256'],
+    alendronate: ['46041'],
+    calciumCarbonate: ['1897'],
+    cholecalciferol: ['2418'],
   },
-  respiratoryFailureSnomed: ['409622000'], // U/C2
-  malignancyHistoryIcd10cmPrefixes: ['Z85'], // U
+  respiratoryFailureSnomed: ['409622000'],
+  malignancyHistoryIcd10cmPrefixes: ['Z85'],
   nonSystemicRouteCodes: [],
 };
 
@@ -111,23 +115,16 @@ export const COP: ConditionValueSet = {
   icd10cm: (code) => normaliseIcd(code) === 'J84116',
 };
 
-/** A site's local codes added to the value sets that allow local mapping (cop-rules.md P-COP). */
+/** A site's local codes, added to the value sets that allow local mapping (only P-COP's). */
 export interface LocalCodes {
   cop?: readonly { system: string; code: string }[];
 }
 
-/** The condition value sets a site may extend, built once at start-up and passed to the facts layer. */
-export interface SiteValueSets {
-  cop: ConditionValueSet;
-}
-
-export const DEFAULT_SITE_VALUE_SETS: SiteValueSets = { cop: COP };
-
-/** The value sets with a site's local codes added (additive: the catalogue codes always count). */
-export function buildSiteValueSets(local: LocalCodes = {}): SiteValueSets {
+/** COP with a site's local codes added (additive: the codes above always count). */
+function copWithLocalCodes(local: LocalCodes): ConditionValueSet {
   const cop = local.cop ?? [];
-  if (cop.length === 0) return DEFAULT_SITE_VALUE_SETS;
-  return { cop: { ...COP, local: new Set(cop.map((c) => localCodeKey(c.system, c.code))) } };
+  if (cop.length === 0) return COP;
+  return { ...COP, local: new Set(cop.map((c) => localCodeKey(c.system, c.code))) };
 }
 
 /** BOOP (legacy term): counts as COP only when no secondary cause is coded. */
@@ -142,8 +139,8 @@ export const WHO_ICD10_J84: ConditionValueSet = {
 
 /**
  * P-SECONDARY, CTD part. SNOMED parents and the enumerated descendants (rheumatoid lung disease).
- * SNOMED 32218001 (MCTD) is U and not named by cop-rules.md, so it is left out; ICD-10-CM M35.1
- * covers MCTD.
+ * SNOMED 32218001 (MCTD) is unconfirmed and no predicate needs it, so it is left out; ICD-10-CM
+ * M35.1 covers MCTD.
  */
 export const CTD: ConditionValueSet = {
   name: 'connective tissue disease',
@@ -194,8 +191,8 @@ export const OSTEOPOROSIS: ConditionValueSet = {
 };
 
 /**
- * Prior fragility fracture (COP-R10 b-ii). cop-codes.md confirms no SNOMED fragility-fracture
- * concept; ICD M80 (osteoporosis with current pathological fracture) is the only coded form.
+ * Prior fragility fracture (a COP-R10 risk factor). No SNOMED fragility-fracture concept is
+ * confirmed; ICD M80 (osteoporosis with current pathological fracture) is the only coded form.
  */
 export const FRAGILITY_FRACTURE: ConditionValueSet = {
   name: 'fragility fracture',
@@ -259,7 +256,7 @@ export interface RxNormProduct {
   name: string;
 }
 
-/** RxNorm SCDs (cop-codes.md §3.2, all C/C2): product → ingredient, strength and dose form. */
+/** RxNorm SCDs (all confirmed): product → ingredient, strength and dose form. */
 export const RXNORM_PRODUCTS: Readonly<Record<string, RxNormProduct>> = {
   '312617': { ingredient: 'prednisone', strengthMg: 5, doseForm: 'oral-tablet', name: 'prednisone 5 MG Oral Tablet' },
   '198145': { ingredient: 'prednisone', strengthMg: 10, doseForm: 'oral-tablet', name: 'prednisone 10 MG Oral Tablet' },
@@ -306,9 +303,9 @@ export interface IngredientEntry {
 
 /**
  * Ingredients. Glucocorticoid ingredients are also recognised by name, because hydrocortisone and
- * dexamethasone have no confirmed code in cop-codes.md (P-GC-SYSTEMIC resolves them "via RxClass/
- * ATC", which needs a terminology server); a missed glucocorticoid would let R01 suggest a
- * duplicate course, so recognising the name is the safer error.
+ * dexamethasone have no confirmed code (resolving them through RxClass or ATC would need a
+ * terminology server); a missed glucocorticoid would let R01 suggest a duplicate course, so
+ * recognising the name is the safer error.
  */
 export function buildIngredients(unconfirmed: UnconfirmedCodes): readonly IngredientEntry[] {
   const u = unconfirmed.rxnormIngredients;
@@ -396,22 +393,47 @@ export function wordMatcher(words: readonly string[]): (text: string) => boolean
 }
 
 // ---------------------------------------------------------------------------------------------
-// Site override of U codes: derived lookups are rebuilt so the change takes effect everywhere.
+// The terminology one deployment matches against
 
-let unconfirmedCodes: UnconfirmedCodes = DEFAULT_UNCONFIRMED_CODES;
-let malignancy = buildMalignancyValueSet(unconfirmedCodes);
-let respiratoryFailure = buildRespiratoryFailureValueSet(unconfirmedCodes);
-let ingredients = buildIngredients(unconfirmedCodes);
-
-/** Replace some U codes (call once at start-up, before serving requests). */
-export function overrideUnconfirmedCodes(overrides: Partial<UnconfirmedCodes>): void {
-  unconfirmedCodes = { ...DEFAULT_UNCONFIRMED_CODES, ...overrides };
-  malignancy = buildMalignancyValueSet(unconfirmedCodes);
-  respiratoryFailure = buildRespiratoryFailureValueSet(unconfirmedCodes);
-  ingredients = buildIngredients(unconfirmedCodes);
+/** An ingredient of the table with its name matcher, built once with the terminology. */
+export interface TerminologyIngredient extends IngredientEntry {
+  /** Whether a text names the ingredient (a whole word of `words`, case-insensitive). */
+  namedIn: (text: string) => boolean;
 }
 
-export const currentUnconfirmedCodes = (): UnconfirmedCodes => unconfirmedCodes;
-export const malignancyValueSet = (): ConditionValueSet => malignancy;
-export const respiratoryFailureValueSet = (): ConditionValueSet => respiratoryFailure;
-export const ingredientTable = (): readonly IngredientEntry[] => ingredients;
+/**
+ * Everything here that depends on configuration, built once at start-up by `buildTerminology` and
+ * passed to the facts layer (`extractFacts`): the COP value set with the site's local codes, and
+ * the lookups built from the unconfirmed codes. Frozen, so one value serves every request and no
+ * request can change what the next one matches.
+ */
+export interface Terminology {
+  /** P-COP, with the site's local codes. */
+  cop: ConditionValueSet;
+  malignancy: ConditionValueSet;
+  respiratoryFailure: ConditionValueSet;
+  ingredients: readonly TerminologyIngredient[];
+  /** RxNorm ingredient codes of clarithromycin: an allergy coded with one is a macrolide allergy. */
+  clarithromycinRxnormIngredients: readonly string[];
+  /** `system|code` of route codes that mark a non-systemic route. */
+  nonSystemicRouteCodes: ReadonlySet<string>;
+}
+
+/**
+ * The terminology for a site's local codes (site file `valueSets`) and a set of unconfirmed codes
+ * (the defaults unless a deployment has confirmed or replaced some).
+ */
+export function buildTerminology(local: LocalCodes = {}, unconfirmed: UnconfirmedCodes = DEFAULT_UNCONFIRMED_CODES): Terminology {
+  const ingredients = buildIngredients(unconfirmed).map((entry) => Object.freeze({ ...entry, namedIn: wordMatcher(entry.words) }));
+  return Object.freeze({
+    cop: copWithLocalCodes(local),
+    malignancy: buildMalignancyValueSet(unconfirmed),
+    respiratoryFailure: buildRespiratoryFailureValueSet(unconfirmed),
+    ingredients: Object.freeze(ingredients),
+    clarithromycinRxnormIngredients: Object.freeze([...unconfirmed.rxnormIngredients.clarithromycin]),
+    nonSystemicRouteCodes: new Set(unconfirmed.nonSystemicRouteCodes),
+  });
+}
+
+/** The terminology with no local codes and the default unconfirmed codes (tests, and callers with no site file). */
+export const DEFAULT_TERMINOLOGY: Terminology = buildTerminology();

@@ -1,10 +1,13 @@
 /**
- * The taper-plan SMART app (issue 6), served under /smart/:
+ * The taper-plan SMART app, served under /smart/:
  *  - launch.html: the SMART launch URL (EHR launch with `iss` + `launch`, e.g. a SMART launcher or
  *    the CDS Hooks Sandbox following a COP-R01 card's smart link) → FHIR.oauth2.authorize.
  *  - index.html: the redirect URI; FHIR.oauth2.ready() reads Patient, the latest body weight and the
  *    card's `appContext`, then renders the plan. `index.html?demo=1&weightKg=…` is a preview without
  *    SMART (no FHIR server, no token), used by the browser test and for a quick look.
+ *  - launch.js, app.js, app.css: those pages' script and style. The pages and these files are real
+ *    files in public/ (the scripts are checked by tsc: tsconfig.public.json), served as they are
+ *    by @fastify/static; `npm run build` copies them into dist/src/smart/public.
  *  - plan: the dose arithmetic, computed here by taperPlan (no clinical logic in the browser).
  *  - fhir-client.js: fhirclient's browser build (no CDN), copied into dist/vendor by `npm run build`
  *    (fhirclient is a development dependency); from the sources, read from node_modules.
@@ -12,14 +15,16 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Thresholds } from '../cop/knowledge.js';
-import { glucocorticoidName, initialPhasePlan, taperPlan } from '../cop/orders.js';
+import { taperPlan } from '../cop/dosing.js';
+import { glucocorticoidName, initialPhasePlan } from '../cop/formulary.js';
 import type { FormularyProfile } from '../cop/rule-types.js';
 import { BadRequestError, ConfigError } from '../errors.js';
-import { APP_CSS, APP_JS, INDEX_HTML, LAUNCH_HTML, LAUNCH_JS } from './assets.js';
 import { SMART_PREFIX } from './constants.js';
 
 export { SMART_CLIENT_ID_DEFAULT, SMART_LAUNCH_PATH, SMART_PREFIX } from './constants.js';
@@ -114,25 +119,65 @@ function fhirClientBrowserBuild(): string {
   }
 }
 
+/** The app's own files (public/) and the type each is served with. */
+const APP_FILES = {
+  'launch.html': 'text/html; charset=utf-8',
+  'index.html': 'text/html; charset=utf-8',
+  'launch.js': 'text/javascript; charset=utf-8',
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+} as const;
+type AppFile = keyof typeof APP_FILES;
+
+const hasAppFiles = (dir: string): boolean => Object.keys(APP_FILES).every((name) => existsSync(path.join(dir, name)));
+
+/**
+ * Where the app's files are: public/ beside this module (src/smart/public in the sources;
+ * dist/src/smart/public, where `npm run build` copies them), else the sources' src/smart/public in
+ * a directory above it (a build by tsc alone, such as the benchmark's, copies no file).
+ */
+export function smartPublicDir(here: string = path.dirname(fileURLToPath(import.meta.url))): string {
+  if (hasAppFiles(path.join(here, 'public'))) return path.join(here, 'public');
+  for (let dir = path.dirname(here); ; dir = path.dirname(dir)) {
+    const sources = path.join(dir, 'src', 'smart', 'public');
+    if (hasAppFiles(sources)) return sources;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new ConfigError([`the SMART app's files (${Object.keys(APP_FILES).join(', ')}) are missing beside ${here}: run npm run build, which copies them into dist/src/smart/public`]);
+}
+
 export async function smartAppRoutes(app: FastifyInstance, options: SmartAppOptions): Promise<void> {
   const csp = smartCsp(options);
   const framable = options.frameAncestors.length > 0;
-  const send = (reply: FastifyReply, type: string, body: string): FastifyReply => {
+  /** The headers of every page, script and style of the app. */
+  const appHeaders = (reply: FastifyReply, type: string): FastifyReply => {
     // X-Frame-Options cannot name origins; where frame-ancestors allows some, it must not say DENY.
     if (framable) reply.removeHeader('x-frame-options');
-    return reply.type(type).header('content-security-policy', csp).header('cache-control', 'no-cache').send(body);
+    return reply.type(type).header('content-security-policy', csp).header('cache-control', 'no-cache');
   };
   const fhirClientJs = fhirClientBrowserBuild();
 
-  const html = 'text/html; charset=utf-8';
-  const js = 'text/javascript; charset=utf-8';
-  app.get(`${SMART_PREFIX}/launch.html`, async (_request, reply) => send(reply, html, LAUNCH_HTML));
-  app.get(`${SMART_PREFIX}/index.html`, async (_request, reply) => send(reply, html, INDEX_HTML));
-  app.get(`${SMART_PREFIX}/`, async (_request, reply) => send(reply, html, INDEX_HTML));
-  app.get(`${SMART_PREFIX}/launch.js`, async (_request, reply) => send(reply, js, LAUNCH_JS));
-  app.get(`${SMART_PREFIX}/app.js`, async (_request, reply) => send(reply, js, APP_JS));
-  app.get(`${SMART_PREFIX}/app.css`, async (_request, reply) => send(reply, 'text/css; charset=utf-8', APP_CSS));
-  app.get(`${SMART_PREFIX}/fhir-client.js`, async (_request, reply) => send(reply, js, fhirClientJs));
+  // Files only through the routes below (no wildcard: any other path is the app's 404), with the
+  // app's headers alone: no ETag, Last-Modified, ranges or max-age of the plugin's own.
+  await app.register(fastifyStatic, {
+    root: smartPublicDir(),
+    serve: false,
+    etag: false,
+    lastModified: false,
+    acceptRanges: false,
+    cacheControl: false,
+    contentType: false,
+    // Only the files named in APP_FILES are ever sent (the routes below).
+    setHeaders: (reply, filePath) => appHeaders(reply, APP_FILES[path.basename(filePath) as AppFile]),
+  });
+  const file = (name: AppFile) => async (_request: unknown, reply: FastifyReply) => reply.sendFile(name);
+  app.get(`${SMART_PREFIX}/launch.html`, file('launch.html'));
+  app.get(`${SMART_PREFIX}/index.html`, file('index.html'));
+  app.get(`${SMART_PREFIX}/`, file('index.html'));
+  app.get(`${SMART_PREFIX}/launch.js`, file('launch.js'));
+  app.get(`${SMART_PREFIX}/app.js`, file('app.js'));
+  app.get(`${SMART_PREFIX}/app.css`, file('app.css'));
+  app.get(`${SMART_PREFIX}/fhir-client.js`, async (_request, reply) => appHeaders(reply, 'text/javascript; charset=utf-8').send(fhirClientJs));
 
   app.get(`${SMART_PREFIX}/plan`, async (request, reply) => {
     const parsed = planQuerySchema.safeParse(request.query);

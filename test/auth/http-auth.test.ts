@@ -342,4 +342,16 @@ describe('what needs no token', () => {
   it('an unknown route is a 404, not a 401', async () => {
     await http().get('/nothing-here').expect(404);
   });
+
+  it('a URL under /cds-services that no route matches is a 404 too; an unknown service id needs a token (its route does)', async () => {
+    for (const url of ['/cds-services/', '/cds-services/cop-order-select/feedback/x', '/cds-services/a/b']) await http().get(url).expect(404);
+    await http().get('/cds-services/cop-order-select').expect(404);
+    await http().post('/cds-services/no-such-service').send({}).expect(401);
+  });
+
+  it('the SMART app and the probes', async () => {
+    await http().get('/smart/launch.html').expect(200);
+    await http().get('/smart/plan?weightKg=60').expect(200);
+    await http().get('/health/live').expect(200);
+  });
 });

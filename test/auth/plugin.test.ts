@@ -4,9 +4,8 @@
  */
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { expectedAudiences, registerClientAuth } from '../../src/auth/plugin.js';
+import { clientAuth, expectedAudiences, registerClientAuth } from '../../src/auth/plugin.js';
 import { DEFAULT_AUTH_SETTINGS } from '../../src/auth/settings.js';
-import { ConfigError } from '../../src/config.js';
 import { makeKey, signToken } from './tokens.js';
 
 const BASE = 'https://cds.example.org/base';
@@ -55,10 +54,38 @@ describe('registerClientAuth', () => {
     await off.close();
   });
 
-  it('refuses to run on without trusted clients or without PUBLIC_BASE_URL', () => {
-    const on = { ...DEFAULT_AUTH_SETTINGS, enabled: true };
-    expect(() => registerClientAuth(Fastify(), { settings: on, publicBaseUrl: BASE, clock: () => NOW })).toThrow(ConfigError);
-    const withClient = { ...on, trustedClients: [{ iss: 'x', jwksUrl: 'https://x.example/jwks', jkuAllowlist: [] }] };
-    expect(() => registerClientAuth(Fastify(), { settings: withClient, clock: () => NOW })).toThrow(/PUBLIC_BASE_URL/);
+  // Settings are checked once, by loadConfig (test/auth/config.test.ts: "CDS_AUTH=on refuses to
+  // start without trusted clients or without PUBLIC_BASE_URL"); the hook takes them as given.
+  it('takes the settings as given: with no trusted client every token is refused; without a base URL it cannot run', async () => {
+    const key = await makeKey('ES384', 'n1');
+    const on = Fastify();
+    registerClientAuth(on, { settings: { ...DEFAULT_AUTH_SETTINGS, enabled: true }, publicBaseUrl: BASE, clock: () => NOW });
+    on.get('/cds-services', async (request) => ({ client: request.cdsClient }));
+    const jwt = await signToken(key, NOW, { iss: 'urn:ehr', aud: `${BASE}/cds-services` });
+    expect((await on.inject({ url: '/cds-services', headers: { authorization: `Bearer ${jwt}` } })).statusCode).toBe(401);
+    await on.close();
+    const withClient = { ...DEFAULT_AUTH_SETTINGS, enabled: true, trustedClients: [{ iss: 'x', jwksUrl: 'https://x.example/jwks', jkuAllowlist: [] }] };
+    expect(() => registerClientAuth(Fastify(), { settings: withClient, clock: () => NOW })).toThrow(/publicBaseUrl/);
+  });
+});
+
+describe('clientAuth (the plugin)', () => {
+  it('guards the routes of the context it is registered in, and no other', async () => {
+    const key = await makeKey('ES384', 'c1');
+    const settings = { ...DEFAULT_AUTH_SETTINGS, enabled: true, trustedClients: [{ iss: 'urn:ehr', jwks: { keys: [key.publicJwk] }, jkuAllowlist: [] }] };
+    const app = Fastify();
+    await app.register(async (scope) => {
+      await scope.register(clientAuth, { settings, publicBaseUrl: BASE, clock: () => NOW });
+      scope.get('/cds-services', async (request) => ({ client: request.cdsClient }));
+    });
+    // The same route pattern outside the context: the hook never sees it.
+    await app.register(async (other) => {
+      other.get('/cds-services/:id', async (request) => ({ client: request.cdsClient ?? 'absent' }));
+    });
+    expect((await app.inject({ url: '/cds-services' })).statusCode).toBe(401);
+    const jwt = await signToken(key, NOW, { iss: 'urn:ehr', aud: `${BASE}/cds-services`, jti: 'c' });
+    expect((await app.inject({ url: '/cds-services', headers: { authorization: `Bearer ${jwt}` } })).json()).toEqual({ client: { iss: 'urn:ehr', jti: 'c' } });
+    expect((await app.inject({ url: '/cds-services/x' })).json()).toEqual({ client: 'absent' });
+    await app.close();
   });
 });

@@ -30,7 +30,7 @@ import { startScriptNodeFlags } from '../../bench/procs.js';
 import { parseAllDocuments } from 'yaml';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { assertAuthSettings } from '../../src/auth/plugin.js';
+import { assertAuthSettings } from '../../src/auth/settings.js';
 import { loadConfig, SECRET_FILE_VARIABLES } from '../../src/config.js';
 import { configProblems, testConfig } from '../fixtures/config.js';
 

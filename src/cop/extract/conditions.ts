@@ -8,9 +8,8 @@ import { instantMs } from '../../fhir/dates.js';
 import { codeIn } from '../../fhir/fhirpath.js';
 import type { ConditionFact, CopFact, DomainStatus, SecondaryCauseKind } from '../facts-types.js';
 import {
-  ADRENAL_INSUFFICIENCY, BOOP, CTD, DEFAULT_SITE_VALUE_SETS, DIABETES, findCodingInValueSet, FRAGILITY_FRACTURE, HYPERTENSION,
-  malignancyValueSet, OSTEOPOROSIS, PREGNANCY, respiratoryFailureValueSet, SYSTEMS, WHO_ICD10_J84,
-  type ConditionValueSet, type SiteValueSets,
+  ADRENAL_INSUFFICIENCY, BOOP, CTD, DIABETES, findCodingInValueSet, FRAGILITY_FRACTURE, HYPERTENSION,
+  OSTEOPOROSIS, PREGNANCY, SYSTEMS, WHO_ICD10_J84, type ConditionValueSet, type Terminology,
 } from '../valuesets.js';
 import { provenance } from './observation-index.js';
 
@@ -82,7 +81,7 @@ export function extractConditionFacts(
   conditions: readonly Condition[],
   domain: DomainStatus,
   now: Date,
-  valueSets: SiteValueSets = DEFAULT_SITE_VALUE_SETS,
+  terminology: Terminology,
 ): ConditionFacts {
   const copConditions: { fact: ConditionFact; relapse: boolean }[] = [];
   const boopConditions: { fact: ConditionFact; relapse: boolean }[] = [];
@@ -98,8 +97,7 @@ export function extractConditionFacts(
     adrenalInsufficiency: [],
     pregnancy: [],
   };
-  const malignancy = malignancyValueSet();
-  const respiratoryFailure = respiratoryFailureValueSet();
+  const { malignancy, respiratoryFailure } = terminology;
 
   const match = (c: Condition, vs: ConditionValueSet): ConditionFact | undefined => {
     const coding = findCodingInValueSet(c.code?.coding, vs);
@@ -114,7 +112,7 @@ export function extractConditionFacts(
     if (!isRecorded(c)) continue;
     const active = isActive(c);
     const relapse = RELAPSE_CLINICAL.has(clinicalStatusOf(c) ?? '');
-    const copRecord = match(c, valueSets.cop);
+    const copRecord = match(c, terminology.cop);
     if (copRecord) copRecords.push(copRecord);
     const boopRecord = match(c, BOOP);
     if (boopRecord) boopRecords.push(boopRecord);

@@ -8,8 +8,9 @@ import type {
 import { calendarDaysAgo } from '../../fhir/dates.js';
 import { allergyCodings, allergyTexts, codeIn } from '../../fhir/fhirpath.js';
 import type { DomainStatus, MedicationFact, MedicationsFact, Tristate } from '../facts-types.js';
-import { medicationFactFromRequest, medicationFactFromStatement, namesAMedication, type MedicationLookup } from '../medications.js';
-import { currentUnconfirmedCodes, MACROLIDE_NAMES, SYSTEMS, wordMatcher } from '../valuesets.js';
+import { MACROLIDE_NAMES, SYSTEMS, wordMatcher, type Terminology } from '../valuesets.js';
+import { namesAMedication, type MedicationLookup } from './medication-identity.js';
+import { medicationFactFromRequest, medicationFactFromStatement } from './medication-record.js';
 
 const ACTIVE_REQUEST_STATUSES: ReadonlySet<string> = new Set(['active', 'on-hold']);
 const ACTIVE_REQUEST_INTENTS: ReadonlySet<string> = new Set(['order', 'plan', 'original-order']);
@@ -36,10 +37,10 @@ const mentionsMacrolide = wordMatcher([...MACROLIDE_NAMES, 'macrolides?']);
 const INACTIVE_ALLERGY: ReadonlySet<string> = new Set(['inactive', 'resolved']);
 const DISQUALIFIED_ALLERGY: ReadonlySet<string> = new Set(['refuted', 'entered-in-error']);
 
-export function isMacrolideAllergy(allergy: AllergyIntolerance): boolean {
+export function isMacrolideAllergy(allergy: AllergyIntolerance, terminology: Terminology): boolean {
   if (DISQUALIFIED_ALLERGY.has(codeIn(allergy.verificationStatus) ?? '')) return false;
   if (INACTIVE_ALLERGY.has(codeIn(allergy.clinicalStatus) ?? '')) return false;
-  const clarithromycinIngredients = currentUnconfirmedCodes().rxnormIngredients.clarithromycin;
+  const clarithromycinIngredients = terminology.clarithromycinRxnormIngredients;
   const coded = allergyCodings(allergy).some(
     (c) =>
       (c.system === SYSTEMS.rxnorm && c.code !== undefined && clarithromycinIngredients.includes(c.code)) ||
@@ -48,8 +49,8 @@ export function isMacrolideAllergy(allergy: AllergyIntolerance): boolean {
   return coded || allergyTexts(allergy).some(mentionsMacrolide);
 }
 
-function macrolideAllergy(allergies: readonly AllergyIntolerance[], domain: DomainStatus): Tristate {
-  if (allergies.some(isMacrolideAllergy)) return 'present';
+function macrolideAllergy(allergies: readonly AllergyIntolerance[], domain: DomainStatus, terminology: Terminology): Tristate {
+  if (allergies.some((a) => isMacrolideAllergy(a, terminology))) return 'present';
   return domain === 'unavailable' ? 'unknown' : 'absent';
 }
 
@@ -117,24 +118,27 @@ export interface MedicationInputs {
   glucocorticoidGapDays: number;
   /** External Medications the orders reference (found in the request or fetched), decision 10. */
   lookup?: MedicationLookup;
+  /** The deployment's terminology (built once at start-up). */
+  terminology: Terminology;
 }
 
 export function extractMedications(inputs: MedicationInputs, now: Date): MedicationsFact {
-  const lookup = inputs.lookup;
+  const { lookup, terminology } = inputs;
+  const read = { terminology, ...(lookup ? { lookup } : {}) };
   const active = [
-    ...inputs.requests.filter(isCurrentRequest).map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {})),
-    ...inputs.statements.filter(isCurrentStatement).map((s) => medicationFactFromStatement(s, lookup)),
+    ...inputs.requests.filter(isCurrentRequest).map((r) => medicationFactFromRequest(r, read)),
+    ...inputs.statements.filter(isCurrentStatement).map((s) => medicationFactFromStatement(s, lookup, terminology)),
   ];
   const past = inputs.requests
     .filter((r) => !isCurrentRequest(r) && r.status !== 'entered-in-error' && r.status !== 'draft')
-    .map((r) => medicationFactFromRequest(r, lookup ? { lookup } : {}));
+    .map((r) => medicationFactFromRequest(r, read));
   const selections = new Set(inputs.selections);
   // A draft naming no drug is an empty order form, not an order: it gets no card.
   const drafts = draftMedicationRequests(inputs.draftOrders).filter(namesAMedication).map((r) =>
     medicationFactFromRequest(r, {
+      ...read,
       draft: true,
       selected: r.id !== undefined && selections.has(`MedicationRequest/${r.id}`),
-      ...(lookup ? { lookup } : {}),
     }),
   );
   const fact: MedicationsFact = {
@@ -142,7 +146,7 @@ export function extractMedications(inputs: MedicationInputs, now: Date): Medicat
     drafts,
     past,
     pastDomain: inputs.pastDomain,
-    macrolideAllergy: macrolideAllergy(inputs.allergies, inputs.allergiesDomain),
+    macrolideAllergy: macrolideAllergy(inputs.allergies, inputs.allergiesDomain, terminology),
     domain: inputs.medsDomain,
   };
   const run = glucocorticoidRun(active, now, inputs.glucocorticoidGapDays);

@@ -1,20 +1,21 @@
 /**
- * P-RESP-INSUFF (cop-rules.md §0.2): present if (a) PaO2 < 60 mm[Hg] / 8.0 kPa, (b) SpO2 < 92%,
- * (c) SpO2 taken on supplemental oxygen, all within 7 days, or (d) an active respiratory-failure
- * condition. Absent only when none holds AND a reassuring room-air reading exists. Else unknown.
+ * P-RESP-INSUFF: present if (a) PaO2 below its cut-off (60 mm[Hg] / 8.0 kPa by default), (b) SpO2
+ * below its cut-off (92%), (c) SpO2 taken on supplemental oxygen, all within the oxygenation window
+ * (7 days), or (d) an active respiratory-failure condition. Absent only when none holds AND a
+ * reassuring room-air reading exists; else unknown (unknown is never read as normal). The cut-offs
+ * themselves are in oxygenation-cut-offs.ts, shared with COP-R16.
  */
 import { componentQuantities } from '../../fhir/fhirpath.js';
 import { isPercent, pao2ToMmHg, ucumCode } from '../../fhir/ucum.js';
 import type { ConditionFact, DomainStatus, Measurement, OxygenationFact, SpO2Measurement, Tristate } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
+import { pao2BelowCutOff, spo2BelowCutOff } from '../oxygenation-cut-offs.js';
+import { roundedText } from '../text.js';
 import { LOINC_CODES, SYSTEMS } from '../valuesets.js';
 import { measurementOf, withinDays, type DatedObservation, type ObservationIndex } from './observation-index.js';
 
-/** One decimal; a number too large to round that way is written as it is (never "Infinity"). */
-const n = (v: number): string => {
-  const rounded = Math.round(v * 10) / 10;
-  return String(Number.isFinite(rounded) ? rounded : v);
-};
+/** One decimal, as the reasons quote readings. */
+const n = (v: number): string => roundedText(v, 1);
 
 function spo2Of(obs: DatedObservation): SpO2Measurement | undefined {
   const q = obs.resource.valueQuantity;
@@ -30,11 +31,6 @@ function pao2Of(obs: DatedObservation): Measurement | undefined {
   if (!result.ok || !q || typeof q.value !== 'number') return undefined;
   const unit = ucumCode(q) ?? '';
   return measurementOf(obs, result.value, 'mm[Hg]', unit === 'mm[Hg]' ? undefined : { value: q.value, unit });
-}
-
-/** Below the PaO2 cut-off, compared in the unit the lab used so 8.0 kPa is not pushed over by rounding. */
-function pao2Low(m: Measurement, t: Thresholds): boolean {
-  return m.original?.unit === 'kPa' ? m.original.value < t.pao2MinKPa : m.value < t.pao2MinMmHg;
 }
 
 function pao2Text(m: Measurement): string {
@@ -53,13 +49,13 @@ export function extractOxygenation(
 
   const present: string[] = [];
   for (const m of pao2) {
-    if (pao2Low(m, t)) {
+    if (pao2BelowCutOff(m, t)) {
       const cut = m.original?.unit === 'kPa' ? `${t.pao2MinKPa} kPa` : `${t.pao2MinMmHg} mm[Hg]`;
       present.push(`PaO2 ${pao2Text(m)} below ${cut} (${m.date})`);
     }
   }
   for (const m of spo2) {
-    if (m.value < t.spo2MinPercent) present.push(`SpO2 ${n(m.value)}% below ${t.spo2MinPercent}% (${m.date})`);
+    if (spo2BelowCutOff(m, t)) present.push(`SpO2 ${n(m.value)}% below ${t.spo2MinPercent}% (${m.date})`);
     if (m.onSupplementalOxygen) present.push(`SpO2 ${n(m.value)}% measured on supplemental oxygen (${m.date})`);
   }
   for (const c of respiratoryFailureConditions) {
@@ -73,8 +69,8 @@ export function extractOxygenation(
     reasons = present;
   } else {
     const reassuring = [
-      ...spo2.filter((m) => !m.onSupplementalOxygen && m.value >= t.spo2MinPercent).map((m) => `room-air SpO2 ${n(m.value)}% (${m.date})`),
-      ...pao2.filter((m) => !pao2Low(m, t)).map((m) => `PaO2 ${pao2Text(m)} (${m.date})`),
+      ...spo2.filter((m) => !m.onSupplementalOxygen && !spo2BelowCutOff(m, t)).map((m) => `room-air SpO2 ${n(m.value)}% (${m.date})`),
+      ...pao2.filter((m) => !pao2BelowCutOff(m, t)).map((m) => `PaO2 ${pao2Text(m)} (${m.date})`),
     ];
     if (reassuring.length > 0) {
       state = 'absent';

@@ -1,5 +1,5 @@
 /**
- * P-PFT-PRESERVED (cop-rules.md §0.2): FVC% predicted > 80 AND FEV1% predicted > 70, both within
+ * P-PFT-PRESERVED: FVC% predicted > 80 AND FEV1% predicted > 70 (the defaults), both within
  * 90 days → true; either at or below its threshold → false; otherwise unknown. The CDS does not
  * compute predicted values, so absolute FVC/FEV1 alone leave it unknown (absoluteOnly).
  */

@@ -1,5 +1,5 @@
 /**
- * P-PREGNANT (cop-rules.md §0.2, decision 15):
+ * P-PREGNANT (decision 15: a positive status lasts 280 days unless something later ends it):
  *
  * - **yes** if the latest pregnancy status 82810-3 is pregnant (77386006) within
  *   `pregnancyPositiveWindowDays` (280 ⚠) and nothing later says otherwise (a later 82810-3 = not

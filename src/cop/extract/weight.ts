@@ -1,5 +1,5 @@
 /**
- * P-WEIGHT (cop-rules.md §0.2): the latest body weight (LOINC 29463-7), converted to kg, checked for
+ * P-WEIGHT: the latest body weight (LOINC 29463-7), converted to kg, checked for
  * plausibility, and classed fresh / stale / absent / conflicting / invalid.
  */
 import { bodyWeightToKg, humanUnit } from '../../fhir/ucum.js';

@@ -1,8 +1,8 @@
 /**
  * The COP-R06 gates for the clarithromycin alternative, assessed once. COP-R06 decides from it
  * whether to offer the option; COP-R01 turns a `not-assessed` result into its "Clarithromycin
- * option not assessed: …" line (cop-rules §R06, §0.4.1). Keeping one assessment means the two
- * cards can never disagree about the same patient.
+ * option not assessed: …" line (a gate that cannot be checked is unknown, never met). Keeping one
+ * assessment means the two cards can never disagree about the same patient.
  *
  * Precedence: a gate that definitely fails makes the patient `not-eligible` even when other gates
  * are unknown, because collecting the missing data could not make the option available.
@@ -43,7 +43,7 @@ const met = (gate: ClarithromycinGate, text: string): GateResult => ({ gate, out
 const failed = (gate: ClarithromycinGate, text: string): GateResult => ({ gate, outcome: 'failed', text });
 const unknown = (gate: ClarithromycinGate, text: string): GateResult => ({ gate, outcome: 'unknown', text });
 
-/** P-ADULT: unknown age counts as not adult (cop-rules §0.2), so it fails rather than waits. */
+/** P-ADULT: unknown age counts as not adult, so it fails rather than waits. */
 function adultGate(facts: PatientFacts): GateResult {
   if (isAdult(facts)) return met('adult', ageText(facts));
   return failed('adult', `${ageText(facts)} (adults only)`);

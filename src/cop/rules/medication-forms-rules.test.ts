@@ -154,8 +154,9 @@ function copPatient(opts: PatientOptions = {}): ResourcePool {
 }
 
 /**
- * cop-rules §3 matrix #9 as FHIR: female 48, SpO2 97% on room air (2 d ago), FVC 85% and FEV1 75%
- * predicted (30 d ago), not pregnant (3 d ago), no allergy recorded: every clarithromycin gate met.
+ * The clarithromycin-eligible patient of the test matrix as FHIR: female 48, SpO2 97% on room air
+ * (2 d ago), FVC 85% and FEV1 75% predicted (30 d ago), not pregnant (3 d ago), no allergy
+ * recorded: every clarithromycin gate met.
  */
 function clarithromycinEligible(extraActive: MedicationRequest[] = []): ResourcePool {
   return copPatient({

@@ -1,6 +1,7 @@
 /**
- * patient-view variants of the rules that also run on the ordering hooks (cop-rules.md decision
- * 5): COP-R01 (untreated reminder), R08, R09, R15, R17, and R10–R13 on an active course (decision 6).
+ * patient-view variants of the rules that also run on the ordering hooks (decision 5: which rules
+ * run on which hook): COP-R01 (untreated reminder), R08, R09, R15, R17, and R10–R13 on an active
+ * course (decision 6).
  * The new patient-view-only rules (R16, R18, R20) have their own test files.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 /**
- * The thresholds behind each shared predicate (cop-rules.md §0.2), so a rule's declaration lists
- * what its facts were judged by as well as its own thresholds (the evidence page shows them).
+ * The thresholds behind each shared predicate (P-WEIGHT, P-RESP-INSUFF, …), so a rule's
+ * declaration lists what its facts were judged by as well as its own thresholds (the evidence page
+ * shows them).
  */
 import type { Thresholds } from '../knowledge.js';
 

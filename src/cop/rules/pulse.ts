@@ -1,5 +1,5 @@
 /**
- * Pulse therapy (cop-rules.md decision 17): a systemic glucocorticoid at PredEq ≥
+ * Pulse therapy (decision 17): a systemic glucocorticoid at PredEq ≥
  * `pulseMinPredEqMgPerDay` (250 mg/day ⚠) planned for ≤ `pulseMaxDays` (5) days, e.g. IV
  * methylprednisolone 500 mg daily × 3 days. COP-R05 gives it an info card instead of the cap
  * warning; COP-R10 and COP-R11 judge a course by its planned length and dose, so a pulse alone is

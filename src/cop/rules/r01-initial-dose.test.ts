@@ -171,7 +171,7 @@ describe('COP-R01 initial dose (order-select)', () => {
     it('40 kg → no line', () => expect(lowWeightLine(evaluate(withDraft({ weight: weightFact(40, 5) })))).toBe(false));
   });
 
-  describe('detail (§2.4)', () => {
+  describe('detail', () => {
     it('states the dose, range, taper and the Lazor sentence, and no banned figures', () => {
       const detail = evaluate(withDraft())!.detail;
       expect(detail[0]).toBe('Start prednisone **45 mg once daily** for 4 weeks, then taper: 0.75 mg/kg × 60.0 kg = 45 mg (9 × 5 mg tablets); usual 0.5–1.0 mg/kg/day.');

@@ -1,5 +1,6 @@
 /**
- * COP-R01: initial glucocorticoid dose suggestion (cop-rules §R01, §2.1, §2.2, §2.4).
+ * COP-R01: initial glucocorticoid dose suggestion: the weight-based initial phase, the sequenced
+ * 24-week taper, and the reasons a clinician may give for overriding them.
  *
  * order-select: when the clinician selects a systemic glucocorticoid draft for an untreated adult
  * COP patient with a usable weight, the card offers to rewrite that draft (same id, decision 4) as
@@ -10,10 +11,9 @@ import { calendarDaysAgo } from '../../fhir/dates.js';
 import { ageInWords } from '../cards.js';
 import type { Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
-import {
-  buildInitialPhaseRequest, buildTaperRequest, glucocorticoidName, initialPhasePlan,
-  tabletCountText, taperPlan, type GlucocorticoidOrderSpec, type InitialPhasePlan,
-} from '../orders.js';
+import { taperPlan } from '../dosing.js';
+import { glucocorticoidName, initialPhasePlan, tabletCountText, type InitialPhasePlan } from '../formulary.js';
+import { buildInitialPhaseRequest, buildTaperRequest, type GlucocorticoidOrderSpec } from '../order-assembly.js';
 import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type FindingLink, type FindingSuggestion, type OverrideReason, type Rule, type RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates, notAssessedLine } from './clarithromycin-gates.js';
 import {
@@ -25,14 +25,14 @@ import { CLARITHROMYCIN_GATES, DOSING, P_WEIGHT } from './predicate-thresholds.j
 
 const CITATIONS: CitationKey[] = ['LAZOR-2000', 'LOHR-1997', 'CORDIER-2006', 'KING-2022'];
 
-/** cop-rules §2.4. */
+/** Why a clinician may decline the suggested dose: a specialist regimen, or mild disease to observe. */
 export const R01_OVERRIDE_REASONS: OverrideReason[] = [
   { code: 'specialist-plan', display: 'Specialist regimen in place' },
   { code: 'observation-mild', display: 'Mild disease – observe' },
 ];
 
 /**
- * "Fires when" of §R01 at order-select: P-COP, P-ADULT, P-WEIGHT fresh or stale, no P-GC-ACTIVE,
+ * When COP-R01 fires at order-select: P-COP, P-ADULT, P-WEIGHT fresh or stale, no P-GC-ACTIVE,
  * and no draft systemic glucocorticoid other than the one selected (two drafts are R04's).
  */
 function selectedDraftForInitialDose(facts: PatientFacts): MedicationFact | undefined {
@@ -69,7 +69,7 @@ function summaryFor(facts: PatientFacts, plan: InitialPhasePlan, context: RuleCo
       confirm,
     );
   }
-  // Card gist of §R01.
+  // The card's gist: the starting dose, its basis and the usual range.
   const range = usualRangeText(plan.range);
   const start = `COP: suggested starting ${drug} ${dose.doseMg} mg once daily`;
   return firstFitting(
@@ -254,14 +254,14 @@ function pastCourses(facts: PatientFacts): { treated: boolean; readable: boolean
 }
 
 /**
- * §R01 patient-view variant: P-COP, P-ADULT, no P-GC-ACTIVE and no draft → info "COP recorded,
+ * COP-R01's patient-view variant: P-COP, P-ADULT, no P-GC-ACTIVE and no draft → info "COP recorded,
  * no treatment ordered", never a suggestion (the clinician starts the order-select flow).
  * Suppressed while clarithromycin is active (that is a treatment). No weight is needed: the card
  * only says whether ordering will be able to compute a dose.
  */
 function untreatedReminder(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (!facts.cop.present || !isAdult(facts)) return undefined;
-  // §0.4.3: without the medication list, "no treatment ordered" cannot be known.
+  // Without the medication list, "no treatment ordered" cannot be known.
   if (facts.medications.domain === 'unavailable') return undefined;
   if (activeGlucocorticoids(facts).length > 0 || draftGlucocorticoids(facts).length > 0) return undefined;
   if (facts.medications.active.some((m) => m.classes.includes('clarithromycin'))) return undefined;

@@ -84,7 +84,7 @@ describe('COP-R02 weight missing', () => {
       ['without a GC draft', facts({ weight: absent120(), medications: { active: [], drafts: [clarithromycinDraft()], macrolideAllergy: 'absent', domain: 'available' } }), 'order-sign'],
       ['without P-COP', withDraft({ weight: absent120(), cop: { ...facts().cop, present: false } }), 'order-sign'],
       ['for a child (R03 explains)', withDraft({ weight: absent120(), age: { status: 'known', years: 16 } }), 'order-sign'],
-      ['when the weight domain could not be read (§0.4.3)', withDraft({ weight: { state: 'absent', domain: 'unavailable' } }), 'order-sign'],
+      ['when the weight domain could not be read (never inferred)', withDraft({ weight: { state: 'absent', domain: 'unavailable' } }), 'order-sign'],
     ] as const)('%s', (_name, f, hook) => {
       expect(r02.evaluate(f, context(hook))).toBeUndefined();
     });

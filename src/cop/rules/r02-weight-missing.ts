@@ -1,7 +1,7 @@
 /**
- * COP-R02: no usable body weight (cop-rules §R02). A glucocorticoid is being drafted for COP but
+ * COP-R02: no usable body weight. A glucocorticoid is being drafted for COP but
  * the weight is absent (none, or older than the stale window), conflicting or invalid (unit not
- * recognised, implausible), so no weight-based dose is computed (§0.4.1 "unknown ≠ normal").
+ * recognised, implausible), so no weight-based dose is computed (unknown ≠ normal).
  * The card gives the fixed range in words and offers a Task to measure the weight.
  */
 import type { Measurement, PatientFacts } from '../facts-types.js';
@@ -40,7 +40,7 @@ function evidenceFor(facts: PatientFacts): Evidence[] {
 
 export function evaluateR02(facts: PatientFacts, context: RuleContext): Finding | undefined {
   if (context.hook !== 'order-select' && context.hook !== 'order-sign') return undefined;
-  // A weight domain that could not be read at all gives no card (§0.4.3: never infer).
+  // A weight domain that could not be read at all gives no card (never infer from missing data).
   if (facts.weight.domain !== 'available') return undefined;
   // Adults only: for a child the card would promise a dose suggestion that R03 withholds.
   if (!facts.cop.present || !isAdult(facts) || draftGlucocorticoids(facts).length === 0) return undefined;
@@ -51,7 +51,7 @@ export function evaluateR02(facts: PatientFacts, context: RuleContext): Finding 
   // The latest weight itself is in the evidence list, with its date and age.
   const detail = [
     `No weight-based dose was computed: ${cardReasonText(facts.weight.reason ?? `weight ${facts.weight.state}`)}.`,
-    // Fixed text of §R02; the 40–60 mg/day figure is the summary's typical adult dose, not a threshold.
+    // Fixed text; the 40–60 mg/day figure is the summary's typical adult dose, not a threshold.
     `Usual adult range ${mgPerKgText(t.minMgPerKg)}–${mgPerKgText(t.maxMgPerKg)} mg/kg/day; many adults 40–60 mg/day (Lazor 2000; Cordier 2006).`,
   ];
   return {

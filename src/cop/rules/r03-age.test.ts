@@ -59,7 +59,7 @@ describe('COP-R03 paediatric or unknown age', () => {
     expect(r03.evaluate(facts({ age: { status: 'known', years: 16 }, cop: { ...facts().cop, present: false } }), context('order-select'))).toBeUndefined();
   });
 
-  it('no card when the patient record could not be read (§0.4.3)', () => {
+  it('no card when the patient record could not be read (never inferred)', () => {
     expect(r03.evaluate(facts({ age: { status: 'unknown', reason: 'patient-unavailable' } }), context('patient-view'))).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 /**
- * COP-R03: paediatric or unknown age (cop-rules §R03, decision 12). All evidence behind the dosing
+ * COP-R03: paediatric or unknown age (decision 12: partial birth dates). All evidence behind the dosing
  * support comes from adult cohorts, so for a COP patient who is not known to be an adult the
  * service withholds dose suggestions (R01, R05's numeric check, R06, R10–R12 all require P-ADULT)
  * and says so on every hook. No suggestions.
@@ -27,7 +27,7 @@ export function evaluateR03(facts: PatientFacts, _context: RuleContext): Finding
   if (!facts.cop.present) return undefined;
   const adult = adultStatus(facts);
   if (adult === true) return undefined;
-  // §0.4.3: when the patient record itself could not be read, no card for that domain.
+  // When the patient record itself could not be read, no card: nothing is inferred from missing data.
   if (facts.age.status === 'unknown' && facts.age.reason === 'patient-unavailable') return undefined;
 
   const evidence: Evidence[] = [{ label: 'Age', value: ageValue(facts) }];

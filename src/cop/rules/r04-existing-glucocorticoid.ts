@@ -1,5 +1,6 @@
 /**
- * COP-R04: existing systemic glucocorticoid / duplicate order (cop-rules.md COP-R04, decision 4).
+ * COP-R04: existing systemic glucocorticoid / duplicate order (decision 4: two glucocorticoid
+ * drafts at once are a duplicate).
  *
  * - Duplicate (warning + `delete` of the newer draft): a systemic GC draft while a *different*
  *   active GC exists, or two systemic GC drafts at once.

@@ -1,5 +1,5 @@
 /**
- * COP-R05: dose and duration check on a drafted systemic glucocorticoid (cop-rules §R05).
+ * COP-R05: dose and duration check on a drafted systemic glucocorticoid.
  *
  * r = PredEq mg/day ÷ kg. Above the mg/kg range or the daily cap → warning; below the range →
  * info; an initial phase at ≥ the range's lower bound that runs longer than the configured weeks →
@@ -7,7 +7,7 @@
  * order-select for the selected draft once its dose is known (a dose has been entered).
  *
  * Unknown dose: at order-sign the card says the dose could not be derived and was not checked
- * (§0.4.1: unknown is never read as "within range"); at order-select an unknown dose means the
+ * (unknown is never read as "within range"); at order-select an unknown dose means the
  * clinician has not entered one yet, so the rule stays silent.
  *
  * Revision 2: the daily cap needs no weight (decision 16): without a usable weight only the mg/kg
@@ -77,7 +77,7 @@ function rangeText(t: Thresholds): string {
   return `${mgPerKgText(t.minMgPerKg)}–${mgPerKgText(t.maxMgPerKg)} mg/kg/day`;
 }
 
-/** The numeric checks of §R05 for one draft whose PredEq is known. */
+/** COP-R05's numeric checks (mg/kg range, daily cap, initial-phase length) for one draft whose PredEq is known. */
 function numericIssues(draft: MedicationFact, predEq: number, kg: number, t: Thresholds): Issue[] {
   const r = predEq / kg;
   const issues: Issue[] = [];

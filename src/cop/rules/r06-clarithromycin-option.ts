@@ -1,5 +1,6 @@
 /**
- * COP-R06: clarithromycin as a low-certainty alternative (cop-rules §R06, §2.3, decision 4).
+ * COP-R06: clarithromycin as a low-certainty alternative (decision 4: its suggestion deletes the
+ * glucocorticoid draft and creates the clarithromycin order).
  *
  * At order-select, when a systemic glucocorticoid is being selected for COP and every gate of
  * clarithromycin-gates.ts is met, the card offers (isRecommended:false) to replace the selected
@@ -9,7 +10,8 @@
  */
 import type { PatientFacts } from '../facts-types.js';
 import type { CitationKey } from '../knowledge.js';
-import { buildClarithromycinRequest, glucocorticoidName } from '../orders.js';
+import { glucocorticoidName } from '../formulary.js';
+import { buildClarithromycinRequest } from '../order-assembly.js';
 import type { Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { assessClarithromycinGates } from './clarithromycin-gates.js';
 import { draftsOfClass, durationText, selectedGlucocorticoidDraft } from './shared.js';

@@ -1,5 +1,5 @@
 /**
- * COP-R07: clarithromycin drafted for COP outside the studied population (cop-rules.md COP-R07).
+ * COP-R07: clarithromycin drafted for COP outside the studied population.
  *
  * The clarithromycin data (RADZ-2017, RADZ-ERS-2016) come from patients without respiratory
  * insufficiency and with preserved lung function. Each gate that fails gives a warning, each gate

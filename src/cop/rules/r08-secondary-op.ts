@@ -1,5 +1,5 @@
 /**
- * COP-R08: possible secondary organizing pneumonia (cop-rules.md COP-R08).
+ * COP-R08: possible secondary organizing pneumonia.
  *
  * OP coded as cryptogenic (P-COP, or a BOOP/COP code that P-COP rejected because a secondary
  * cause is coded) while a CTD or malignancy Condition (P-SECONDARY, active or historical) is on

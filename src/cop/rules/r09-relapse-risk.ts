@@ -1,5 +1,5 @@
 /**
- * COP-R09: relapse-risk markers, information only (cop-rules.md COP-R09; evidence §2 #4, #11).
+ * COP-R09: relapse-risk markers, information only (evidence: Lazor 2000, Barroso 2007).
  *
  * On order-select when a systemic glucocorticoid is chosen for COP, and on patient-view for any
  * COP chart, shows raised GGT/ALP (P-CHOLESTASIS) and the symptom-to-treatment interval as facts. No interval threshold is

@@ -10,10 +10,11 @@
  * on its own; an oral course drafted with it is judged on its own.
  */
 import type { MedicationRequest } from 'fhir/r4.js';
+import { SYSTEMS } from '../../fhir/systems.js';
 import type { ConditionFact, MedicationClass, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
-import { ORAL_ROUTE, RXNORM, UCUM } from '../orders.js';
+import { ORAL_ROUTE } from '../order-assembly.js';
 import { buildServiceRequest } from '../service-orders.js';
 import { courseOrderEvidence, isPulse } from './pulse.js';
 import {
@@ -21,13 +22,13 @@ import {
 } from './shared.js';
 import { P_ON_GC_WEEKS, P_PREGNANT } from './predicate-thresholds.js';
 
-/** cop-codes.md: RxNorm 904431 (C, openFDA), the weekly alendronate tablet. */
-export const ALENDRONATE_70_MG_TABLET = { system: RXNORM, code: '904431', display: 'alendronic acid 70 MG Oral Tablet' } as const;
+/** RxNorm 904431 (confirmed against openFDA), the weekly alendronate tablet. */
+export const ALENDRONATE_70_MG_TABLET = { system: SYSTEMS.rxnorm, code: '904431', display: 'alendronic acid 70 MG Oral Tablet' } as const;
 
-/** No SCD is confirmed for calcium + vitamin D (cop-codes.md: U), so the order is by name only. */
+/** No SCD is confirmed for calcium + vitamin D, so the order is by name only. */
 export const CALCIUM_VITAMIN_D_TEXT = 'Calcium carbonate + cholecalciferol (vitamin D3), local formulary product';
 
-/** SNOMED procedure code for DXA with VFA is not confirmed (cop-rules.md R10): text only. */
+/** No SNOMED procedure code for DXA with VFA is confirmed: text only. */
 export const DXA_WITH_VFA_TEXT = 'Bone densitometry (DXA) with VFA';
 
 export const r10: Rule = {
@@ -63,11 +64,11 @@ export const r10: Rule = {
 };
 
 function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefined {
-  // P-ADULT is part of R10's firing condition; COP-R03 speaks for everyone else.
+  // P-ADULT is part of R10's firing condition (see suggestToAdultsOnly); COP-R03 speaks for everyone else.
   const course = steroidSafetyCourse(facts, context);
   if (!course || !isAdult(facts)) return undefined;
   const t = context.thresholds;
-  // patient-view: an active course from P-ON-GC-WEEKS ≥ the configured weeks (cop-rules R10 hooks).
+  // patient-view: an active course counts from P-ON-GC-WEEKS ≥ boneOnGlucocorticoidMinWeeks (decision 6).
   if (course.kind === 'active' && (facts.medications.onGlucocorticoidWeeks ?? -1) < t.boneOnGlucocorticoidMinWeeks) return undefined;
   const drafts = course.orders;
   if (!courseQualifies(drafts, t)) return undefined;
@@ -152,7 +153,7 @@ export function fractureRisk(facts: PatientFacts): FractureRisk {
 
 /**
  * What must be checked before a bisphosphonate, each the reason none is suggested now, in the
- * card's words. Unknown ≠ normal (§0.4.1): renal function and oesophageal disease are not in
+ * card's words. Unknown ≠ normal: renal function and oesophageal disease are not in
  * PatientFacts (no eGFR code is in the rule set), so they always block the order suggestion and
  * the card asks the clinician to check them instead. Pregnancy (yes or unknown) blocks it too; its
  * last recorded status, with its date, is in the card's data (decision 15).
@@ -196,7 +197,7 @@ export function calciumVitaminDRequest(facts: PatientFacts, context: RuleContext
 }
 
 /**
- * Alendronate 70 mg once weekly (cop-rules.md R10: frequency 1, period 1, periodUnit wk). Offered
+ * Alendronate 70 mg once weekly (timing: frequency 1, period 1, periodUnit wk). Offered
  * only when bisphosphonateBlockers() is empty, which needs renal function in PatientFacts first.
  */
 export function alendronateWeeklyRequest(facts: PatientFacts, context: RuleContext): MedicationRequest {
@@ -211,7 +212,7 @@ export function alendronateWeeklyRequest(facts: PatientFacts, context: RuleConte
       text: '70 mg orally once weekly',
       timing: { repeat: { frequency: 1, period: 1, periodUnit: 'wk' } },
       route: ORAL_ROUTE,
-      doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: UCUM, code: '{tbl}' } }],
+      doseAndRate: [{ doseQuantity: { value: 1, unit: 'tablet', system: SYSTEMS.ucum, code: '{tbl}' } }],
     }],
   };
 }

@@ -16,8 +16,8 @@ import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '..
 import { buildTask } from '../service-orders.js';
 import { courseOrderEvidence, isPulse, runEvidence } from './pulse.js';
 import {
-  activeGlucocorticoids, adultOnlySuggestionLine, compactNumber, draftGlucocorticoids, durationText, evidenceWithProvenance,
-  isAdult, predEqMgPerDay, steroidSafetyCourse, type SteroidSafetyCourse,
+  activeGlucocorticoids, compactNumber, draftGlucocorticoids, durationText, evidenceWithProvenance,
+  predEqMgPerDay, steroidSafetyCourse, suggestToAdultsOnly, type SteroidSafetyCourse,
 } from './shared.js';
 import { P_ON_GC_WEEKS } from './predicate-thresholds.js';
 
@@ -148,9 +148,7 @@ function criteriaMetFinding(facts: PatientFacts, context: RuleContext, met: Crit
     evidence: evidenceFor(facts, context, orders),
     citations: ['NatPSA-2020'],
   };
-  // COP-R03 suppresses steroid-safety suggestions for anyone not known to be an adult.
-  if (isAdult(facts)) finding.suggestions = [educationSuggestion(facts, context)];
-  else detail.push(adultOnlySuggestionLine(facts));
+  suggestToAdultsOnly(finding, facts, () => [educationSuggestion(facts, context)]);
   return finding;
 }
 

@@ -11,7 +11,7 @@ import type { Thresholds } from '../knowledge.js';
 import type { Evidence, Finding, FindingSuggestion, Rule, RuleContext } from '../rule-types.js';
 import { buildServiceRequest, LOINC } from '../service-orders.js';
 import {
-  adultOnlySuggestionLine, compactNumber, quantityText, evidenceWithProvenance, isAdult, isWithinDays, steroidSafetyCourse, type SteroidSafetyCourse,
+  compactNumber, quantityText, evidenceWithProvenance, isWithinDays, steroidSafetyCourse, suggestToAdultsOnly, type SteroidSafetyCourse,
 } from './shared.js';
 
 export const HBA1C_LOINC = { system: LOINC, code: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood' } as const;
@@ -85,11 +85,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
     evidence: evidenceFor(facts, t, { hba1c, glucose, labsReadable }),
     citations: ['STEROID-TOXICITY'],
   };
-  if (noBaseline) {
-    // COP-R03 suppresses steroid-safety suggestions for anyone not known to be an adult.
-    if (isAdult(facts)) finding.suggestions = [hba1cSuggestion(facts, course.kind)];
-    else detail.push(adultOnlySuggestionLine(facts));
-  }
+  if (noBaseline) suggestToAdultsOnly(finding, facts, () => [hba1cSuggestion(facts, course.kind)]);
   return finding;
 }
 

@@ -16,7 +16,7 @@ import { ageInWords } from '../cards.js';
 import { courseOrderEvidence } from './pulse.js';
 import { activeGlucocorticoids, draftGlucocorticoids, draftsOfClass } from './shared.js';
 
-/** cop-codes.md (C: PFT FHIR IG). */
+/** The PFT panel LOINC code, confirmed against the PFT FHIR IG. */
 export const PFT_PANEL_LOINC = { system: LOINC, code: '81458-2', display: 'Pulmonary function test panel' } as const;
 
 /** No confirmed code for chest imaging: ordered by text, mapped to a local code by the EHR. */

@@ -1,9 +1,9 @@
 /**
- * COP-R15: baseline PFTs missing (cop-rules.md COP-R15).
+ * COP-R15: baseline PFTs missing.
  *
  * P-COP and neither FVC % predicted nor DLCO within the PFT window → info + a PFT panel order.
  * When the PFT data could not be read at all, the card says so instead of claiming there are
- * none, and suggests no order, because PFTs may well exist (§0.4: unknown ≠ normal, never infer).
+ * none, and suggests no order, because PFTs may well exist (unknown ≠ normal, never infer).
  * Runs on order-select and patient-view (decision 5).
  */
 import type { PatientFacts, ServiceRequestFact } from '../facts-types.js';
@@ -72,7 +72,7 @@ function evaluate(facts: PatientFacts, context: RuleContext): Finding | undefine
   const { pft } = facts;
   const windowDays = context.thresholds.pftWindowDays;
   if (pft.domain === 'unavailable') return unreadableFinding(facts, windowDays);
-  // FEV1 alone does not count: the rule asks for FVC % predicted or DLCO (cop-rules COP-R15).
+  // FEV1 alone does not count: a baseline needs FVC % predicted or DLCO.
   if (pft.fvcPercentPredicted || pft.dlco) return undefined;
 
   const pending = openPftRequest(facts);

@@ -1,5 +1,6 @@
 /**
- * COP-R16: poor response → look for a secondary cause (cop-rules.md COP-R16; evidence §2 #19).
+ * COP-R16: poor response → look for a secondary cause (evidence: the 2024 COP cohort, PMID
+ * 39703446; COP vs CTD-OP 2011; Zhang, Ann Transl Med).
  *
  * patient-view only. P-COP, P-ON-GC-WEEKS ≥ 6 on a course that started at PredEq ≥ 0.5 mg/kg, and
  * at least one of (a) FVC % predicted not improved by ≥ 5 points vs the pre-treatment baseline
@@ -12,6 +13,7 @@
 import { calendarDaysAgo, daysFromTo } from '../../fhir/dates.js';
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts } from '../facts-types.js';
 import type { Thresholds } from '../knowledge.js';
+import { pao2BelowCutOff, spo2BelowCutOff } from '../oxygenation-cut-offs.js';
 import type { Evidence, Finding, Rule, RuleContext } from '../rule-types.js';
 import {
   activeGlucocorticoids, compactNumber, conditionEvidence, conditionRecordDay, copRelapseConditions, durationText, evidenceOf,
@@ -139,15 +141,14 @@ function respiratoryCriterion(facts: PatientFacts, t: Thresholds, runStart: stri
   const evidence: Evidence[] = [];
   for (const m of o.spo2) {
     if (!late(m.date)) continue;
-    if (m.value < t.spo2MinPercent) found.push(`SpO2 ${compactNumber(m.value)}% < ${t.spo2MinPercent}% (${m.date?.slice(0, 10)})`);
+    if (spo2BelowCutOff(m, t)) found.push(`SpO2 ${compactNumber(m.value)}% < ${t.spo2MinPercent}% (${m.date?.slice(0, 10)})`);
     else if (m.onSupplementalOxygen) found.push(`SpO2 ${compactNumber(m.value)}% on supplemental oxygen (${m.date?.slice(0, 10)})`);
     else continue;
     evidence.push(evidenceOf(m.onSupplementalOxygen ? 'SpO2 (on oxygen)' : 'SpO2', m, 0));
   }
   for (const m of o.pao2) {
     if (!late(m.date)) continue;
-    const low = m.original?.unit === PAO2_KPA ? m.original.value < t.pao2MinKPa : m.value < t.pao2MinMmHg;
-    if (!low) continue;
+    if (!pao2BelowCutOff(m, t)) continue;
     const value = m.original?.unit === PAO2_KPA ? `${compactNumber(m.original.value)} kPa` : `${compactNumber(m.value, 0)} mmHg`;
     found.push(`PaO2 ${value} (${m.date?.slice(0, 10)})`);
     evidence.push(evidenceOf('PaO2', m, 0));

@@ -1,6 +1,6 @@
 /**
- * COP-R18: steroid-sparing and rescue agents, information only (cop-rules.md COP-R18;
- * evidence §2 #13, #14).
+ * COP-R18: steroid-sparing and rescue agents, information only (evidence: rituximab in
+ * steroid-resistant COP, RTX-2015; the 2023 COP review, RADZ-2023).
  *
  * patient-view only. P-COP and (P-ON-GC-WEEKS ≥ 12 at a current PredEq ≥ 10 mg/day, or ≥ 2
  * recurrence/relapse records, or COP-R16's poor-response condition) → info. The R16 condition is

@@ -1,5 +1,5 @@
 /**
- * COP-R19: pregnancy safety for non-steroid agents (cop-rules.md COP-R19).
+ * COP-R19: pregnancy safety for non-steroid agents.
  *
  * A drafted clarithromycin, mycophenolate, azathioprine or rituximab while P-PREGNANT is yes or
  * unknown. One card at most (decision 7): the most severe agent drives the indicator and every
@@ -21,7 +21,7 @@ type CheckedStatus = 'yes' | 'unknown';
 const AGENTS: readonly Agent[] = ['mycophenolate', 'clarithromycin', 'rituximab', 'azathioprine'];
 
 /**
- * ⚠ Indicators from cop-rules COP-R19 (product labelling, pharmacy sign-off pending).
+ * ⚠ Indicators follow product labelling, not re-verified here (pharmacy sign-off pending).
  * The catalog is silent on clarithromycin/rituximab/azathioprine with unknown status: `info`,
  * a prompt to confirm status, below the mycophenolate-unknown warning (a teratogen with a
  * labelled pregnancy-testing requirement).
@@ -125,7 +125,7 @@ function pregnancyTestSuggestion(facts: PatientFacts): FindingSuggestion {
     actions: [{
       type: 'create',
       description: 'Order a pregnancy test (hCG)',
-      // No confirmed LOINC/SNOMED orderable for a pregnancy test (cop-codes.md): text only, mapped locally.
+      // No LOINC/SNOMED orderable for a pregnancy test is confirmed: text only, mapped locally.
       resource: buildServiceRequest({
         patientId: facts.patientId,
         text: 'Pregnancy test (hCG)',

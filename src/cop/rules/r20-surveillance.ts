@@ -1,5 +1,6 @@
 /**
- * COP-R20: surveillance for evolving CTD or malignancy (cop-rules.md COP-R20; evidence §2 #18).
+ * COP-R20: surveillance for evolving CTD or malignancy (evidence: the 2024 COP cohort, PMID
+ * 39703446; Zhou 2019; Zhang, Ann Transl Med).
  *
  * patient-view only. P-COP, the patient first labelled COP within the last 3 years (the earliest
  * COP record's recordedDate, else its onset), and no P-SECONDARY → info, no suggestions. The

@@ -1,5 +1,5 @@
 /**
- * cop-rules.md decisions 14 (a renewal is not a duplicate) and 17 (pulse therapy) from FHIR:
+ * Decisions 14 (a renewal is not a duplicate) and 17 (pulse therapy) from FHIR:
  * every scenario is built as resources and goes through extractFacts, so what is checked is what
  * the service would put on a card.
  */
@@ -11,7 +11,7 @@ import { birthDateForAge, bundle, copCondition, dailyMg, emptyPool, medicationRe
 import { extractFacts } from '../facts.js';
 import type { ResourcePool } from '../facts-types.js';
 import { DEFAULT_THRESHOLDS } from '../knowledge.js';
-import { medicationFactFromRequest } from '../medications.js';
+import { medicationFactFromRequest } from '../extract/medication-record.js';
 import type { Finding, Rule } from '../rule-types.js';
 import { medicationRequestIdOf } from './renewal.js';
 import { r04 } from './r04-existing-glucocorticoid.js';

@@ -1,5 +1,5 @@
 /**
- * Renewals (cop-rules.md decision 14): a drafted order whose `priorPrescription` references an
+ * Renewals (decision 14: a renewal is not a duplicate): a drafted order whose `priorPrescription` references an
  * active order replaces it. A drafted systemic glucocorticoid renewing an active glucocorticoid is
  * not a duplicate (COP-R04), not a first order (COP-R14); COP-R05 checks its new dose and COP-R17
  * judges its planned end.

@@ -5,10 +5,10 @@ import { calendarDaysAgo } from '../../fhir/dates.js';
 import { humanUnit } from '../../fhir/ucum.js';
 import { ageInWords } from '../cards.js';
 import type { ConditionFact, Measurement, MedicationFact, PatientFacts, Provenance } from '../facts-types.js';
-import { MAX_SUMMARY_LENGTH, type Evidence, type Indicator, type RuleContext } from '../rule-types.js';
+import { MAX_SUMMARY_LENGTH, type Evidence, type Finding, type FindingSuggestion, type Indicator, type RuleContext } from '../rule-types.js';
 import { compactNumber, durationText } from '../text.js';
 
-// The number and duration formatters live in src/cop/text.ts (orders.ts uses them too); the rules get them here.
+// The number and duration formatters live in src/cop/text.ts (the order builders use them too); the rules get them here.
 export { compactNumber, durationText, mgPerKgText, oneDecimal, roundToStep } from '../text.js';
 
 /**
@@ -22,7 +22,7 @@ export function adultStatus(facts: PatientFacts): boolean | 'unknown' {
   return 'unknown';
 }
 
-/** P-ADULT = true; an unknown age counts as not adult for dosing (§0.2). */
+/** P-ADULT = true; an unknown age counts as not adult for dosing. */
 export const isAdult = (facts: PatientFacts): boolean => adultStatus(facts) === true;
 
 export const isSystemicGlucocorticoid = (med: MedicationFact): boolean =>
@@ -135,7 +135,7 @@ export const predEqMgPerDay = (med: MedicationFact): number | undefined =>
   med.dailyDose?.prednisoneEquivalentMgPerDay;
 
 /**
- * cop-rules.md decision 6 on order-sign: a COP patient with a systemic glucocorticoid course
+ * Decision 6 on order-sign: a COP patient with a systemic glucocorticoid course
  * drafted. The scope of the steroid-safety rules (R10–R13) in this hook.
  */
 export const isCopGlucocorticoidDraftAtSign = (facts: PatientFacts, context: RuleContext): boolean =>
@@ -228,9 +228,21 @@ export function ageText(facts: PatientFacts): string {
   return 'age unknown';
 }
 
-/** COP-R03 suppresses R10–R12 suggestions for non-adults; the card says so instead. */
+/** Why a card that could suggest an order suggests none for this patient (see suggestToAdultsOnly). */
 export const adultOnlySuggestionLine = (facts: PatientFacts): string =>
   `No order suggested: ${ageText(facts)}, and this advice is validated for adults only (see COP-R03).`;
+
+/**
+ * Order suggestions go only to a patient known to be an adult (P-ADULT; an unknown age counts as
+ * not adult): the evidence behind them is from adults, and COP-R03 speaks for everyone else. The
+ * one place a card's suggestions are gated by age: for an adult `finding` gets `suggestions()`,
+ * otherwise a detail line says why no order is suggested (COP-R11, COP-R12). COP-R01 and COP-R10
+ * have P-ADULT in their firing condition instead, so they give no card at all to a non-adult.
+ */
+export function suggestToAdultsOnly(finding: Finding, facts: PatientFacts, suggestions: () => FindingSuggestion[]): void {
+  if (isAdult(facts)) finding.suggestions = suggestions();
+  else finding.detail.push(adultOnlySuggestionLine(facts));
+}
 
 /** Evidence entry for P-ON-GC-WEEKS with the run's start date; undefined when not on GC. */
 export function glucocorticoidRunEvidence(facts: PatientFacts): Evidence | undefined {
@@ -337,7 +349,7 @@ export function pregnancyEvidence(facts: PatientFacts): Evidence[] {
 // patient-view: the active course
 
 /**
- * cop-rules.md decision 6 on patient-view: a COP patient with an active systemic glucocorticoid
+ * Decision 6 on patient-view: a COP patient with an active systemic glucocorticoid
  * course (P-GC-ACTIVE). The scope of the steroid-safety rules (R10–R13) in this hook.
  */
 export const isCopGlucocorticoidActiveAtView = (facts: PatientFacts, context: RuleContext): boolean =>

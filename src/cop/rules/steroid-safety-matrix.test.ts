@@ -1,6 +1,6 @@
 /**
- * cop-rules.md §3 test matrix row #17: "GC 40 mg planned 24 weeks → R10, R11, R12, R13, R14 info
- * cards", at order-sign for an adult COP patient with no recent labs, BP or follow-up booked.
+ * The test matrix row "GC 40 mg planned 24 weeks → R10, R11, R12, R13, R14 info cards", at
+ * order-sign for an adult COP patient with no recent labs, BP or follow-up booked.
  */
 import { describe, expect, it } from 'vitest';
 import { expectWellFormed } from '../../../test/fixtures/finding-checks.js';
@@ -21,7 +21,7 @@ const prednisone40For24Weeks = prednisoneDraft({
   plannedDurationDays: 24 * 7,
 });
 
-describe('§3 row #17: GC 40 mg planned 24 weeks', () => {
+describe('test matrix: GC 40 mg planned 24 weeks', () => {
   const patient = facts({ medications: { ...baseFacts().medications, drafts: [prednisone40For24Weeks] } });
   const findings = rules.map((r) => r.evaluate(patient, context('order-sign'))).filter((f): f is Finding => f !== undefined);
 

@@ -7,8 +7,10 @@ import type { Medication, MedicationRequest } from 'fhir/r4.js';
 import { describe, expect, it } from 'vitest';
 import {
   asContainedMedication, asExternalMedication, dailyMg, dosage, medicationRequest, medicationStatement, RXNORM, SNOMED,
-} from '../../test/fixtures/fhir.js';
-import { medicationFactFromRequest, medicationFactFromStatement, strengthFromMedication, type MedicationLookup } from './medications.js';
+} from '../../../test/fixtures/fhir.js';
+import type { MedicationLookup } from './medication-identity.js';
+import { medicationFactFromRequest, medicationFactFromStatement } from './medication-record.js';
+import { strengthFromMedication } from './medication-strength.js';
 
 const ORDERABLE_FORM = 'http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm';
 const tablets = (n: number) => dosage({ dose: { value: n, unit: 'TAB', system: ORDERABLE_FORM, code: 'TAB' }, frequency: 1, period: 1, periodUnit: 'd' });

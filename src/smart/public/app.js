@@ -1,165 +1,88 @@
-/**
- * The SMART app's static files, kept in a module so that they ship inside dist/ with the server
- * (no separate static directory to copy). Plain ES2019 for the browser: no inline script or style
- * (the pages' CSP forbids both), no clinical arithmetic (the plan comes from GET /smart/plan).
- * NB: the scripts below are inside template literals: they must not use backticks or "${".
- */
-import { SMART_CLIENT_ID_DEFAULT } from './constants.js';
-
-export const LAUNCH_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>COP taper plan: launching</title>
-<link rel="stylesheet" href="app.css">
-<link rel="icon" href="data:,">
-<script src="fhir-client.js"></script>
-<script src="launch.js" defer></script>
-</head>
-<body><main><h1>COP taper plan</h1><p id="status">Launching (SMART authorization)…</p></main></body></html>
-`;
-
-export const LAUNCH_JS = `(function () {
+// @ts-check
+// The taper-plan page's script (index.html, the SMART redirect URI): after the launch (or, with
+// ?demo=1, from the URL alone) it takes the weight, asks GET /smart/plan for the plan and draws the
+// calendar, the chart and the data used. Plain ES2019 for the browser, no inline script or style
+// (the page's CSP forbids both), no clinical arithmetic (the plan comes from the service). Checked
+// by tsc (src/smart/tsconfig.public.json).
+(function () {
   'use strict';
-  var params = new URLSearchParams(window.location.search);
-  function fail(message) {
-    var status = document.getElementById('status');
-    if (status) status.textContent = message;
-    document.body.setAttribute('data-state', 'error');
-  }
-  if (!params.get('iss') && !params.get('fhirServiceUrl')) {
-    fail('Open this page from a SMART launcher or an EHR (it needs the iss and launch parameters). For a preview without SMART, open index.html?demo=1&weightKg=60.');
-    return;
-  }
-  // The least the app needs: it reads the Patient (banner) and their Observations (weight). SMART v2
-  // scopes, with the v1 forms beside them for servers that know only those. EHR launch (iss +
-  // launch) asks for the launch context; a standalone launch (iss only) for a patient picker.
-  var reads = 'patient/Patient.r patient/Observation.rs patient/Patient.read patient/Observation.read';
-  var scope = (params.get('launch') ? 'launch ' : 'launch/patient ') + reads;
-  // A patient named without a launch id is a direct launch against an open FHIR server (the demo
-  // /demo/fhir, the README's link): no authorization step. Otherwise the standard SMART flow.
-  var direct = params.get('patient') && !params.get('launch');
-  var server = params.get('iss') || params.get('fhirServiceUrl');
-  // fhirclient prefers an iss in the page URL over fhirServiceUrl: take it out of the URL first.
-  if (direct) window.history.replaceState(null, '', window.location.pathname);
-  function launchFailed(e) {
-    var message = e && e.message ? e.message : String(e);
-    // "Failed to fetch" says nothing a person can act on: name what usually causes it.
-    // fhirclient keeps the launch state in sessionStorage, which browsers deny to a frame from another site.
-    if (/sessionStorage|localStorage|Access is denied/i.test(message)) {
-      message += '. This browser does not let the app keep its launch state inside a frame from another site: open the app in a tab, or serve the EHR and the app from the same site.';
-    } else if (/fetch|network|conformance|smart-configuration/i.test(message)) {
-      message += '. The FHIR server (' + server + ') could not be read from this page: check that it is running, that it answers CORS for this origin, and, for a plain-http server, that this service is not in production mode (its pages allow https servers only there).';
-    }
-    fail('Launch failed: ' + message);
-  }
-  // A storage refusal is thrown at once, not as a rejected promise: both end up here.
-  try {
-    FHIR.oauth2.authorize(direct ? {
-      fhirServiceUrl: server,
-      patientId: params.get('patient'),
-      redirectUri: 'index.html'
-    } : {
-      clientId: params.get('client_id') || '${SMART_CLIENT_ID_DEFAULT}',
-      scope: scope,
-      redirectUri: 'index.html'
-    }).catch(launchFailed);
-  } catch (e) {
-    launchFailed(e);
-  }
-})();
-`;
+  /**
+   * One step of the plan and one day of it, as GET /smart/plan answers (PlanResponse in src/smart/routes.ts).
+   * @typedef {{ sequence: number, doseMg: number, days: number, fromDay: number, toDay: number, definition: string }} PlanStep
+   * @typedef {{ day: number, week: number, doseMg: number, step: number, stepStart: boolean }} PlanDay
+   * @typedef {{ weightKg: number, formulary: string, drug: string, maxDailyDoseMg: number, totalDays: number, cumulativeMg: number, steps: PlanStep[], days: PlanDay[] }} Plan
+   */
+  /**
+   * What the plan is for and where each value came from (the "Data used" list).
+   * @typedef {{ name?: string, birthDate?: string, gender?: string }} PatientBanner
+   * @typedef {{ mode: 'smart' | 'preview', patientId?: string, patientName?: string, banner?: PatientBanner, fhirServer?: string, weightKg: number, weightDate?: string, weightObservation?: string, weightSource: string, formulary?: string }} PlanInput
+   * @typedef {{ weightKg: number, weightDate?: string, weightObservation?: string, source: string }} WeightReading
+   */
+  /**
+   * The FHIR shapes read here, only the elements used.
+   * @typedef {{ text?: string, given?: string[], family?: string }} HumanName
+   * @typedef {{ name?: HumanName[], birthDate?: string, gender?: string }} PatientResource
+   * @typedef {{ value?: number, unit?: string, code?: string }} Quantity
+   * @typedef {{ resourceType?: string, id?: string, valueQuantity?: Quantity, effectiveDateTime?: string, effectivePeriod?: { start?: string }, effectiveInstant?: string, issued?: string }} ObservationResource
+   * @typedef {import('fhirclient/lib/Client').default} FhirClient
+   */
 
-export const INDEX_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>COP taper plan</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="app.css">
-<link rel="icon" href="data:,">
-<script src="fhir-client.js"></script>
-<script src="app.js" defer></script>
-</head>
-<body data-state="loading">
-<main>
-<header id="patient-banner" class="patient-banner" aria-label="Patient" hidden></header>
-<h1>COP: 24-week glucocorticoid taper plan</h1>
-<p id="banner" class="banner" hidden></p>
-<p id="status">Loading…</p>
-<section id="plan" hidden>
-  <p id="summary"></p>
-  <h2>Daily dose over 24 weeks</h2>
-  <div class="chart-wrap"><svg id="chart" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Daily dose chart"></svg></div>
-  <h2>Calendar</h2>
-  <p class="legend">Each cell is one day of the course (day 1 = first dose). Outlined cells start a new step (a dose change).</p>
-  <div id="calendar" class="calendar"></div>
-  <h2>Data used</h2>
-  <dl id="data-used"></dl>
-  <p class="note">Decision support only: the taper steps await local clinical sign-off. Doses are computed by the COP CDS service (GET /smart/plan), rounded and capped like the card's suggestion.</p>
-</section>
-</main>
-</body></html>
-`;
-
-export const APP_CSS = `body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #1b1f24; background: #ffffff; }
-main { max-width: 1040px; margin: 0 auto; padding: 16px 24px 32px; }
-h1 { font-size: 22px; margin: 8px 0 12px; }
-h2 { font-size: 17px; margin: 20px 0 8px; }
-.patient-banner { background: #eef3f8; border-bottom: 2px solid #2b5797; padding: 6px 12px; font-weight: 600; }
-.banner { background: #fff4ce; border: 1px solid #e0b400; padding: 8px 12px; border-radius: 4px; }
-.error { color: #a4000f; font-weight: 600; }
-.chart-wrap { border: 1px solid #d0d7de; border-radius: 4px; padding: 8px; }
-#chart { width: 100%; height: auto; display: block; }
-#chart .axis { stroke: #57606a; stroke-width: 1; }
-#chart .grid { stroke: #d8dee4; stroke-width: 1; }
-#chart .dose { fill: none; stroke: #0969da; stroke-width: 3; }
-#chart .area { fill: #0969da; fill-opacity: 0.12; stroke: none; }
-#chart text { font-size: 11px; fill: #24292f; }
-#chart .step-label { font-weight: 600; fill: #0550ae; }
-.calendar { display: grid; grid-template-columns: max-content repeat(7, 1fr); gap: 2px; }
-.calendar .week-row { display: contents; }
-.calendar .week { font-weight: 600; align-self: center; color: #57606a; white-space: nowrap; padding-right: 6px; }
-.calendar .day { border: 1px solid #d0d7de; border-radius: 3px; padding: 2px 4px; font-size: 11px; }
-.calendar .day .d { color: #57606a; display: block; }
-.calendar .day .mg { font-weight: 600; }
-.calendar .step-start { border: 2px solid #1b1f24; }
-.calendar .step-1 { background: #ffd8b5; }
-.calendar .step-2 { background: #fff1a8; }
-.calendar .step-3 { background: #d2f4c8; }
-.calendar .step-4 { background: #c8ecf4; }
-.calendar .step-5 { background: #d8d4fa; }
-.calendar .step-6 { background: #f4d0ea; }
-.calendar .step-7 { background: #eaeef2; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; }
-dt { font-weight: 600; }
-dd { margin: 0; }
-.note { color: #57606a; font-size: 12px; }
-`;
-
-export const APP_JS = `(function () {
-  'use strict';
+  /** fhirclient's browser build (fhir-client.js, loaded before this script) sets window.FHIR. */
+  var FHIR = /** @type {typeof import('fhirclient/lib/entry/browser')} */ (/** @type {any} */ (window).FHIR);
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var params = new URLSearchParams(window.location.search);
 
-  function byId(id) { return document.getElementById(id); }
+  /**
+   * An element index.html has (a missing one is a bug of this page, not of the data).
+   * @param {string} id
+   * @returns {HTMLElement}
+   */
+  function byId(id) { return /** @type {HTMLElement} */ (document.getElementById(id)); }
+  /**
+   * @param {string} tag
+   * @param {string} [className]
+   * @param {string} [text]
+   */
   function el(tag, className, text) {
     var e = document.createElement(tag);
     if (className) e.className = className;
     if (text !== undefined) e.textContent = text;
     return e;
   }
+  /**
+   * @param {string} tag
+   * @param {Record<string, string | number>} [attrs]
+   * @param {string} [text]
+   */
   function svg(tag, attrs, text) {
     var e = document.createElementNS(SVG_NS, tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    var a = attrs || {};
+    Object.keys(a).forEach(function (k) { e.setAttribute(k, String(a[k])); });
     if (text !== undefined) e.textContent = text;
     return e;
   }
+  /**
+   * @param {string} message
+   * @param {boolean} [isError]
+   */
   function setStatus(message, isError) {
     var s = byId('status');
     s.textContent = message;
     s.className = isError ? 'error' : '';
     s.hidden = !message;
   }
+  /** @param {unknown} e */
   function fail(e) {
-    setStatus('Could not show the plan: ' + (e && e.message ? e.message : String(e)), true);
+    var error = /** @type {{ message?: string } | null | undefined} */ (e);
+    setStatus('Could not show the plan: ' + (error && error.message ? error.message : String(e)), true);
     document.body.setAttribute('data-state', 'error');
   }
 
+  /**
+   * The card's appContext (a JSON string in the token answer), or {} when absent or not JSON.
+   * @param {unknown} raw
+   * @returns {{ weightKg?: unknown, weightDate?: string, weightObservation?: string, formulary?: string }}
+   */
   function parseAppContext(raw) {
     if (!raw) return {};
     try {
@@ -168,6 +91,11 @@ export const APP_JS = `(function () {
     } catch (e) { return {}; }
   }
 
+  /**
+   * @param {number} weightKg
+   * @param {string} [formulary]
+   * @returns {Promise<Plan>}
+   */
   function loadPlan(weightKg, formulary) {
     var url = 'plan?weightKg=' + encodeURIComponent(String(weightKg)) + (formulary ? '&formulary=' + encodeURIComponent(formulary) : '');
     return fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' }).then(function (r) {
@@ -176,6 +104,7 @@ export const APP_JS = `(function () {
     });
   }
 
+  /** @param {PatientResource | undefined} p */
   function patientName(p) {
     var n = p && p.name && p.name[0];
     if (!n) return undefined;
@@ -183,37 +112,46 @@ export const APP_JS = `(function () {
     return [(n.given || []).join(' '), n.family].filter(Boolean).join(' ');
   }
 
+  /** @param {ObservationResource} o */
   function observationDate(o) {
     return o.effectiveDateTime || (o.effectivePeriod && o.effectivePeriod.start) || o.effectiveInstant || o.issued;
   }
 
-  /** The latest body weight (LOINC 29463-7) of the launch patient, only when recorded in kg. */
+  /**
+   * The latest body weight (LOINC 29463-7) of the launch patient, only when recorded in kg.
+   * @param {FhirClient} client
+   * @returns {Promise<WeightReading>}
+   */
   function latestWeight(client) {
-    return client.patient.request('Observation?code=http://loinc.org|29463-7&_sort=-date&_count=10', { flat: true }).then(function (list) {
+    return client.patient.request('Observation?code=http://loinc.org|29463-7&_sort=-date&_count=10', { flat: true }).then(function (result) {
+      // flat: the entries' resources, as an array.
+      var list = /** @type {ObservationResource[] | undefined} */ (/** @type {unknown} */ (result));
       var obs = (list || []).filter(function (o) { return o && o.resourceType === 'Observation' && o.valueQuantity && typeof o.valueQuantity.value === 'number'; });
       obs.sort(function (a, b) { return String(observationDate(b) || '').localeCompare(String(observationDate(a) || '')); });
       var o = obs[0];
       if (!o) throw new Error('no body weight is recorded for this patient');
-      var q = o.valueQuantity;
+      var q = /** @type {Quantity & { value: number }} */ (o.valueQuantity);
       if (q.code !== 'kg' && q.unit !== 'kg') throw new Error('the latest body weight is not in kg (' + (q.unit || q.code || 'no unit') + '); open the plan from the card instead');
       return { weightKg: q.value, weightDate: observationDate(o), weightObservation: 'Observation/' + o.id, source: 'latest body weight read from the FHIR server' };
     });
   }
 
+  /** @returns {Promise<PlanInput>} */
   function fromSmart() {
     return FHIR.oauth2.ready().then(function (client) {
-      var token = (client.state && client.state.tokenResponse) || {};
+      var token = /** @type {{ appContext?: unknown, need_patient_banner?: unknown }} */ ((client.state && client.state.tokenResponse) || {});
       var ctx = parseAppContext(token.appContext);
       var patientP = client.patient.read().catch(function () { return undefined; });
+      /** @type {Promise<WeightReading>} */
       var weightP = typeof ctx.weightKg === 'number'
         ? Promise.resolve({ weightKg: ctx.weightKg, weightDate: ctx.weightDate, weightObservation: ctx.weightObservation, source: 'the COP-R01 card (appContext)' })
         : latestWeight(client);
       return Promise.all([patientP, weightP]).then(function (r) {
-        var patient = r[0];
+        var patient = /** @type {PatientResource | undefined} */ (r[0]);
         var w = r[1];
         return {
-          mode: 'smart',
-          patientId: client.patient.id,
+          mode: /** @type {const} */ ('smart'),
+          patientId: client.patient.id || undefined,
           patientName: patientName(patient),
           // The EHR asks for a banner when it does not show the patient around the app (SMART need_patient_banner).
           banner: token.need_patient_banner === true ? { name: patientName(patient), birthDate: patient && patient.birthDate, gender: patient && patient.gender } : undefined,
@@ -228,11 +166,12 @@ export const APP_JS = `(function () {
     });
   }
 
+  /** @returns {Promise<PlanInput>} */
   function fromPreview() {
     var kg = Number(params.get('weightKg'));
     if (!isFinite(kg) || kg <= 0) return Promise.reject(new Error('preview needs weightKg, e.g. index.html?demo=1&weightKg=60'));
     return Promise.resolve({
-      mode: 'preview',
+      mode: /** @type {const} */ ('preview'),
       patientId: params.get('patient') || undefined,
       weightKg: kg,
       weightDate: params.get('weightDate') || undefined,
@@ -242,12 +181,14 @@ export const APP_JS = `(function () {
     });
   }
 
+  /** @param {Plan} plan */
   function renderSummary(plan) {
     var steps = plan.steps.map(function (s) { return s.doseMg + ' mg'; }).join(' → ');
     byId('summary').textContent = plan.drug + ' ' + steps + ' over ' + plan.totalDays + ' days (' + (plan.totalDays / 7) +
       ' weeks) for ' + plan.weightKg + ' kg; cumulative ' + plan.cumulativeMg + ' mg.';
   }
 
+  /** @param {Plan} plan */
   function renderChart(plan) {
     var chart = byId('chart');
     var W = 960, H = 300, L = 52, R = 16, T = 16, B = 40;
@@ -255,7 +196,9 @@ export const APP_JS = `(function () {
     var maxDose = Math.max(plan.maxDailyDoseMg, Math.max.apply(null, plan.days.map(function (d) { return d.doseMg; })));
     var yMax = Math.ceil(maxDose / 10) * 10;
     var n = plan.totalDays;
+    /** @param {number} day */
     function x(day) { return L + (day - 1) / n * w; }
+    /** @param {number} mg */
     function y(mg) { return T + h - mg / yMax * h; }
     chart.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
     chart.setAttribute('width', String(W));
@@ -276,7 +219,8 @@ export const APP_JS = `(function () {
     plan.steps.forEach(function (s, i) {
       d += (i === 0 ? 'M' : 'L') + x(s.fromDay).toFixed(1) + ',' + y(s.doseMg).toFixed(1) + ' L' + x(s.toDay + 1).toFixed(1) + ',' + y(s.doseMg).toFixed(1) + ' ';
     });
-    var last = plan.steps[plan.steps.length - 1];
+    // A plan has at least one step.
+    var last = /** @type {PlanStep} */ (plan.steps[plan.steps.length - 1]);
     chart.appendChild(svg('path', { d: d + 'L' + x(last.toDay + 1).toFixed(1) + ',' + y(0) + ' L' + x(1) + ',' + y(0) + ' Z', 'class': 'area' }));
     chart.appendChild(svg('path', { d: d.trim(), 'class': 'dose', 'data-testid': 'dose-line' }));
     plan.steps.forEach(function (s) {
@@ -284,6 +228,7 @@ export const APP_JS = `(function () {
     });
   }
 
+  /** @param {Plan} plan */
   function renderCalendar(plan) {
     var cal = byId('calendar');
     while (cal.firstChild) cal.removeChild(cal.firstChild);
@@ -314,9 +259,18 @@ export const APP_JS = `(function () {
     }
   }
 
+  /**
+   * @param {PlanInput} input
+   * @param {Plan} plan
+   */
   function renderDataUsed(input, plan) {
     var dl = byId('data-used');
     while (dl.firstChild) dl.removeChild(dl.firstChild);
+    /**
+     * @param {string} label
+     * @param {string | number | undefined} value
+     * @param {string} [id]
+     */
     function row(label, value, id) {
       if (value === undefined || value === null || value === '') return;
       dl.appendChild(el('dt', '', label));
@@ -369,4 +323,3 @@ export const APP_JS = `(function () {
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();
-`;
