@@ -10,6 +10,7 @@ import { evaluateRules } from '../cop/evaluate.js';
 import { extractFacts } from '../cop/facts.js';
 import type { Thresholds } from '../cop/knowledge.js';
 import type { Finding, FormularyProfile, HookName, RuleContext } from '../cop/rule-types.js';
+import type { RuleId } from '../cop/knowledge.js';
 import { appliesTo, applySuppression, ONCE_PER_INTERVAL_RULES, suppressionWindows } from '../cop/suppression.js';
 import type { Terminology } from '../cop/valuesets.js';
 import { storeErrorReason } from '../store/errors.js';
@@ -53,6 +54,11 @@ export interface InvokeDeps {
 export interface InvokeOptions {
   evidenceUrl?: string;
   log: FastifyBaseLogger;
+  /**
+   * Takes what the call's log should say about it (the rules that fired, how many were suppressed)
+   * to put on the call's one access line; without it, the call logs its own "rules evaluated" line.
+   */
+  logFields?: (fields: Record<string, unknown>) => void;
 }
 
 /** The context for the service's hook, then its draft orders, then its selections: the first refusal is the answer. */
@@ -123,10 +129,9 @@ export async function invokeService(
   const patientKey = deps.patientKeyOf(context.patientId);
   const evaluated = evaluateRules(service.rules, facts, ruleContext);
   const findings = await suppressRepeats(evaluated, ruleContext.hook, patientKey, now, deps, options.log, fhirDeadline);
-  options.log.info(
-    { rules: findings.map((f) => `${f.ruleId}:${f.indicator}`), suppressed: evaluated.length - findings.length },
-    'rules evaluated',
-  );
+  const evaluation = { rules: findings.map((f) => `${f.ruleId}:${f.indicator}`), suppressed: evaluated.length - findings.length };
+  if (options.logFields) options.logFields(evaluation);
+  else options.log.info(evaluation, 'rules evaluated');
   const renderOptions: RenderOptions = {
     newId: deps.newId,
     ...(options.evidenceUrl ? { evidenceUrl: options.evidenceUrl } : {}),
@@ -167,9 +172,11 @@ async function suppressRepeats(
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   try {
+    const oncePerInterval = ruleIds.filter((id) => ONCE_PER_INTERVAL_RULES.includes(id));
     const reads = Promise.all([
       deps.store.overriddenRules(patientKey, ruleIds, windows.overrideSince),
-      deps.store.shownRules(patientKey, ruleIds.filter((id) => ONCE_PER_INTERVAL_RULES.includes(id)), windows.intervalSince, hook),
+      // No once-per-interval rule fired: nothing to ask the store (a round trip saved per call).
+      oncePerInterval.length > 0 ? deps.store.shownRules(patientKey, oncePerInterval, windows.intervalSince, hook) : Promise.resolve(new Set<RuleId>()),
     ]);
     const late = new Promise<never>((_, reject) => {
       const expire = (): void => {

@@ -22,7 +22,7 @@ import type { FetchBudget, FhirFallback, FhirFetchRequest } from './fhir-fallbac
 import { bundleResources, createMedicationResolver, type MedicationReferenceResult } from './medication-references.js';
 import { userTokenValues } from './prefetch-tokens.js';
 import { classifyPrefetchValue, isObject, type PrefetchValueState } from './prefetch-values.js';
-import { prefetchEnvelopeRefusal, prefetchResourceRefusal, refusalError } from './request-checks.js';
+import { prefetchEnvelopeRefusal, prefetchResourceRefusal, refusalError, SERVICE_READ_SCOPE } from './request-checks.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
 
@@ -209,7 +209,7 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   return { pool, sources, partialKeys, medicationReferences: references.counts };
 }
 
-const hasResourceProblems = (resources: readonly Resource[]): boolean => resources.some((r) => resourceProblems(r).length > 0);
+const hasResourceProblems = (resources: readonly Resource[]): boolean => resources.some((r) => resourceProblems(r, SERVICE_READ_SCOPE).length > 0);
 
 export function emptyPool(): ResourcePool {
   return {

@@ -12,7 +12,8 @@
  */
 import type { Resource } from 'fhir/r4.js';
 import { BadRequestError, type ErrorCode } from '../errors.js';
-import { resourceProblems } from '../fhir/schemas.js';
+import { READ_OBSERVATION_LOINC_CODES } from '../cop/valuesets.js';
+import { resourceProblems, type ReadScope } from '../fhir/schemas.js';
 import { classifyPrefetchValue, isObject } from './prefetch-values.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import {
@@ -109,10 +110,16 @@ interface FoundLine {
   line: string;
 }
 
+/**
+ * What the service reads of a resource, and so checks: an Observation by a code no rule reads is
+ * checked only up to its code (its other elements are never looked at).
+ */
+export const SERVICE_READ_SCOPE: ReadScope = { observationLoincCodes: READ_OBSERVATION_LOINC_CODES };
+
 /** `where: MedicationRequest/abc: dosageInstruction: expected array` lines for one resource. */
 function resourceLines(where: string, resource: Resource, path: PropertyKey[]): FoundLine[] {
   const label = `${resource.resourceType}${resource.id ? `/${resource.id}` : ''}`;
-  return resourceProblems(resource).map((p) => ({ path, line: `${where}: ${label}: ${p}` }));
+  return resourceProblems(resource, SERVICE_READ_SCOPE).map((p) => ({ path, line: `${where}: ${label}: ${p}` }));
 }
 
 function malformedResourcesRefusal(found: FoundLine[]): RequestRefusal | undefined {

@@ -96,6 +96,8 @@ export async function cdsRoutes(app: FastifyInstance, options: CdsRoutesOptions)
     if (wrongHook) throw refusalError(wrongHook);
     return invokeService(service, body, deps, {
       log: request.log,
+      // On the access line (src/plugins/access-log.ts): one line per call.
+      logFields: (fields) => { request.logFields = { ...request.logFields, ...fields }; },
       evidenceUrl: `${baseUrlOf(request, options.publicBaseUrl)}/evidence/cop`,
     });
   });

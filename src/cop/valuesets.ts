@@ -244,6 +244,12 @@ export const LOINC_CODES = {
   pregnancyStatus: '82810-3',
 } as const;
 
+/**
+ * Every LOINC code an Observation is read by (top-level `code`; components are read only inside
+ * an Observation found by one of these). An Observation with none of them is never looked at.
+ */
+export const READ_OBSERVATION_LOINC_CODES: ReadonlySet<string> = new Set(Object.values(LOINC_CODES).flat());
+
 // ---------------------------------------------------------------------------------------------
 // Medications
 

@@ -51,3 +51,30 @@ describe('resourceProblems: calendar sanity', () => {
     expect(resourceProblems({ resourceType: 'Observation', effectiveDateTime: '2024-02-29T09:30:00Z' } as never)).toEqual([]);
   });
 });
+
+describe('resourceProblems: only what is read is checked', () => {
+  const scope = { observationLoincCodes: new Set(['29463-7']) };
+  const obs = (code: string, extra: Record<string, unknown> = {}): { resourceType: string } & Record<string, unknown> => ({
+    resourceType: 'Observation', id: 'o1', status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code }] }, effectiveDateTime: '2026-11-30', ...extra,
+  });
+  const badValue = { valueQuantity: { value: 'x' } };
+
+  it('an Observation by an unread code: its elements past the code are not checked', () => {
+    expect(resourceProblems(obs('8310-5', badValue), scope)).toEqual([]);
+  });
+  it('an Observation by a read code: checked in full', () => {
+    expect(resourceProblems(obs('29463-7', badValue), scope)).toEqual([expect.stringContaining('valueQuantity.value')]);
+  });
+  it('a read code under another system is not read', () => {
+    const other = obs('29463-7', { ...badValue, code: { coding: [{ system: 'urn:local', code: '29463-7' }] } });
+    expect(resourceProblems(other, scope)).toEqual([]);
+  });
+  it('an unreadable code or id is a problem whatever the code', () => {
+    expect(resourceProblems(obs('8310-5', { code: { coding: {} } }), scope)).toEqual([expect.stringContaining('code.coding')]);
+    expect(resourceProblems(obs('8310-5', { id: 7 }), scope)).toEqual([expect.stringContaining('id')]);
+  });
+  it('without a scope everything is checked, as before', () => {
+    expect(resourceProblems(obs('8310-5', badValue))).toEqual([expect.stringContaining('valueQuantity.value')]);
+  });
+});

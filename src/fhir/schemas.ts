@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { isExistingDay } from './dates.js';
+import { SYSTEMS } from './systems.js';
 
 // ---- primitives -----------------------------------------------------------------------------
 
@@ -112,8 +113,9 @@ const bundleEnvelope = z.object({
   type: str.optional(),
   total: z.number().int().nonnegative().optional(),
   link: z.array(z.object({ relation: str.optional(), url: str.optional() })).optional(),
-  // Each entry's resource is checked on its own below (its envelope, and an OperationOutcome's issues).
-  entry: z.array(z.object({ fullUrl: str.optional(), resource: z.record(z.string(), z.unknown()) })).optional(),
+  // Each entry's resource is checked on its own below (its envelope, and an OperationOutcome's issues);
+  // here only that it is an object: an empty strict-shape check, which copies none of its elements.
+  entry: z.array(z.object({ fullUrl: str.optional(), resource: z.object({}) })).optional(),
 });
 
 const issueLines = (issues: readonly { path: readonly PropertyKey[]; message: string }[], prefix: string): string[] =>
@@ -143,7 +145,8 @@ export function envelopeProblems(value: unknown): string[] {
   const bundle = bundleEnvelope.safeParse(value);
   if (!bundle.success) return issueLines(bundle.error.issues, '').slice(0, MAX_ENVELOPE_PROBLEMS);
   const problems: string[] = [];
-  const entries = bundle.data.entry ?? [];
+  // The entries as sent (the parsed copy keeps no element of a resource), now known to be objects.
+  const entries = (value as { entry?: { resource: unknown }[] }).entry ?? [];
   for (let i = 0; i < entries.length && problems.length < MAX_ENVELOPE_PROBLEMS; i++) {
     problems.push(...resourceEnvelopeProblems(entries[i]!.resource, `entry.${i}.resource`));
   }
@@ -222,6 +225,18 @@ const resourceSchemaList = {
   }),
 } as const;
 
+/** What says whether an Observation is read at all: its type, id and code. */
+const observationHead = z.object({ ...base, code: codeableConcept.optional() });
+
+/** What the service reads, so that the rest need not be checked. */
+export interface ReadScope {
+  /**
+   * The LOINC codes the service reads Observations by: an Observation with none of them (by
+   * `code.coding`) is never read, so only its envelope and code are checked. Absent: all checked.
+   */
+  observationLoincCodes?: ReadonlySet<string>;
+}
+
 /**
  * The per-type schemas, looked up in a Map: a type read from the wire (`constructor`, `__proto__`)
  * can never find an `Object.prototype` member.
@@ -237,9 +252,17 @@ export const resourceSchemas: ReadonlyMap<string, z.ZodType> = new Map(Object.en
  * the resource the service reads, so unknown elements are simply not looked at (tolerated, as FHIR
  * and CDS Hooks require), and zod does not spend time copying them into an output nobody uses.
  */
-export function resourceProblems(resource: { resourceType: string }): string[] {
+export function resourceProblems(resource: { resourceType: string }, scope: ReadScope = {}): string[] {
   const schema = resourceSchemas.get(resource.resourceType);
   if (!schema) return [];
+  if (resource.resourceType === 'Observation' && scope.observationLoincCodes) {
+    // Its code first: an Observation no reader will look at is not checked further (a long chart
+    // is mostly such observations), but a code that cannot be read is a problem whatever it is.
+    const head = observationHead.safeParse(resource);
+    if (!head.success) return head.error.issues.map((i) => `${i.path.map(String).join('.') || '(resource)'}: ${i.message}`);
+    const codes = scope.observationLoincCodes;
+    if (!(head.data.code?.coding ?? []).some((c) => c.system === SYSTEMS.loinc && c.code !== undefined && codes.has(c.code))) return [];
+  }
   const problems: string[] = [];
   const parsed = schema.safeParse(resource);
   if (!parsed.success) problems.push(...parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(resource)'}: ${i.message}`));

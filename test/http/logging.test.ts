@@ -39,7 +39,11 @@ describe('logging', () => {
     }
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const forCall = parsed.filter((l) => l.hookInstance === request.hookInstance);
-    expect(forCall.map((l) => l.msg)).toEqual(expect.arrayContaining(['rules evaluated', 'request completed']));
+    // One line per call at info (the level production runs at): the rules that fired ride on the access line.
+    const infoLines = forCall.filter((l) => (l.level as number) >= 30);
+    expect(infoLines.map((l) => l.msg)).toEqual(['request completed']);
+    expect(infoLines[0]).toMatchObject({ serviceId: 'cop-order-select', statusCode: 200, suppressed: 0 });
+    expect(infoLines[0]!.rules).toEqual(expect.arrayContaining([expect.stringMatching(/^COP-R\d\d:(info|warning|critical)$/)]));
   });
 });
 

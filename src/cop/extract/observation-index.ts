@@ -6,7 +6,7 @@
 import type { Observation } from 'fhir/r4.js';
 import { calendarDaysAgo, daysBetween, observationDate, parseFhirDate } from '../../fhir/dates.js';
 import type { Measurement, Provenance } from '../facts-types.js';
-import { SYSTEMS } from '../valuesets.js';
+import { READ_OBSERVATION_LOINC_CODES, SYSTEMS } from '../valuesets.js';
 
 /** Only results that are complete count (P-WEIGHT; applied to every observation for consistency). */
 const USABLE_STATUSES: ReadonlySet<string> = new Set(['final', 'amended', 'corrected']);
@@ -25,17 +25,26 @@ export interface ObservationIndex {
   byLoinc(codes: string | readonly string[]): DatedObservation[];
 }
 
-export function indexObservations(observations: readonly Observation[], now: Date): ObservationIndex {
+export function indexObservations(
+  observations: readonly Observation[],
+  now: Date,
+  readCodes: ReadonlySet<string> = READ_OBSERVATION_LOINC_CODES,
+): ObservationIndex {
   const byCode = new Map<string, DatedObservation[]>();
   for (const resource of observations) {
     if (!USABLE_STATUSES.has(resource.status)) continue;
+    // Its code before anything else: most of a long chart is observations no reader asks for.
+    let codes: Set<string> | undefined;
+    for (const c of resource.code?.coding ?? []) {
+      if (c.system === SYSTEMS.loinc && c.code && readCodes.has(c.code)) (codes ??= new Set()).add(c.code);
+    }
+    if (!codes) continue;
     const date = observationDate(resource);
     // One parse per observation: its instant gives the order, its day as written the age in
     // calendar days (decision 22: 23:00-05:00 on 1 November was 1 November, whatever UTC says).
     const parsed = parseFhirDate(date);
     if (date === undefined || parsed === undefined) continue;
     const entry: DatedObservation = { resource, date, ageDays: daysBetween(parsed.day, now), ms: parsed.instant.getTime() };
-    const codes = new Set((resource.code?.coding ?? []).filter((c) => c.system === SYSTEMS.loinc && c.code).map((c) => c.code as string));
     for (const code of codes) {
       const list = byCode.get(code);
       if (list) list.push(entry);
@@ -47,6 +56,8 @@ export function indexObservations(observations: readonly Observation[], now: Dat
   return {
     byLoinc(codes) {
       const wanted = typeof codes === 'string' ? [codes] : codes;
+      // Only read codes were indexed: asking for another would answer "none" for data that is there.
+      for (const code of wanted) if (!readCodes.has(code)) throw new Error(`LOINC ${code} is not among the codes Observations are read by (READ_OBSERVATION_LOINC_CODES)`);
       if (wanted.length === 1) return byCode.get(wanted[0] as string) ?? [];
       const seen = new Set<Observation>();
       const merged: DatedObservation[] = [];
