@@ -12,10 +12,8 @@ import pino, { type DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import { clientAuth, type ClientAuthOptions } from './auth/plugin.js';
 import type { SharedStateCheck } from './shared-state/errors.js';
-import { connectRedis, waitForRedis, type SharedRedis } from './shared-state/redis.js';
-import { redisFailureCounter } from './shared-state/redis-failures.js';
-import { redisRateLimitStore } from './shared-state/redis-rate-limit.js';
-import { redisReplayStore } from './shared-state/redis-replay.js';
+// Redis (ioredis, ~13 MB resident) is loaded only when REDIS_URL is set: see openOwnedRedis.
+import type { SharedRedis } from './shared-state/redis.js';
 import type { RedisSettings } from './shared-state/settings.js';
 import { storeReplayStore } from './shared-state/store-replay.js';
 import { ALL_RULES, RULES } from './cop/rules/index.js';
@@ -143,7 +141,7 @@ export async function buildApp(config: AppConfig, overrides: AppOverrides = {}):
   // After CORS, so a 503 still carries its headers; before authentication, so load is shed cheaply.
   await app.register(overloadShedding, { ...config.pressure, ...(overrides.pressureCheck ? { healthCheck: overrides.pressureCheck } : {}) });
   const redis = config.redis ? await openOwnedRedis(app, config.redis) : undefined;
-  const shared = sharedSecurityState(app, config, redis, ownStore, metrics?.sharedStateUnavailable);
+  const shared = await sharedSecurityState(app, config, redis, ownStore, metrics?.sharedStateUnavailable);
   // Before the routes: it hooks each route as it is added. It counts in a preHandler, so after the
   // CDS routes' authentication (onRequest) has named the client it keys on.
   await app.register(clientRateLimit, { ...config.rateLimit, ...(shared.rateLimitStore ? { store: shared.rateLimitStore } : {}) });
@@ -232,6 +230,7 @@ function createOwnedFhirClient(app: FastifyInstance, config: AppConfig, allowlis
 
 /** Redis shared by the replicas, connected before the first call (or after REDIS_CONNECT_TIMEOUT_MS: readiness then says why), closed with the app. */
 async function openOwnedRedis(app: FastifyInstance, settings: RedisSettings): Promise<SharedRedis> {
+  const { connectRedis, waitForRedis } = await import('./shared-state/redis.js');
   const redis = connectRedis(settings, {
     onReady: () => app.log.info('redis connected'),
     onDown: (reason) => app.log.error({ reason }, 'redis unreachable: calls needing shared state get 503 until it is back (reconnecting with back-off)'),
@@ -246,19 +245,22 @@ async function openOwnedRedis(app: FastifyInstance, settings: RedisSettings): Pr
  * rate limits and failed-authentication counts; with only PostgreSQL, replay protection (rate limits
  * per process); with SQLite (one instance) all in process.
  */
-function sharedSecurityState(
+async function sharedSecurityState(
   app: FastifyInstance,
   config: AppConfig,
   redis: SharedRedis | undefined,
   ownStore: CdsStore,
   unavailable: ((check: SharedStateCheck) => void) | undefined,
-): { auth: Pick<ClientAuthOptions, 'replayStore' | 'failureCounter' | 'onSharedStateUnavailable'>; rateLimitStore?: FastifyRateLimitStoreCtor } {
+): Promise<{ auth: Pick<ClientAuthOptions, 'replayStore' | 'failureCounter' | 'onSharedStateUnavailable'>; rateLimitStore?: FastifyRateLimitStoreCtor }> {
   const onUnavailable = (check: SharedStateCheck) => (reason: string) => {
     app.log.error({ check, reason }, `shared ${check} state unavailable`);
     unavailable?.(check);
   };
   const auth: Pick<ClientAuthOptions, 'replayStore' | 'failureCounter' | 'onSharedStateUnavailable'> = unavailable ? { onSharedStateUnavailable: unavailable } : {};
   if (redis) {
+    const [{ redisReplayStore }, { redisFailureCounter }, { redisRateLimitStore }] = await Promise.all([
+      import('./shared-state/redis-replay.js'), import('./shared-state/redis-failures.js'), import('./shared-state/redis-rate-limit.js'),
+    ]);
     auth.replayStore = redisReplayStore(redis.client);
     auth.failureCounter = (local) =>
       redisFailureCounter(redis.client, {

@@ -3,7 +3,8 @@
  * FEEDBACK_DB_PATH (run on a worker thread). Both migrate their schema on open.
  */
 import type { AppConfig } from '../config.js';
-import { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+// pg is loaded only when DATABASE_URL names PostgreSQL (an instance on SQLite never needs it).
+import type { PostgresStoreOptions } from './postgres-store.js';
 import { openThreadedSqliteStore } from './sqlite-thread-store.js';
 import type { CdsStore } from './types.js';
 
@@ -23,6 +24,7 @@ export function storeKind(config: StoreConfig): 'postgres' | 'sqlite' {
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<CdsStore> {
   const secret = config.patientKeySecret ? { patientKeySecret: config.patientKeySecret } : {};
   if (config.databaseUrl) {
+    const { openPostgresStore } = await import('./postgres-store.js');
     return openPostgresStore(config.databaseUrl, {
       ...secret,
       ...(options.onPoolError ? { onPoolError: options.onPoolError } : {}),
@@ -36,6 +38,6 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
 
 export type { CdsStore, FeedbackItem, FeedbackResult, ShownCard } from './types.js';
 export { patientKey, patientKeyer, type PatientKeyer } from './patient-key.js';
-export { openPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export type { PostgresStoreOptions } from './postgres-store.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { openThreadedSqliteStore, ThreadedSqliteStore, type SqliteSettings } from './sqlite-thread-store.js';
