@@ -228,6 +228,26 @@ const resourceSchemaList = {
 /** What says whether an Observation is read at all: its type, id and code. */
 const observationHead = z.object({ ...base, code: codeableConcept.optional() });
 
+/**
+ * Could a reader look at this Observation? Yes when one of its codings is a read LOINC code, and
+ * yes (so that the full check runs and names the problem) when `code.coding` is not a plain list of
+ * objects. Guarded property reads only: nothing here trusts the shape.
+ */
+function mayBeRead(resource: object, codes: ReadonlySet<string>): boolean {
+  const code = (resource as { code?: unknown }).code;
+  if (code === undefined) return false;
+  if (typeof code !== 'object' || code === null) return true;
+  const coding = (code as { coding?: unknown }).coding;
+  if (coding === undefined) return false;
+  if (!Array.isArray(coding)) return true;
+  for (const c of coding as unknown[]) {
+    if (typeof c !== 'object' || c === null) return true;
+    const { system, code: value } = c as { system?: unknown; code?: unknown };
+    if (system === SYSTEMS.loinc && typeof value === 'string' && codes.has(value)) return true;
+  }
+  return false;
+}
+
 /** What the service reads, so that the rest need not be checked. */
 export interface ReadScope {
   /**
@@ -255,13 +275,11 @@ export const resourceSchemas: ReadonlyMap<string, z.ZodType> = new Map(Object.en
 export function resourceProblems(resource: { resourceType: string }, scope: ReadScope = {}): string[] {
   const schema = resourceSchemas.get(resource.resourceType);
   if (!schema) return [];
-  if (resource.resourceType === 'Observation' && scope.observationLoincCodes) {
-    // Its code first: an Observation no reader will look at is not checked further (a long chart
-    // is mostly such observations), but a code that cannot be read is a problem whatever it is.
+  if (resource.resourceType === 'Observation' && scope.observationLoincCodes && !mayBeRead(resource, scope.observationLoincCodes)) {
+    // An Observation no reader will look at is checked only up to its code (a long chart is mostly
+    // such observations): a type, id or code that cannot be read is a problem whatever it is.
     const head = observationHead.safeParse(resource);
-    if (!head.success) return head.error.issues.map((i) => `${i.path.map(String).join('.') || '(resource)'}: ${i.message}`);
-    const codes = scope.observationLoincCodes;
-    if (!(head.data.code?.coding ?? []).some((c) => c.system === SYSTEMS.loinc && c.code !== undefined && codes.has(c.code))) return [];
+    return head.success ? [] : head.error.issues.map((i) => `${i.path.map(String).join('.') || '(resource)'}: ${i.message}`);
   }
   const problems: string[] = [];
   const parsed = schema.safeParse(resource);
