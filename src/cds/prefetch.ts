@@ -22,7 +22,7 @@ import type { FetchBudget, FhirFallback, FhirFetchRequest } from './fhir-fallbac
 import { bundleResources, createMedicationResolver, type MedicationReferenceResult } from './medication-references.js';
 import { userTokenValues } from './prefetch-tokens.js';
 import { classifyPrefetchValue, isObject, type PrefetchValueState } from './prefetch-values.js';
-import { prefetchEnvelopeRefusal, prefetchResourceRefusal, refusalError, SERVICE_READ_SCOPE } from './request-checks.js';
+import { envelopeRefusalOf, prefetchResourceRefusal, refusalError, SERVICE_READ_SCOPE } from './request-checks.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import type { HookContext } from './wire.js';
 
@@ -131,8 +131,10 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   // One byte and entry budget for every fetch of this hook call (keys, pages, Medications).
   const input: ResolveInput = { ...call, budget: call.budget ?? { bytes: 0, items: 0 } };
   const entries = Object.entries(input.service.prefetch) as [DataDomain, { template: string; required: boolean }][];
-  // Envelopes first: nothing below walks a value whose entries, links or issues are not what FHIR says.
-  const broken = prefetchEnvelopeRefusal(input.prefetch, entries.map(([key]) => key));
+  // Envelopes first: nothing below walks a value whose entries, links or issues are not what FHIR
+  // says. Each value is classified once (the envelope check walks every entry).
+  const classified = new Map(entries.map(([key]) => [key, classifyPrefetchValue(input.prefetch?.[key])] as const));
+  const broken = envelopeRefusalOf([...classified].map(([key, state]) => ({ key, state })));
   if (broken) throw refusalError(broken);
   // External Medications (decision 10): index what came with the request, then start reading the
   // rest at once, beside the prefetch fetches; orders that arrive through a fetch add their own.
@@ -143,9 +145,9 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   const sent = [bundleResources(input.context.draftOrders as Bundle | undefined), ...entries.map(([key]) => sentResources(input.prefetch?.[key]))];
   for (const s of sent) medicationResolver.addResources(s.resources, s.fullUrls);
   for (const s of sent) medicationResolver.resolveOrdersOf(s.resources);
-  const withMedicationReads = <T extends { state: PrefetchValueState; source: string }>(resolved: T): T => {
-    // Idempotent for what was indexed above; picks up fetched keys and pages read after a `next` link.
-    if (resolved.state.kind === 'resources') {
+  const withMedicationReads = <T extends { key: string; state: PrefetchValueState; source: string }>(resolved: T): T => {
+    // Picks up fetched keys and pages read after a `next` link; a value as sent was indexed above.
+    if (resolved.state.kind === 'resources' && resolved.state !== classified.get(resolved.key as DataDomain)) {
       medicationResolver.addResources(resolved.state.resources);
       medicationResolver.resolveOrdersOf(resolved.state.resources);
     }
@@ -154,7 +156,7 @@ export async function resolvePrefetch(call: ResolveInput): Promise<PrefetchResol
   const states = await Promise.all(
     entries.map(async ([key, spec]) => withMedicationReads(await (async () => {
       const value = input.prefetch?.[key];
-      const state = classifyPrefetchValue(value);
+      const state = classified.get(key)!;
       if (state.kind === 'resources' && state.partial) {
         return { key, spec, state: await readRemainingPages(input, key, value, state), source: 'prefetch' as const };
       }

@@ -14,7 +14,7 @@ import type { Resource } from 'fhir/r4.js';
 import { BadRequestError, type ErrorCode } from '../errors.js';
 import { READ_OBSERVATION_LOINC_CODES } from '../cop/valuesets.js';
 import { resourceProblems, type ReadScope } from '../fhir/schemas.js';
-import { classifyPrefetchValue, isObject } from './prefetch-values.js';
+import { classifyPrefetchValue, isObject, type PrefetchValueState } from './prefetch-values.js';
 import type { CdsServiceDefinition } from './service-definition.js';
 import {
   contextSchemas, feedbackSchema, hookRequestSchema, SUPPORTED_HOOKS,
@@ -116,10 +116,14 @@ interface FoundLine {
  */
 export const SERVICE_READ_SCOPE: ReadScope = { observationLoincCodes: READ_OBSERVATION_LOINC_CODES };
 
+const NO_LINES: FoundLine[] = [];
+
 /** `where: MedicationRequest/abc: dosageInstruction: expected array` lines for one resource. */
 function resourceLines(where: string, resource: Resource, path: PropertyKey[]): FoundLine[] {
+  const problems = resourceProblems(resource, SERVICE_READ_SCOPE);
+  if (problems.length === 0) return NO_LINES; // the usual case: no label, no arrays
   const label = `${resource.resourceType}${resource.id ? `/${resource.id}` : ''}`;
-  return resourceProblems(resource, SERVICE_READ_SCOPE).map((p) => ({ path, line: `${where}: ${label}: ${p}` }));
+  return problems.map((p) => ({ path, line: `${where}: ${label}: ${p}` }));
 }
 
 function malformedResourcesRefusal(found: FoundLine[]): RequestRefusal | undefined {
@@ -166,8 +170,12 @@ const MALFORMED_PREFETCH = 'Prefetch values are malformed FHIR';
 
 /** Prefetch values under these keys whose envelope is broken (checked before anything walks them). */
 export function prefetchEnvelopeRefusal(prefetch: Record<string, unknown> | undefined, keys: readonly string[]): RequestRefusal | undefined {
-  const found = keys.flatMap((key): FoundLine[] => {
-    const state = classifyPrefetchValue(prefetch?.[key]);
+  return envelopeRefusalOf(keys.map((key) => ({ key, state: classifyPrefetchValue(prefetch?.[key]) })));
+}
+
+/** The same, for values already classified (the service classifies each value once). */
+export function envelopeRefusalOf(classified: readonly { key: string; state: PrefetchValueState }[]): RequestRefusal | undefined {
+  const found = classified.flatMap(({ key, state }): FoundLine[] => {
     return state.kind === 'malformed' ? state.problems.map((p) => ({ path: ['prefetch', key], line: `prefetch.${key}${p.startsWith('(') ? '' : '.'}${p}` })) : [];
   });
   if (found.length === 0) return undefined;
@@ -181,7 +189,14 @@ export function prefetchEnvelopeRefusal(prefetch: Record<string, unknown> | unde
 
 /** Resources the EHR sent under prefetch keys whose elements the service reads are malformed. */
 export function prefetchResourceRefusal(sent: readonly { key: string; resources: readonly Resource[] }[]): RequestRefusal | undefined {
-  return malformedResourcesRefusal(sent.flatMap(({ key, resources }) => resources.flatMap((r) => resourceLines(`prefetch.${key}`, r, ['prefetch', key]))));
+  const found: FoundLine[] = [];
+  for (const { key, resources } of sent) {
+    for (const r of resources) {
+      const lines = resourceLines(`prefetch.${key}`, r, ['prefetch', key]);
+      if (lines.length > 0) found.push(...lines);
+    }
+  }
+  return malformedResourcesRefusal(found);
 }
 
 /** A Patient that is not the context's patient must never drive a dose (safety, not leniency). */
