@@ -10,7 +10,8 @@ import type { FormularyProfile } from './cop/rule-types.js';
 import { assertAuthSettings, authEnabled, loadTrustedClients, type AuthSettings } from './auth/settings.js';
 import { DEFAULT_SITE_SETTINGS, loadSiteFile, type SiteFileValues, type SiteSettings } from './site-config.js';
 import { canonicalTimeZone, DEFAULT_SITE_TIME_ZONE } from './fhir/dates.js';
-import { DEFAULT_POSTGRES_TIMEOUTS, type PostgresTimeouts } from './store/settings.js';
+import { DEFAULT_POSTGRES_TIMEOUTS, type StoreSettings } from './store/settings.js';
+import type { FhirSettings } from './cds/fhir-settings.js';
 import type { RedisSettings } from './shared-state/settings.js';
 
 const MiB = 1024 * 1024;
@@ -230,22 +231,7 @@ export interface AppConfig {
   corsOrigins: string[];
   shutdownGraceSeconds: number;
   trustProxy: boolean;
-  fhir: {
-    allowlist: string[];
-    allowHttp: string[];
-    requestTimeoutMs: number;
-    deadlineMs: number;
-    maxPages: number;
-    maxConnections: number;
-    /** Consecutive failures that open a server's circuit (0 = no breaker). */
-    breakerFailures: number;
-    breakerCooldownMs: number;
-    /**
-     * What all fetches of one hook call may read together, pages and Medication reads included:
-     * the prefetch limits (BODY_LIMIT_BYTES, MAX_JSON_ARRAY_LENGTH entries, MAX_JSON_DEPTH).
-     */
-    callBudget: { maxBytes: number; maxEntries: number; maxDepth: number };
-  };
+  fhir: FhirSettings;
   /** @fastify/under-pressure thresholds; 0 turns a check off. */
   pressure: {
     maxEventLoopDelayMs: number;
@@ -263,13 +249,7 @@ export interface AppConfig {
   metricsPort?: number;
   /** Shared security state across replicas (REDIS_URL); without it, PostgreSQL (replay only) or per process. */
   redis?: RedisSettings;
-  store: {
-    sqlitePath: string;
-    databaseUrl?: string;
-    patientKeySecret?: string;
-    /** PostgreSQL only (DATABASE_*_TIMEOUT_MS). */
-    postgresTimeouts?: PostgresTimeouts;
-  };
+  store: StoreSettings;
   thresholds: Thresholds;
   /** Site configuration (SITE_CONFIG_FILE): locale, local codes, override reasons. */
   site: SiteSettings;

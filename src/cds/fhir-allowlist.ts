@@ -7,7 +7,7 @@
  * `https://ehr.example.org@evil`, another port and another path are all different servers.
  * Pure: no I/O.
  */
-import type { AppConfig } from '../config.js';
+import type { FhirSettings } from './fhir-settings.js';
 import { ConfigError } from '../errors.js';
 
 export interface FhirAllowlist {
@@ -69,7 +69,7 @@ const BASE_SHAPE = 'a FHIR base URL is scheme://host[:port][/path] with no user,
  * local demos only). Throws ConfigError naming every bad entry, so the process does not start with
  * a list that silently allows less, or more, than the operator meant.
  */
-export function createFhirAllowlist(fhir: Pick<AppConfig['fhir'], 'allowlist' | 'allowHttp'>): FhirAllowlist {
+export function createFhirAllowlist(fhir: Pick<FhirSettings, 'allowlist' | 'allowHttp'>): FhirAllowlist {
   const problems: string[] = [];
   const allowed = new Set<string>();
   for (const raw of fhir.allowlist) {

@@ -12,7 +12,7 @@
  */
 import type { Bundle, BundleLink, OperationOutcome, Resource } from 'fhir/r4.js';
 import { Agent, request } from 'undici';
-import type { AppConfig } from '../config.js';
+import type { FhirSettings } from './fhir-settings.js';
 import { envelopeProblems } from '../fhir/schemas.js';
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 import { createFhirAllowlist, pathUnderBase, type FhirAllowlist } from './fhir-allowlist.js';
@@ -93,7 +93,7 @@ async function readWithinBudget(body: AsyncIterable<Buffer>, budget: FetchBudget
 }
 
 export function createFhirFallback(
-  fhir: AppConfig['fhir'],
+  fhir: FhirSettings,
   allowlist: FhirAllowlist = createFhirAllowlist(fhir),
   breaker: CircuitBreaker = createCircuitBreaker({ failures: fhir.breakerFailures ?? 5, cooldownMs: fhir.breakerCooldownMs ?? 30_000 }),
   /** Told the result of each fetch that reaches a server (metrics); never given URL, token or body. */

@@ -2,13 +2,13 @@
  * The feedback store: PostgreSQL when DATABASE_URL is set, otherwise the SQLite file at
  * FEEDBACK_DB_PATH (run on a worker thread). Both migrate their schema on open.
  */
-import type { AppConfig } from '../config.js';
+import type { StoreSettings } from './settings.js';
 // pg is loaded only when DATABASE_URL names PostgreSQL (an instance on SQLite never needs it).
 import type { PostgresStoreOptions } from './postgres-store.js';
 import { openThreadedSqliteStore } from './sqlite-thread-store.js';
 import type { CdsStore } from './types.js';
 
-export type StoreConfig = AppConfig['store'];
+export type StoreConfig = StoreSettings;
 
 export interface OpenStoreOptions {
   /** PostgreSQL only: errors of idle pooled connections (log them; the pool recovers). */

@@ -17,3 +17,12 @@ export interface PostgresTimeouts {
 
 /** Below the hook deadline (FHIR_DEADLINE_MS, 3000 ms by default). */
 export const DEFAULT_POSTGRES_TIMEOUTS = { connectMs: 1000, statementMs: 1000, queryMs: 1500 } as const;
+
+/** Where shown cards and feedback are kept: PostgreSQL when `databaseUrl` is set, else SQLite at `sqlitePath`. */
+export interface StoreSettings {
+  sqlitePath: string;
+  databaseUrl?: string;
+  patientKeySecret?: string;
+  /** PostgreSQL only (DATABASE_*_TIMEOUT_MS). */
+  postgresTimeouts?: PostgresTimeouts;
+}

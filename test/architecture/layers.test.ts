@@ -46,9 +46,9 @@ const SHARED: Record<string, { importers: readonly Layer[]; mayImport: readonly 
     why: 'error classes and OperationOutcome: a leaf every layer may throw or map',
   },
   'src/config.ts': {
-    importers: ['http', 'protocol'],
+    importers: ['http'],
     mayImport: ['protocol', 'domain', 'fhir'],
-    why: 'composition: reads the environment into AppConfig from each layer\'s settings; domain code gets values, never the config',
+    why: 'composition: reads the environment into AppConfig from each layer\'s own settings type (auth/, store/, shared-state/ and cds/fhir-settings.ts); only the app layer sees the whole config',
   },
   'src/site-config.ts': {
     importers: ['http', 'protocol'],
