@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   COP_ERR_AUTH_REQUIRED: 'No valid client JWT for this URL; why is in the log only (401)',
   COP_ERR_FHIR_SERVER_NOT_ALLOWED: 'fhirServer is not on the allow-list (403)',
   COP_ERR_NOT_FOUND: 'No such route, service or demo resource (404)',
+  COP_ERR_READ_ONLY: 'The demo FHIR server takes no writes (405)',
   COP_ERR_REQUEST_TIMEOUT: 'The body did not arrive in time (408)',
   COP_ERR_PREFETCH_INCOMPLETE: 'Required FHIR data could not be obtained (412)',
   COP_ERR_TOO_LARGE: 'The body is too large or too deep, or has too long an array (413)',

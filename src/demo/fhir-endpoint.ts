@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { Bundle, CapabilityStatement, CapabilityStatementRestResource, Resource } from 'fhir/r4.js';
 import type { FhirAllowlist } from '../cds/fhir-allowlist.js';
 import { normaliseFhirBase } from '../cds/fhir-allowlist.js';
-import { operationOutcome, type IssueCode } from '../errors.js';
+import { operationOutcome, type ErrorCode, type IssueCode } from '../errors.js';
 import { DEMO_PATIENTS, demoResources } from './patients.js';
 import { registerDemoSmartServer } from './smart-server.js';
 
@@ -176,8 +176,8 @@ function sendFhir(reply: FastifyReply, status: number, resource: unknown): Fasti
   return reply.code(status).type(FHIR_JSON).send(JSON.stringify(resource));
 }
 
-const sendOutcome = (reply: FastifyReply, status: number, code: IssueCode, message: string): FastifyReply =>
-  sendFhir(reply, status, operationOutcome(code, message));
+const sendOutcome = (reply: FastifyReply, status: number, code: IssueCode, message: string, errorCode?: ErrorCode): FastifyReply =>
+  sendFhir(reply, status, operationOutcome(code, message, [], errorCode));
 
 function capabilityStatement(base: string, now: Date): CapabilityStatement {
   return {
@@ -240,7 +240,7 @@ export const demoFhirRoutes: FastifyPluginAsync<DemoFhirOptions> = async (app, o
 
   const resources = (): Json[] => demoResources(options.clock()) as unknown as Json[];
   const unknownType = (reply: FastifyReply, type: string): FastifyReply =>
-    sendOutcome(reply, 404, 'not-supported', `Resource type ${type.slice(0, 64)} is not served by this demo server`);
+    sendOutcome(reply, 404, 'not-supported', `Resource type ${type.slice(0, 64)} is not served by this demo server`, 'COP_ERR_NOT_FOUND');
 
   function search(request: FastifyRequest, reply: FastifyReply, type: string, params: Params): FastifyReply {
     const support = TYPES[type];
@@ -302,7 +302,7 @@ export const demoFhirRoutes: FastifyPluginAsync<DemoFhirOptions> = async (app, o
   // Read-only: anything that would write (or a transaction/batch on the base) answers 405, whatever its
   // body or Content-Type (onRequest: before any body parser could answer 415).
   const readOnly = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
-    sendOutcome(reply.header('allow', 'GET, POST (_search only)'), 405, 'not-supported', 'The demo FHIR server is read-only');
+    sendOutcome(reply.header('allow', 'GET, POST (_search only)'), 405, 'not-supported', 'The demo FHIR server is read-only', 'COP_ERR_READ_ONLY');
   app.route({ method: ['POST'], url: '/', ...OPEN, onRequest: readOnly, handler: readOnly });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type', ...OPEN, onRequest: readOnly, handler: readOnly });
   app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url: '/:type/:id', ...OPEN, onRequest: readOnly, handler: readOnly });

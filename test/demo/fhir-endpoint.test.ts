@@ -132,12 +132,15 @@ describe('errors and read-only', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
     expect(res.headers['content-type']).toMatch(/^application\/fhir\+json/);
     await http().get(`${FHIR}/Practitioner/COREPRACTITIONER1`).expect(404);
-    await http().get(`${FHIR}/Practitioner`).expect(404);
+    const notServed = await http().get(`${FHIR}/Practitioner`).expect(404);
+    // The SMART launcher asks for Practitioner: its error code must say "not found", not a media type.
+    for (const body of [res.body, notServed.body]) expect(body.issue[0].details.coding[0].code).toBe('COP_ERR_NOT_FOUND');
   });
 
   it('405 OperationOutcome for anything that would write', async () => {
     const res = await http().post(`${FHIR}/Patient`).send({ resourceType: 'Patient' }).expect(405);
     expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].details.coding[0].code).toBe('COP_ERR_READ_ONLY');
     await http().put(`${FHIR}/Patient/${PID}`).send({ resourceType: 'Patient', id: PID }).expect(405);
     await http().delete(`${FHIR}/Patient/${PID}`).expect(405);
     await http().post(FHIR).send({ resourceType: 'Bundle', type: 'transaction' }).expect(405);
