@@ -268,19 +268,23 @@ describe.skipIf(!available)('taper-plan SMART app in an EHR frame', () => {
   async function framed(ehrHost: '127.0.0.1' | 'localhost') {
     const context = await env.browser.newContext();
     const page = await context.newPage();
+    // Warnings too: fhirclient warns when a framed app leaves completeInTarget unsaid.
+    const consoleProblems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') consoleProblems.push(`${m.type()}: ${m.text()}`); });
     const iss = encodeURIComponent(`${env.baseUrl}/demo/fhir`);
     const app = `${env.baseUrl}/smart/launch.html?iss=${iss}&patient=cop-demo-untreated`;
     await page.goto(`http://${ehrHost}:${ehrPort}/chart?app=${encodeURIComponent(app)}`, { waitUntil: 'load', timeout: 20_000 });
     const frame = page.frameLocator('#app');
     await frame.locator('body[data-state="ready"], body[data-state="error"]').first().waitFor({ timeout: 20_000 });
-    return { context, frame };
+    return { context, frame, consoleProblems };
   }
 
   it('framed by an EHR of the same site: launches and renders the plan', async () => {
-    const { context, frame } = await framed('127.0.0.1');
+    const { context, frame, consoleProblems } = await framed('127.0.0.1');
     try {
       await expect(frame.locator('body').getAttribute('data-state')).resolves.toBe('ready');
       await expect(frame.locator('[data-day="1"] .mg').textContent()).resolves.toBe('55 mg');
+      expect(consoleProblems).toEqual([]);
     } finally {
       await context.close();
     }

@@ -47,14 +47,18 @@
   }
   // A storage refusal is thrown at once, not as a rejected promise: both end up here.
   try {
+    // completeInTarget: the plan opens where the app was launched (a tab, an EHR's frame or a
+    // window another page opened), never in the page that opened it.
     FHIR.oauth2.authorize(direct ? {
       fhirServiceUrl: server,
       patientId: params.get('patient') || undefined,
-      redirectUri: 'index.html'
+      redirectUri: 'index.html',
+      completeInTarget: true
     } : {
       clientId: clientId,
       scope: scope,
-      redirectUri: 'index.html'
+      redirectUri: 'index.html',
+      completeInTarget: true
     }).catch(launchFailed);
   } catch (e) {
     launchFailed(e);
