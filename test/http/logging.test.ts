@@ -85,7 +85,9 @@ describe('logging: a request full of PHI leaves none of it in the log, whatever 
       .send(body as object);
 
   const expectNoPhi = () => {
-    const text = lines.join('\n');
+    // Random request and card ids are not PHI, and a UUID may hold a fragment like "4711" by chance
+    // (it did, about once in a few hundred runs): they are blanked before the fragments are looked for.
+    const text = lines.join('\n').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
     expect(text.length).toBeGreaterThan(0);
     for (const [kind, secret] of Object.entries(PHI)) expect(text, kind).not.toContain(secret);
     for (const fragment of ['Wiśniewska', 'Bożena', '4711', '1957-08-19', 'Lindenallee', '555-0199', 'daughter Ewa', 'Dr Nowak']) {
