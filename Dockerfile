@@ -38,4 +38,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
 # Node flags, if any, are those of `npm start` (a test holds the two together). V8's default heap
 # sizing is kept on purpose: README "Performance" has the memory/latency trade-off of
 # --heap-growing-percent for sites that must stay small.
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]
