@@ -35,7 +35,7 @@ EXPOSE 8080
 # store (and Redis, when REDIS_URL is set) answer and shutdown has not begun.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Node flags, if any, are those of `npm start` (a test holds the two together). V8's default heap
-# sizing is kept on purpose: README "Performance" has the memory/latency trade-off of
-# --heap-growing-percent for sites that must stay small.
+# Node flags, if any, are those of `npm start` (a test holds the two together). A small young
+# generation (--max-semi-space-size=8): little survives a scavenge, so it costs no CPU and keeps
+# peak RSS down (docs/operations.md, "Memory").
 CMD ["node", "--max-semi-space-size=8", "dist/src/main.js"]

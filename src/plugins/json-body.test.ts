@@ -1,5 +1,5 @@
 import Fastify, { type FastifyRequest } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { jsonBody } from './json-body.js';
 
 describe('JSON body plugin', () => {
@@ -12,6 +12,7 @@ describe('JSON body plugin', () => {
     bodyInHandler = request.body;
     return { ok: true };
   });
+  afterAll(() => app.close());
   afterEach(() => {
     seen = undefined;
     bodyInHandler = undefined;
