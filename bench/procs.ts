@@ -154,3 +154,34 @@ export function startScriptNodeFlags(pkg: { scripts?: Record<string, string> }):
   if (words[0] !== 'node') throw new Error(`package.json start script does not run node: "${pkg.scripts?.start}"`);
   return words.slice(1).filter((w) => w.startsWith('--'));
 }
+
+/** CPU time a process has used, ms: all its threads, and its main (JavaScript) thread alone. */
+export interface CpuTime {
+  totalMs: number;
+  mainMs: number;
+}
+
+/** The kernel counts CPU time in clock ticks of 10 ms (USER_HZ = 100 on Linux). */
+const MS_PER_TICK = 10;
+
+/** utime + stime of a /proc stat line (fields 14 and 15; the command name in field 2 may hold spaces). */
+const ticksOf = (stat: string): number => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+
+/**
+ * CPU time of a process so far (Linux /proc): the whole process, counting the threads V8 and
+ * libuv run beside the JavaScript one (GC helpers, the pool that verifies signatures, the SQLite
+ * writer), and the main thread alone. NaN where /proc cannot be read.
+ */
+export function cpuTimeOf(pid: number): CpuTime {
+  try {
+    return {
+      totalMs: ticksOf(readFileSync(`/proc/${pid}/stat`, 'utf8')) * MS_PER_TICK,
+      mainMs: ticksOf(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8')) * MS_PER_TICK,
+    };
+  } catch {
+    return { totalMs: NaN, mainMs: NaN };
+  }
+}

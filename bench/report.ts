@@ -70,13 +70,16 @@ function printScenarios(results: ScenarioResult[]): void {
 function printFloors(results: ScenarioResult[]): void {
   console.log('\nAgainst the floors (service ÷ floor, same request; bare+ES384/RS384 = bare Fastify verifying the JWT of every request, answering a small fixed body)\n');
   printTable(
-    ['scenario', 'floor', 'cards', 'floor req/s', 'svc/floor req/s', 'floor ½ p99', 'svc/floor ½ p99', 'floor peak RSS MiB', 'svc/floor RSS', 'floor non-2xx/err'],
+    ['scenario', 'floor', 'cards', 'floor req/s', 'svc/floor req/s', 'floor CPU ms/call', 'svc CPU ms/call', 'floor/svc CPU', 'floor ½ p99', 'svc/floor ½ p99', 'floor peak RSS MiB', 'svc/floor RSS', 'floor non-2xx/err'],
     results.flatMap((r) => r.floors.map((f) => [
       r.name,
       f.name,
       String(r.cardCount),
       f.max.reqPerSec.toFixed(0),
       times(f.ratios.throughput),
+      f.max.cpuMsPerCall?.toFixed(2) ?? '-',
+      r.service.cpuMsPerCall?.toFixed(2) ?? '-',
+      times(f.ratios.cpuThroughput),
       f.paced.p99.toFixed(1),
       times(f.ratios.pacedP99),
       f.memory.peakMiB.toFixed(0),
@@ -85,6 +88,7 @@ function printFloors(results: ScenarioResult[]): void {
     ])),
     2,
   );
+  console.log('CPU ms/call: all threads of the process per answered request at max rate (/proc); floor/svc CPU is the req/s ratio the two would have with the CPU to themselves, and moves far less than req/s with the host\'s load.');
   console.log('Floor ½ p99: the floor evenly paced at the service\'s half rate (the same offered load); peak RSS: VmHWM of each process during the scenario.');
 }
 
@@ -116,7 +120,31 @@ function targetsOf(s: RunSummary): Target[] {
   const typical = results.filter((r) => r.chart === 'typical');
   const heavy = results.filter((r) => r.chart === 'heavy');
   const limitMiB = round1(150 * MIB_PER_MB);
+  const againstFloor = (chart: 'typical' | 'heavy', minimum: number): Target[] => {
+    const rows = results.filter((r) => r.chart === chart).flatMap((r) => r.floors.filter((f) => f.verifies === 'ES384').map((f) => ({ r, f })));
+    const list = (text: (x: { r: ScenarioResult; f: ScenarioResult['floors'][number] }) => string): string => (rows.length ? rows.map(text).join('; ') : 'not run (BENCH_JWT_FLOORS=ES384)');
+    const all = (ok: (x: { r: ScenarioResult; f: ScenarioResult['floors'][number] }) => boolean): boolean | null => (rows.length ? rows.every(ok) : null);
+    return [
+      {
+        target: `${chart} req/s >= ${minimum}x bare+ES384 (also shown: the same by CPU per call)`,
+        measured: list(({ r, f }) => `${r.hook} ${times(f.ratios.throughput)} (by CPU ${times(f.ratios.cpuThroughput)})`),
+        met: all(({ f }) => f.ratios.throughput >= minimum),
+      },
+      {
+        target: `${chart} paced ½-rate p99 <= 1.5x bare+ES384's`,
+        measured: list(({ r, f }) => `${r.hook} ${r.paced.p99} vs ${f.paced.p99} ms = ${times(f.ratios.pacedP99)}`),
+        met: all(({ f }) => f.ratios.pacedP99 <= 1.5),
+      },
+      {
+        target: `${chart} peak RSS <= 1.6x bare+ES384's`,
+        measured: list(({ r, f }) => `${r.hook} ${times(f.ratios.peakRss)}`),
+        met: all(({ f }) => f.ratios.peakRss <= 1.6),
+      },
+    ];
+  };
   return [
+    ...againstFloor('typical', 0.55),
+    ...againstFloor('heavy', 0.75),
     {
       target: 'typical order-select req/s >= 60% of baseline',
       measured: typicalSelect ? `${Math.round(typicalSelect.ratio * 100)}% (${typicalSelect.service.reqPerSec} vs ${typicalSelect.baseline.reqPerSec} req/s)` : 'not run',

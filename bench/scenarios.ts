@@ -14,7 +14,7 @@ import { cannon, medianPaced, medianRow, rowOf, type LoadRow } from './load.js';
 import { formatBytes, median, round2 } from './numbers.js';
 import { paced, type PacedResult } from './paced.js';
 import { hookRequest } from './payloads.js';
-import { memoryOf, resetPeak } from './procs.js';
+import { cpuTimeOf, memoryOf, resetPeak } from './procs.js';
 import { checkCall, setBareResponse, type Floor, type FloorName, type Service } from './servers.js';
 import {
   CONNECTIONS, DEFAULT_ALG, DURATION, HEAVY_OBSERVATIONS, MIN_CARDS, PATIENT_ID, ROUNDS, WARMUP_ALL_SECONDS, WARMUP_SECONDS,
@@ -51,8 +51,12 @@ export interface FloorResult {
   /** At the service's half rate (the same offered load). */
   paced: PacedResult;
   memory: Memory;
-  /** service ÷ floor: max-rate req/s, paced half-rate p99, peak RSS. */
-  ratios: { throughput: number; pacedP99: number; peakRss: number };
+  /**
+   * service ÷ floor: max-rate req/s, paced half-rate p99, peak RSS; and floor ÷ service CPU per
+   * call at max rate (the throughput the service would reach against the floor if both had the
+   * host's CPU to themselves: the ratio a busy host disturbs least).
+   */
+  ratios: { throughput: number; pacedP99: number; peakRss: number; cpuThroughput: number };
 }
 
 type ServerName = 'service' | FloorName;
@@ -165,7 +169,9 @@ export async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<Scenari
     // The warm-up runs cold (JIT), so the measured run may be up to twice as fast.
     const maxPool = await poolFor(ctx, aud, Math.max(warm.requests.average, 50) * 2 * DURATION, spec.alg);
     preSigned += maxPool.remaining;
-    const row = rowOf(await cannon(aud, body, maxPool, DURATION));
+    const before = cpuTimeOf(pid);
+    const result = await cannon(aud, body, maxPool, DURATION);
+    const row = rowOf(result, { before, after: cpuTimeOf(pid) });
     inlineSigned += maxPool.inlineSigned;
     if (maxPool.inlineSigned) console.log(`   (token pool ran dry: ${maxPool.inlineSigned} signed inline)`);
     return row;
@@ -174,14 +180,17 @@ export async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<Scenari
     const url = `${floor.origin}${servicePath}`;
     const pool = await floorPool(ctx, floor, aud, spec.alg);
     await cannon(url, body, pool, WARMUP_SECONDS);
-    return rowOf(await cannon(url, body, pool, DURATION));
+    const before = cpuTimeOf(floor.child.pid!);
+    const result = await cannon(url, body, pool, DURATION);
+    return rowOf(result, { before, after: cpuTimeOf(floor.child.pid!) });
   };
 
   for (const round of rounds) {
     for (const server of round.order) {
       const row = server === 'service' ? await serviceMax() : await floorMax(floorByName.get(server)!);
       round.max[server] = row;
-      console.log(`   ${tag(round)}${label(server)} max rate: ${row.reqPerSec} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+      const cpu = row.cpuMsPerCall !== undefined ? `, CPU ${row.cpuMsPerCall} ms/call (main thread ${row.mainCpuMsPerCall})` : '';
+      console.log(`   ${tag(round)}${label(server)} max rate: ${row.reqPerSec} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms${cpu}`);
     }
   }
   const service = medianRow(rounds.map((r) => r.max.service!));
@@ -235,11 +244,12 @@ export async function runScenario(ctx: Ctx, spec: ScenarioSpec): Promise<Scenari
         throughput: ratioOf(service.reqPerSec, max.reqPerSec),
         pacedP99: ratioOf(pacedResult.p99, floorPaced.p99),
         peakRss: ratioOf(memory.peakMiB, floorMemory.peakMiB),
+        cpuThroughput: ratioOf(max.cpuMsPerCall ?? NaN, service.cpuMsPerCall ?? NaN),
       },
     };
   });
   for (const f of floorResults) {
-    console.log(`   service vs ${f.name.padEnd(10)} req/s ${f.ratios.throughput}x, paced p99 ${f.ratios.pacedP99}x, peak RSS ${f.ratios.peakRss}x (${memory.peakMiB} vs ${f.memory.peakMiB} MiB)`);
+    console.log(`   service vs ${f.name.padEnd(10)} req/s ${f.ratios.throughput}x, by CPU per call ${f.ratios.cpuThroughput}x, paced p99 ${f.ratios.pacedP99}x, peak RSS ${f.ratios.peakRss}x (${memory.peakMiB} vs ${f.memory.peakMiB} MiB)`);
   }
   return {
     name,
